@@ -1,0 +1,498 @@
+"""Model specification: the dataclasses behind ``models/*.toml``.
+
+A model file has the tables ``[task]``, ``[circuit]``, ``[learning]``, ``[optimizer]``, ``[run]``,
+``[recording]`` and any number of ``[[manipulation]]`` entries. Every key is optional; a missing key
+takes the paper's default (ALGORITHM.md §6). :func:`load_model` validates everything up front so that
+a typo stops the run before it starts, with one message naming the key path and what is accepted::
+
+    learning.gamma must be in (0, 1], got 1.5
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import math
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ModelError(ValueError):
+    """A model specification is invalid; the message names the offending key."""
+
+
+@dataclass
+class TaskSpec:
+    """Which environment the circuit lives in.
+
+    Attributes
+    ----------
+    env : str
+        A registered Gymnasium id (``CartPole-v1``, ``bioRTRRL/MemoryChain-v0``, ...).
+    kwargs : dict
+        Keyword arguments for ``gymnasium.make``.
+    observation_mask : str or list of int
+        ``"none"``, ``"positions"``, ``"velocities"`` or observation indices to keep.
+    num_envs : int
+        Environments sharing one set of weights (1 = one animal in one world).
+    max_episode_steps : int
+        Time limit (0 = the environment's own). Reaching it truncates, it does not terminate.
+    """
+
+    env: str = "CartPole-v1"
+    kwargs: dict = field(default_factory=dict)
+    observation_mask: str | list[int] = "none"
+    num_envs: int = 1
+    max_episode_steps: int = 0
+
+
+@dataclass
+class CircuitSpec:
+    """Populations and their dynamics.
+
+    Attributes
+    ----------
+    cortex_size : int
+        N, the number of recurrent cortical rate units.
+    tau_init : list of float
+        Bounds [lo, hi] of the uniform initial time constants, in ticks.
+    tau_min : float
+        Time constants are clipped to at least this (ticks) after every update.
+    dt : float
+        Euler step in ticks (1 in the paper).
+    env_dt_ms : float
+        Physical duration of one environment step (the Brian2 engine's clock; recorded ``time``).
+    meta_rl_input : bool
+        Feed the previous action and reward to cortex (Wang et al. 2018).
+    feedback : {"random", "exact"}
+        Learning signal to cortex through fixed random synapses (feedback alignment) or through the
+        readout weights themselves (weight transport).
+    train_tau : bool
+        Learn the time constants.
+    """
+
+    cortex_size: int = 32
+    tau_init: list[float] = field(default_factory=lambda: [1.0, 5.0])
+    tau_min: float = 1.0
+    dt: float = 1.0
+    env_dt_ms: float = 10.0
+    meta_rl_input: bool = True
+    feedback: str = "random"
+    train_tau: bool = True
+
+
+@dataclass
+class LearningSpec:
+    """The TD(λ) actor-critic and the cortical gradient.
+
+    Attributes
+    ----------
+    gradient : {"rflo", "rtrl", "bptt"}
+        How cortex estimates its gradient: RFLO (local, O(N·Z)), exact RTRL (O(N³·Z)), or truncated
+        backpropagation through time over ``bptt_window`` ticks.
+    gamma : float
+        Discount.
+    lambda_actor, lambda_critic, lambda_cortex : float
+        Trace decay λ of the three TD traces (decay per tick is γλ).
+    eta_pi : float
+        Weight of the policy gradient relative to the value gradient in the cortical signal.
+    entropy : float
+        Entropy bonus η_H.
+    critic_trace : {"accumulating", "dutch"}
+        Accumulating traces, or true online TD(λ) (dutch traces; exact with SGD and one env).
+    average_reward : bool
+        Subtract a learned average reward r̄ from every reward (continuing tasks).
+    average_reward_lr : float
+        Step size of r̄ ← r̄ + η δ.
+    plasticity : bool
+        Master switch; False runs the circuit without any weight change.
+    """
+
+    gradient: str = "rflo"
+    bptt_window: int = 16
+    gamma: float = 0.99
+    lambda_actor: float = 0.99
+    lambda_critic: float = 0.99
+    lambda_cortex: float = 0.99
+    eta_pi: float = 1.0
+    entropy: float = 1e-5
+    critic_trace: str = "accumulating"
+    average_reward: bool = False
+    average_reward_lr: float = 1e-3
+    plasticity: bool = True
+
+
+@dataclass
+class OptimizerSpec:
+    """How the dopamine-gated update directions move the weights.
+
+    Attributes
+    ----------
+    kind : {"adam", "sgd"}
+        Adam keeps per-synapse moment estimates; SGD is the plain three-factor rule.
+    lr_readout, lr_cortex : float
+        Learning rates of the groups {actor, critic} and {W, τ}.
+    beta1, beta2, eps : float
+        Adam constants.
+    clip_norm : float
+        Global-norm clip of the update over both groups (0 = off; 1.0 in the paper).
+    lr_schedule : {"constant", "inverse_sqrt", "linear", "cosine"}
+        Learning-rate decay over ``lr_decay_steps`` ticks — the stabiliser the paper names:
+        ``inverse_sqrt`` multiplies by 1/sqrt(1 + t/T); ``linear`` and ``cosine`` go from 1 to
+        ``lr_final_fraction`` at t = T and stay there.
+    lr_decay_steps : int
+        T of the schedule.
+    lr_final_fraction : float
+        Floor of ``linear``/``cosine`` as a fraction of the initial rate.
+    """
+
+    kind: str = "adam"
+    lr_readout: float = 1e-3
+    lr_cortex: float = 1e-3
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    clip_norm: float = 1.0
+    lr_schedule: str = "constant"
+    lr_decay_steps: int = 200_000
+    lr_final_fraction: float = 0.1
+
+
+@dataclass
+class RunSpec:
+    """Defaults of a run; ``br.run`` arguments override them.
+
+    Attributes
+    ----------
+    steps : int
+        Ticks to simulate.
+    seed : int
+        Seed of every random generator of the run.
+    eval_every : int
+        Evaluate every this many ticks (0 = never).
+    eval_episodes : int
+        Evaluation environments; the score is the mean return of their first episodes.
+    eval_max_steps : int
+        Cap on the length of an evaluation episode (0 = the task's own limit).
+    """
+
+    steps: int = 100_000
+    seed: int = 0
+    eval_every: int = 0
+    eval_episodes: int = 10
+    eval_max_steps: int = 0
+
+
+@dataclass
+class RecordingSpec:
+    """What the run records; see docs/recording_schema.md.
+
+    Attributes
+    ----------
+    variables : list of str
+        Per-tick variables: any of rate, dopamine, value, reward, action, obs, events, trace_norms.
+    populations : list of str
+        Populations whose units enter ``rate``.
+    stride : int
+        Record every k-th tick (episode returns are always exact).
+    weights_every : int
+        Snapshot every weight matrix every M ticks (0 = first and last only).
+    dtype : {"float32", "float64"}
+        Storage type of ``rate`` and ``obs``.
+    chunk_steps : int
+        Ticks buffered in memory before a chunk is handed to the stream writer.
+    """
+
+    variables: list[str] = field(
+        default_factory=lambda: ["rate", "dopamine", "value", "reward", "action", "obs", "events"]
+    )
+    populations: list[str] = field(
+        default_factory=lambda: list(POPULATIONS)
+    )
+    stride: int = 1
+    weights_every: int = 0
+    dtype: str = "float32"
+    chunk_steps: int = 10_000
+
+
+@dataclass
+class Model:
+    """A complete circuit + experiment specification (one ``models/*.toml`` file)."""
+
+    name: str = "model"
+    description: str = ""
+    task: TaskSpec = field(default_factory=TaskSpec)
+    circuit: CircuitSpec = field(default_factory=CircuitSpec)
+    learning: LearningSpec = field(default_factory=LearningSpec)
+    optimizer: OptimizerSpec = field(default_factory=OptimizerSpec)
+    run: RunSpec = field(default_factory=RunSpec)
+    recording: RecordingSpec = field(default_factory=RecordingSpec)
+    manipulation: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The specification as nested plain dicts (TOML/JSON serialisable)."""
+        return dataclasses.asdict(self)
+
+    def to_toml(self) -> str:
+        """The specification as TOML text (round-trips through :func:`load_model`)."""
+        return _dump_toml(self.to_dict())
+
+    def with_overrides(self, overrides: dict[str, Any]) -> "Model":
+        """A validated copy with dotted keys replaced, e.g. ``{"learning.gamma": 0.9}``."""
+        data = self.to_dict()
+        for key, value in overrides.items():
+            parts = key.split(".")
+            node = data
+            for p in parts[:-1]:
+                if not isinstance(node, dict) or p not in node:
+                    raise ModelError(f"{key}: unknown key {p!r}")
+                node = node[p]
+            if not isinstance(node, dict) or parts[-1] not in node:
+                raise ModelError(f"{key}: unknown key; accepted keys here: {sorted(node)}")
+            node[parts[-1]] = value
+        return load_model(data)
+
+
+POPULATIONS = ("input", "cortex", "striatum_dorsal", "striatum_ventral", "vta")
+RECORDABLE = ("rate", "dopamine", "value", "reward", "action", "obs", "events", "trace_norms")
+
+_CHOICES = {
+    "circuit.feedback": ("random", "exact"),
+    "learning.gradient": ("rflo", "rtrl", "bptt"),
+    "learning.critic_trace": ("accumulating", "dutch"),
+    "optimizer.kind": ("adam", "sgd"),
+    "optimizer.lr_schedule": ("constant", "inverse_sqrt", "linear", "cosine"),
+    "recording.dtype": ("float32", "float64"),
+}
+
+# (low, high, low_inclusive, high_inclusive)
+_RANGES = {
+    "task.num_envs": (1, 4096, True, True),
+    "task.max_episode_steps": (0, math.inf, True, True),
+    "circuit.cortex_size": (1, 4096, True, True),
+    "circuit.tau_min": (0, math.inf, False, True),
+    "circuit.dt": (0, math.inf, False, True),
+    "circuit.env_dt_ms": (0, math.inf, False, True),
+    "learning.bptt_window": (1, 100_000, True, True),
+    "learning.gamma": (0, 1, False, True),
+    "learning.lambda_actor": (0, 1, True, True),
+    "learning.lambda_critic": (0, 1, True, True),
+    "learning.lambda_cortex": (0, 1, True, True),
+    "learning.eta_pi": (0, math.inf, True, True),
+    "learning.entropy": (0, math.inf, True, True),
+    "learning.average_reward_lr": (0, 1, True, True),
+    "optimizer.lr_readout": (0, math.inf, True, True),
+    "optimizer.lr_cortex": (0, math.inf, True, True),
+    "optimizer.beta1": (0, 1, True, False),
+    "optimizer.beta2": (0, 1, True, False),
+    "optimizer.eps": (0, math.inf, False, True),
+    "optimizer.clip_norm": (0, math.inf, True, True),
+    "optimizer.lr_decay_steps": (1, math.inf, True, True),
+    "optimizer.lr_final_fraction": (0, 1, True, True),
+    "run.steps": (0, math.inf, True, True),
+    "run.seed": (0, 2**63 - 1, True, True),
+    "run.eval_every": (0, math.inf, True, True),
+    "run.eval_episodes": (1, 10_000, True, True),
+    "run.eval_max_steps": (0, math.inf, True, True),
+    "recording.stride": (1, math.inf, True, True),
+    "recording.weights_every": (0, math.inf, True, True),
+    "recording.chunk_steps": (1, math.inf, True, True),
+}
+
+_SECTIONS = {
+    "task": TaskSpec,
+    "circuit": CircuitSpec,
+    "learning": LearningSpec,
+    "optimizer": OptimizerSpec,
+    "run": RunSpec,
+    "recording": RecordingSpec,
+}
+
+
+def load_model(source: str | Path | dict | Model) -> Model:
+    """Load and validate a model specification.
+
+    Parameters
+    ----------
+    source : path, dict or Model
+        A ``.toml`` file, the same content as nested dicts, or a Model (validated and copied).
+
+    Returns
+    -------
+    Model
+        The validated specification, every missing key filled with its default.
+
+    Raises
+    ------
+    ModelError
+        On an unknown key, a wrong type or an out-of-range value; the message names the key path.
+    """
+    if isinstance(source, Model):
+        data = source.to_dict()
+    elif isinstance(source, dict):
+        data = copy.deepcopy(source)
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise ModelError(f"model file {str(path)!r} does not exist")
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ModelError(f"{path}: not valid TOML ({exc})") from None
+        data.setdefault("name", path.stem)
+    return _build(data)
+
+
+def _build(data: dict) -> Model:
+    if not isinstance(data, dict):
+        raise ModelError(f"a model must be a table of sections, got {type(data).__name__}")
+    known = {"name", "description", "manipulation", *_SECTIONS}
+    for key in data:
+        if key not in known:
+            raise ModelError(f"unknown section {key!r}; accepted: {sorted(known)}")
+    kwargs: dict[str, Any] = {}
+    for key in ("name", "description"):
+        if key in data:
+            if not isinstance(data[key], str):
+                raise ModelError(f"{key} must be a string, got {data[key]!r}")
+            kwargs[key] = data[key]
+    for section, cls in _SECTIONS.items():
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            raise ModelError(f"{section} must be a table, got {table!r}")
+        kwargs[section] = _build_section(section, cls, table)
+    manip = data.get("manipulation", [])
+    if not isinstance(manip, list) or not all(isinstance(m, dict) for m in manip):
+        raise ModelError("manipulation must be a list of tables ([[manipulation]])")
+    kwargs["manipulation"] = copy.deepcopy(manip)
+    model = Model(**kwargs)
+    _check_model(model)
+    return model
+
+
+def _build_section(section: str, cls: type, table: dict):
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    values = {}
+    for key, value in table.items():
+        path = f"{section}.{key}"
+        if key not in names:
+            raise ModelError(f"unknown key {path!r}; accepted keys in [{section}]: {names}")
+        values[key] = _coerce(path, hints[key], value)
+    obj = cls(**values)
+    for key in names:
+        value = getattr(obj, key)
+        path = f"{section}.{key}"
+        if path in _CHOICES and value not in _CHOICES[path]:
+            raise ModelError(f"{path} must be one of {list(_CHOICES[path])}, got {value!r}")
+        if path in _RANGES:
+            lo, hi, lo_in, hi_in = _RANGES[path]
+            ok = (value >= lo if lo_in else value > lo) and (value <= hi if hi_in else value < hi)
+            if not ok:
+                lb, rb = "[" if lo_in else "(", "]" if hi_in else ")"
+                raise ModelError(f"{path} must be in {lb}{_fmt(lo)}, {_fmt(hi)}{rb}, got {value!r}")
+    return obj
+
+
+def _fmt(x):
+    if x == math.inf:
+        return "inf"
+    return repr(x)
+
+
+def _coerce(path: str, hint, value):
+    """Check ``value`` against the field's annotation; ints are accepted where floats are."""
+    origin = typing.get_origin(hint)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ModelError(f"{path} must be true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ModelError(f"{path} must be an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ModelError(f"{path} must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ModelError(f"{path} must be finite, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ModelError(f"{path} must be a string, got {value!r}")
+        return value
+    if hint is dict or origin is dict:
+        if not isinstance(value, dict):
+            raise ModelError(f"{path} must be a table, got {value!r}")
+        return copy.deepcopy(value)
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise ModelError(f"{path} must be a list, got {value!r}")
+        return [_coerce(f"{path}[{i}]", item, v) for i, v in enumerate(value)]
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        errors = []
+        for alt in typing.get_args(hint):
+            try:
+                return _coerce(path, alt, value)
+            except ModelError as exc:
+                errors.append(str(exc))
+        raise ModelError(f"{path} must be a string or a list of integers, got {value!r}")
+    raise TypeError(f"unsupported annotation {hint} for {path}")  # a bug in this module, not input
+
+
+def _check_model(model: Model) -> None:
+    lo, hi = model.circuit.tau_init
+    if len(model.circuit.tau_init) != 2 or not (0 < lo <= hi):
+        raise ModelError(f"circuit.tau_init must be [lo, hi] with 0 < lo <= hi, got {model.circuit.tau_init!r}")
+    mask = model.task.observation_mask
+    if isinstance(mask, str) and mask not in ("none", "positions", "velocities"):
+        raise ModelError(
+            f"task.observation_mask must be 'none', 'positions', 'velocities' or a list of indices, got {mask!r}"
+        )
+    for v in model.recording.variables:
+        if v not in RECORDABLE:
+            raise ModelError(f"recording.variables: unknown variable {v!r}; accepted: {list(RECORDABLE)}")
+    for p in model.recording.populations:
+        if p not in POPULATIONS:
+            raise ModelError(f"recording.populations: unknown population {p!r}; accepted: {list(POPULATIONS)}")
+    if model.learning.critic_trace == "dutch" and model.optimizer.kind != "sgd":
+        raise ModelError("learning.critic_trace = 'dutch' (true online TD(λ)) requires optimizer.kind = 'sgd'")
+
+
+def _dump_toml(data: dict) -> str:
+    """Minimal TOML writer for the spec's types (str, bool, int, float, list, nested tables)."""
+    lines: list[str] = []
+    top = {k: v for k, v in data.items() if not isinstance(v, (dict, list))}
+    for k, v in top.items():
+        lines.append(f"{k} = {_toml_value(v)}")
+    for section, table in data.items():
+        if isinstance(table, dict):
+            lines.append("")
+            lines.append(f"[{section}]")
+            for k, v in table.items():
+                lines.append(f"{k} = {_toml_value(v)}")
+    for entry in data.get("manipulation", []):
+        lines.append("")
+        lines.append("[[manipulation]]")
+        for k, v in entry.items():
+            lines.append(f"{k} = {_toml_value(v)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(x)}" for k, x in v.items()) + "}"
+    raise ModelError(f"cannot write {v!r} to TOML")

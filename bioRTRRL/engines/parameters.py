@@ -1,0 +1,112 @@
+"""Sizes of the circuit and the initial weights (ALGORITHM.md §2), shared by both engines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import Model
+from . import kernels
+
+
+@dataclass(frozen=True)
+class CircuitDims:
+    """Population sizes of one circuit.
+
+    Attributes
+    ----------
+    N : int
+        Cortical units.
+    O : int
+        Observation components (after masking).
+    A : int
+        Discrete actions, or continuous action dimensions.
+    A_in : int
+        Width of the efference copy in the input (A when the Meta-RL input is on, else 0).
+    D : int
+        Input population size, O + A_in + 1 with the Meta-RL input, else O.
+    P : int
+        Dorsal striatum (actor outputs): A logits, or 2A (loc, raw scale) for a Gaussian actor.
+    Z : int
+        Presynaptic vector length D + N + 1 (input, recurrent, bias).
+    continuous : bool
+        Gaussian actor on a Box action space.
+    """
+
+    N: int
+    O: int
+    A: int
+    A_in: int
+    D: int
+    P: int
+    Z: int
+    continuous: bool
+
+    @classmethod
+    def build(cls, N: int, O: int, A: int, continuous: bool, meta_rl_input: bool) -> "CircuitDims":
+        A_in = A if meta_rl_input else 0
+        D = O + A_in + 1 if meta_rl_input else O
+        P = 2 * A if continuous else A
+        return cls(N=N, O=O, A=A, A_in=A_in, D=D, P=P, Z=D + N + 1, continuous=continuous)
+
+    @property
+    def n_params(self) -> int:
+        return kernels.n_params(self.N, self.Z, self.P)
+
+    @property
+    def population_sizes(self) -> dict[str, int]:
+        """Units per population, in the order of the recorded ``rate``."""
+        return {"input": self.D, "cortex": self.N, "striatum_dorsal": self.P,
+                "striatum_ventral": 1, "vta": 1}
+
+
+def truncated_normal(rng: np.random.Generator, shape, variance: float) -> np.ndarray:
+    """Normal truncated to ±2 s.d., rescaled so that the *truncated* law has the given variance."""
+    # 0.87962566103423978 is the s.d. of a standard normal truncated to [-2, 2]
+    out = rng.standard_normal(shape)
+    bad = np.abs(out) > 2.0
+    while bad.any():
+        out[bad] = rng.standard_normal(int(bad.sum()))
+        bad = np.abs(out) > 2.0
+    return out * (np.sqrt(variance) / 0.87962566103423978)
+
+
+def glorot_uniform(rng: np.random.Generator, fan_in: int, fan_out: int, shape) -> np.ndarray:
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=shape)
+
+
+def init_parameters(model: Model, dims: CircuitDims, seed_params: np.random.SeedSequence,
+                    seed_feedback: np.random.SeedSequence):
+    """Initial flat parameter vector and the fixed feedback weights.
+
+    Returns
+    -------
+    theta : ndarray (n_params,)
+        [W | τ | K_A | w_C | b_C] in the layout of :mod:`bioRTRRL.engines.kernels`.
+    fb_a : ndarray (N·P,)
+        B_A, random feedback from dorsal striatum to cortex (same law as K_A, never trained).
+    fb_c : ndarray (N,)
+        B_C, random feedback from ventral striatum to cortex (same law as w_C).
+    """
+    N, Z, P = dims.N, dims.Z, dims.P
+    rng = np.random.default_rng(seed_params)
+    lay = kernels.layout(N, Z, P)
+    theta = np.zeros(dims.n_params)
+    theta[lay["W"]] = truncated_normal(rng, N * Z, 1.0 / Z)
+    lo, hi = model.circuit.tau_init
+    theta[lay["tau"]] = np.maximum(rng.uniform(lo, hi, size=N), model.circuit.tau_min)
+    theta[lay["K_A"]] = glorot_uniform(rng, N, P, N * P)
+    theta[lay["w_C"]] = glorot_uniform(rng, N, 1, N)
+    rng_fb = np.random.default_rng(seed_feedback)
+    fb_a = glorot_uniform(rng_fb, N, P, N * P)
+    fb_c = glorot_uniform(rng_fb, N, 1, N)
+    return theta, fb_a, fb_c
+
+
+def run_seeds(seed: int) -> dict[str, np.random.SeedSequence]:
+    """Independent seed sequences of one run, all derived from the run's seed."""
+    names = ("params", "feedback", "actions", "env", "eval")
+    children = np.random.SeedSequence(seed).spawn(len(names))
+    return dict(zip(names, children))

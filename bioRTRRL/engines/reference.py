@@ -1,0 +1,230 @@
+"""Reference engine: RTRRL in NumPy/numba, float64, exactly ALGORITHM.md, batched over envs.
+
+The engine owns the weights, the per-environment state (h, P or J, traces) and the optimizer; it does
+not own the environments: :meth:`ReferenceEngine.tick` takes what the environments returned and
+gives the next actions. The mathematics lives in :mod:`bioRTRRL.engines.kernels`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..config import Model
+from . import kernels as K
+from .parameters import CircuitDims, init_parameters, run_seeds
+from .sampling import ActionNoise
+
+_GRADIENTS = {"rflo": K.GRAD_RFLO, "rtrl": K.GRAD_RTRL, "bptt": K.GRAD_BPTT}
+
+
+class ReferenceEngine:
+    """One circuit (shared weights) driving ``num_envs`` environments.
+
+    Parameters
+    ----------
+    model : Model
+    dims : CircuitDims
+    num_envs : int
+    seed : int
+        Run seed; weights, feedback and action noise come from independent children of it.
+    action_low, action_high : ndarray, optional
+        Box bounds of a continuous action space (±inf where unbounded).
+
+    Attributes
+    ----------
+    theta : ndarray
+        Flat parameters; :attr:`params` gives named views (W, tau, K_A, w_C, b_C).
+    act : ndarray (num_envs, D + N + P + 2)
+        After each tick: [input x, cortex h, actor outputs, value, δ] per env.
+    actions : ndarray
+        Actions emitted by the last tick (int indices, or clipped continuous actions).
+    """
+
+    def __init__(self, model: Model, dims: CircuitDims, num_envs: int, seed: int,
+                 action_low=None, action_high=None):
+        self.model = model
+        self.dims = dims
+        self.num_envs = B = num_envs
+        seeds = run_seeds(seed)
+        self.theta, fb_a, fb_c = init_parameters(model, dims, seeds["params"], seeds["feedback"])
+        self.feedback_random = (fb_a, fb_c)
+        self.layout = K.layout(dims.N, dims.Z, dims.P)
+        self.noise = ActionNoise(seeds["actions"], B, dims.A if dims.continuous else 0)
+        N, Z, P, A, D = dims.N, dims.Z, dims.P, dims.A, dims.D
+        NC = N * Z + N
+        lrn, opt, circ = model.learning, model.optimizer, model.circuit
+        self.icfg = np.zeros(K.N_ICFG, dtype=np.int64)
+        self.icfg[[K.I_N, K.I_Z, K.I_D, K.I_O, K.I_A, K.I_P]] = [N, Z, D, dims.O, A, P]
+        self.icfg[K.I_ACTOR] = K.ACTOR_GAUSSIAN if dims.continuous else K.ACTOR_DISCRETE
+        self.icfg[K.I_GRADIENT] = _GRADIENTS[lrn.gradient]
+        self.icfg[K.I_CRITIC_TRACE] = K.TRACE_DUTCH if lrn.critic_trace == "dutch" else K.TRACE_ACCUMULATING
+        self.icfg[K.I_META] = int(circ.meta_rl_input)
+        self.icfg[K.I_OPTIM] = K.OPTIM_ADAM if opt.kind == "adam" else K.OPTIM_SGD
+        self.icfg[K.I_PLASTIC] = int(lrn.plasticity)
+        self.icfg[K.I_AVG_REWARD] = int(lrn.average_reward)
+        self.icfg[K.I_BPTT_T] = lrn.bptt_window
+        self.icfg[K.I_ENTROPY_NONZERO] = int(lrn.entropy > 0)
+        self.fcfg = np.zeros(K.N_FCFG)
+        f = self.fcfg
+        f[K.F_DT], f[K.F_GAMMA], f[K.F_ETA_PI], f[K.F_ETA_H] = circ.dt, lrn.gamma, lrn.eta_pi, lrn.entropy
+        f[K.F_LAM_ACTOR], f[K.F_LAM_CRITIC], f[K.F_LAM_CORTEX] = lrn.lambda_actor, lrn.lambda_critic, lrn.lambda_cortex
+        f[K.F_LR_READOUT], f[K.F_LR_CORTEX] = opt.lr_readout, opt.lr_cortex
+        f[K.F_BETA1], f[K.F_BETA2], f[K.F_EPS], f[K.F_CLIP] = opt.beta1, opt.beta2, opt.eps, opt.clip_norm
+        f[K.F_TAU_MIN], f[K.F_AVG_LR] = circ.tau_min, lrn.average_reward_lr
+        f[K.F_DA_FIXED], f[K.F_DA_GAIN], f[K.F_DA_SHIFT], f[K.F_DA_BASELINE] = math.nan, 1.0, 0.0, 0.0
+        self._lr0 = (opt.lr_readout, opt.lr_cortex)
+
+        lay = self.layout
+        self.decay = np.empty(dims.n_params)
+        self.decay[lay["cortex"]] = lrn.gamma * lrn.lambda_cortex
+        self.decay[lay["K_A"]] = lrn.gamma * lrn.lambda_actor
+        self.decay[lay["w_C"]] = lrn.gamma * lrn.lambda_critic
+        self.decay[lay["b_C"]] = lrn.gamma * lrn.lambda_critic
+        self.plastic = np.ones(dims.n_params)
+        if not circ.train_tau:
+            self.plastic[lay["tau"]] = 0.0
+        self.unit_mask = np.ones(N)
+        self.exact_feedback = circ.feedback == "exact"
+
+        lo = np.full(max(A, 1), -np.inf) if action_low is None else np.asarray(action_low, float).ravel()
+        hi = np.full(max(A, 1), np.inf) if action_high is None else np.asarray(action_high, float).ravel()
+        self.lo, self.hi = lo.copy(), hi.copy()
+        self.bounded = np.isfinite(lo) & np.isfinite(hi)
+
+        grad_kind = self.icfg[K.I_GRADIENT]
+        self.h = np.zeros((B, N))
+        self.xi = np.zeros((B, Z))
+        self.P = np.zeros((B, NC if grad_kind == K.GRAD_RFLO else 0))
+        self.J = np.zeros((B, N, NC) if grad_kind == K.GRAD_RTRL else (B, 0, 0))
+        T = lrn.bptt_window if grad_kind == K.GRAD_BPTT else 1
+        self.hist_xi = np.zeros((B, T, Z))
+        self.hist_phi = np.zeros((B, T, N))
+        self.hist_hold = np.zeros((B, T, N))
+        self.hist_count = np.zeros(B, dtype=np.int64)
+        self.hist_head = np.zeros(B, dtype=np.int64)
+        self.e = np.zeros((B, dims.n_params))
+        self.v_prev = np.zeros(B)
+        self.v_old = np.zeros(B)
+        self.action_in = np.zeros((B, dims.A_in if dims.A_in else 1))
+        self.adam_m = np.zeros(dims.n_params)
+        self.adam_v = np.zeros(dims.n_params)
+        self.opt_state = np.zeros(2)  # [update count, average reward r̄]
+        self.act = np.zeros((B, D + N + P + 2))
+        self.action_out = np.zeros((B, A if dims.continuous else 1))
+        self.delta = np.zeros(B)
+        self._grad = np.zeros((B, dims.n_params))
+        self._ent = np.zeros(NC)
+        self._dvec = np.zeros(dims.n_params)
+        self._su, self._sphi, self._sh = np.zeros(N), np.zeros(N), np.zeros(N)
+        self._sig, self._sig_h = np.zeros(N), np.zeros(N)
+        self._tmpJ = np.zeros((N, NC) if grad_kind == K.GRAD_RTRL else (0, 0))
+        self._logits, self._psi, self._chi = np.zeros(P), np.zeros(P), np.zeros(P)
+        self.ticks = 0
+        self._schedule = _lr_schedule(opt)
+
+    # -- named views -------------------------------------------------------------------------
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        """Views into :attr:`theta`: W (N×Z), tau (N), K_A (N×P), w_C (N), b_C (1)."""
+        d, lay = self.dims, self.layout
+        return {
+            "W": self.theta[lay["W"]].reshape(d.N, d.Z),
+            "tau": self.theta[lay["tau"]],
+            "K_A": self.theta[lay["K_A"]].reshape(d.N, d.P),
+            "w_C": self.theta[lay["w_C"]],
+            "b_C": self.theta[lay["b_C"]],
+        }
+
+    @property
+    def feedback(self) -> tuple[np.ndarray, np.ndarray]:
+        """(B_A flat N·P, B_C) — the readout weights themselves under exact feedback."""
+        if self.exact_feedback:
+            lay = self.layout
+            return self.theta[lay["K_A"]], self.theta[lay["w_C"]]
+        return self.feedback_random
+
+    @property
+    def actions(self) -> np.ndarray:
+        if self.dims.continuous:
+            return self.action_out
+        return self.action_out[:, 0].astype(np.int64)
+
+    # -- the loop ------------------------------------------------------------------------------
+    def tick(self, obs, reward, terminated, truncated, fresh) -> int:
+        """Advance every env by one tick; see :func:`bioRTRRL.engines.kernels.tick`.
+
+        Parameters
+        ----------
+        obs : ndarray (B, O) float64
+        reward : ndarray (B,)
+        terminated, truncated, fresh : ndarray (B,) bool
+
+        Returns
+        -------
+        int
+            Number of envs that contributed a TD transition on this tick.
+        """
+        factor = self._schedule(self.opt_state[0])
+        self.fcfg[K.F_LR_READOUT] = self._lr0[0] * factor
+        self.fcfg[K.F_LR_CORTEX] = self._lr0[1] * factor
+        u, n = self.noise.next()
+        fb_a, fb_c = self.feedback
+        n_trans = K.tick(
+            self.icfg, self.fcfg, self.theta, fb_a, fb_c, self.unit_mask, self.lo, self.hi,
+            self.bounded, self.decay, self.plastic,
+            self.h, self.xi, self.P, self.J, self.e, self.v_prev, self.v_old, self.action_in,
+            self.hist_xi, self.hist_phi, self.hist_hold, self.hist_count, self.hist_head,
+            self.adam_m, self.adam_v, self.opt_state,
+            obs, reward, terminated, truncated, fresh, u, n,
+            self.act, self.action_out, self.delta,
+            self._grad, self._ent, self._dvec, self._su, self._sphi, self._sh, self._sig,
+            self._sig_h, self._tmpJ, self._logits, self._psi, self._chi)
+        self.ticks += 1
+        return n_trans
+
+    def check_finite(self) -> None:
+        """Raise FloatingPointError naming the parameter if any weight became NaN or infinite."""
+        for name, arr in self.params.items():
+            if not np.all(np.isfinite(arr)):
+                raise FloatingPointError(
+                    f"non-finite values in {name} after tick {self.ticks}; lower the learning rate "
+                    "or enable optimizer.clip_norm")
+
+    def trace_norms(self) -> tuple[np.ndarray, np.ndarray]:
+        """Frobenius norms per projection of the RFLO eligibility and the TD traces, (B, 4) each.
+
+        Projections: input_cortex, cortex_cortex, cortex_striatum_dorsal, cortex_striatum_ventral.
+        The RFLO eligibility of the readouts is their immediate gradient's input (h), so its norm is
+        reported as the norm of h for both readouts.
+        """
+        d, lay, B = self.dims, self.layout, self.num_envs
+        eW = self.e[:, lay["W"]].reshape(B, d.N, d.Z)
+        td = np.stack([
+            np.linalg.norm(eW[:, :, :d.D], axis=(1, 2)),
+            np.linalg.norm(eW[:, :, d.D:d.D + d.N], axis=(1, 2)),
+            np.linalg.norm(self.e[:, lay["K_A"]], axis=1),
+            np.linalg.norm(self.e[:, lay["w_C"]], axis=1),
+        ], axis=1)
+        if self.P.shape[1]:
+            PW = self.P[:, :d.N * d.Z].reshape(B, d.N, d.Z)
+            pin = np.linalg.norm(PW[:, :, :d.D], axis=(1, 2))
+            prec = np.linalg.norm(PW[:, :, d.D:d.D + d.N], axis=(1, 2))
+        else:
+            pin = prec = np.full(B, np.nan)
+        hn = np.linalg.norm(self.h, axis=1)
+        rflo = np.stack([pin, prec, hn, hn], axis=1)
+        return rflo, td
+
+
+def _lr_schedule(opt):
+    """Multiplier of the learning rates as a function of the optimizer step count."""
+    T, floor = float(opt.lr_decay_steps), opt.lr_final_fraction
+    if opt.lr_schedule == "constant":
+        return lambda t: 1.0
+    if opt.lr_schedule == "inverse_sqrt":
+        return lambda t: 1.0 / math.sqrt(1.0 + t / T)
+    if opt.lr_schedule == "linear":
+        return lambda t: 1.0 - (1.0 - floor) * min(t / T, 1.0)
+    return lambda t: floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * min(t / T, 1.0)))

@@ -1,0 +1,198 @@
+"""The world side of the closed loop: Gymnasium environments stepped one tick at a time.
+
+:class:`EnvDriver` hides the difference between one environment (the biological setting) and a
+vector of them, and presents both with Gymnasium's NEXT_STEP autoreset protocol: the tick after an
+episode ends is a *fresh* tick carrying the first observation of the next episode (reward 0, no TD
+transition). Both engines consume exactly this stream.
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from .config import ModelError, TaskSpec
+from .tasks import ObservationMask, ObservationMaskVector
+
+
+class EnvDriver:
+    """Steps ``task.num_envs`` environments and keeps per-env episode bookkeeping.
+
+    Parameters
+    ----------
+    task : TaskSpec
+    seed : int
+        Seed of the environments; copy i is reset with ``seed + i`` (Gymnasium's convention).
+    num_envs : int, optional
+        Overrides ``task.num_envs`` (evaluation uses its own count).
+    max_episode_steps : int, optional
+        Overrides ``task.max_episode_steps``.
+
+    Attributes
+    ----------
+    obs, reward, terminated, truncated, fresh : ndarray (B, ...)
+        What the last :meth:`step` (or :meth:`reset`) returned, as float64 / bool arrays.
+    episode, t_in_episode : ndarray (B,) int64
+        Episode counter and tick within the episode of the current tick.
+    episode_return : ndarray (B,)
+        Running return of the current episode.
+    trial_events : tuple of str
+        Event names of a trial-structured task (empty otherwise); ``trial``, ``t_in_trial`` and
+        ``events`` (B, n_events) are then filled every tick.
+    """
+
+    def __init__(self, task: TaskSpec, seed: int, num_envs: int | None = None,
+                 max_episode_steps: int | None = None):
+        self.task = task
+        self.num_envs = B = task.num_envs if num_envs is None else num_envs
+        limit = task.max_episode_steps if max_episode_steps is None else max_episode_steps
+        self._seed = int(seed)
+        self.vector = B > 1
+        self.env = _make(task, B, limit)
+        single_obs = self.env.single_observation_space if self.vector else self.env.observation_space
+        single_act = self.env.single_action_space if self.vector else self.env.action_space
+        self.obs_space, self.action_space = single_obs, single_act
+        if isinstance(single_obs, spaces.Discrete):
+            self.O = int(single_obs.n)
+            self._onehot_obs = True
+        elif isinstance(single_obs, spaces.Box):
+            self.O = int(np.prod(single_obs.shape))
+            self._onehot_obs = False
+        else:
+            raise ModelError(
+                f"task.env {task.env!r}: observation space {single_obs} is not supported "
+                "(Box or Discrete)")
+        if isinstance(single_act, spaces.Discrete):
+            self.continuous = False
+            self.A = int(single_act.n)
+            self._action_start = int(single_act.start)
+            self.action_low = self.action_high = None
+        elif isinstance(single_act, spaces.Box) and len(single_act.shape) == 1:
+            self.continuous = True
+            self.A = int(single_act.shape[0])
+            self.action_low = single_act.low.astype(np.float64)
+            self.action_high = single_act.high.astype(np.float64)
+        else:
+            raise ModelError(
+                f"task.env {task.env!r}: action space {single_act} is not supported "
+                "(Discrete, or a 1-D Box)")
+        base = self.env.unwrapped if not self.vector else self.env
+        self.trial_events = tuple(getattr(base, "trial_events", None)
+                                  or getattr(getattr(self.env, "unwrapped", base), "trial_events", ())
+                                  or ())
+        self.obs = np.zeros((B, self.O))
+        self.reward = np.zeros(B)
+        self.terminated = np.zeros(B, dtype=bool)
+        self.truncated = np.zeros(B, dtype=bool)
+        self.fresh = np.ones(B, dtype=bool)
+        self.episode = np.zeros(B, dtype=np.int64)
+        self.t_in_episode = np.zeros(B, dtype=np.int64)
+        self.episode_return = np.zeros(B)
+        self.trial = np.zeros(B, dtype=np.int64)
+        self.t_in_trial = np.zeros(B, dtype=np.int64)
+        self.events = np.zeros((B, len(self.trial_events)), dtype=bool)
+        self.completed: list[tuple[int, int, float, int, bool]] = []  # env, end tick, return, length, terminated
+        self._ended = np.zeros(B, dtype=bool)
+        self.ticks = 0
+
+    # -- protocol ------------------------------------------------------------------------------
+    def reset(self):
+        """First tick: every env fresh."""
+        obs, info = self.env.reset(seed=self._seed)
+        self._set_obs(obs)
+        self._read_info(info)
+        self.fresh[:] = True
+        self.ticks = 0
+        return self.obs
+
+    def step(self, actions) -> None:
+        """Advance every env by one tick with the engine's actions; fills the attributes."""
+        self.ticks += 1
+        if self.vector:
+            if not self.continuous and self._action_start:
+                actions = actions + self._action_start
+            obs, rew, term, trunc, info = self.env.step(actions)
+            self._set_obs(obs)
+            self.reward[:] = rew
+            self.fresh[:] = self._ended
+            self.terminated[:] = term
+            self.truncated[:] = trunc
+            self._read_info(info)
+        else:
+            if self._ended[0]:
+                obs, info = self.env.reset()
+                self.reward[0] = 0.0
+                self.terminated[0] = self.truncated[0] = False
+                self.fresh[0] = True
+            else:
+                a = actions[0] if self.continuous else int(actions[0]) + self._action_start
+                obs, rew, term, trunc, info = self.env.step(a)
+                self.reward[0] = rew
+                self.terminated[0] = term
+                self.truncated[0] = trunc
+                self.fresh[0] = False
+            self._set_obs(obs[None] if not self._onehot_obs else np.asarray([obs]))
+            self._read_info(info)
+        # bookkeeping for the recording and the episode table
+        self.t_in_episode += 1
+        if self.fresh.any():
+            self.episode[self.fresh] += 1
+            self.t_in_episode[self.fresh] = 0
+            self.episode_return[self.fresh] = 0.0
+        self.episode_return += self.reward
+        np.logical_or(self.terminated, self.truncated, out=self._ended)
+        if self._ended.any():
+            for b in np.flatnonzero(self._ended):
+                self.completed.append((int(b), self.ticks, float(self.episode_return[b]),
+                                       int(self.t_in_episode[b]), bool(self.terminated[b])))
+
+    def _set_obs(self, obs) -> None:
+        if self._onehot_obs:
+            self.obs[:] = 0.0
+            self.obs[np.arange(self.num_envs), np.asarray(obs).reshape(-1)] = 1.0
+        else:
+            self.obs[:] = np.asarray(obs).reshape(self.num_envs, self.O)
+
+    def _read_info(self, info) -> None:
+        if not self.trial_events:
+            return
+        self.trial[:] = info.get("trial", 0)
+        self.t_in_trial[:] = info.get("t_in_trial", 0)
+        for k, name in enumerate(self.trial_events):
+            self.events[:, k] = info.get(name, False)
+
+    def close(self) -> None:
+        self.env.close()
+
+
+def _make(task: TaskSpec, num_envs: int, limit: int):
+    """Build the env(s), adding the observation mask; errors name ``task.env``."""
+    from . import tasks  # noqa: F401  registers the bioRTRRL/ namespace
+
+    try:
+        spec = gym.spec(task.env)
+    except Exception as exc:  # gymnasium raises several error types for unknown ids
+        raise ModelError(f"task.env: unknown environment id {task.env!r} ({exc})") from None
+    kwargs = dict(task.kwargs)
+    try:
+        if num_envs == 1:
+            env = gym.make(task.env, max_episode_steps=limit or None, **kwargs)
+            if task.observation_mask != "none":
+                env = ObservationMask(env, task.observation_mask)
+            return env
+        if spec.vector_entry_point is not None:
+            if limit:
+                kwargs["max_episode_steps"] = limit
+            env = gym.make_vec(task.env, num_envs=num_envs, vectorization_mode="vector_entry_point", **kwargs)
+        else:
+            env = gym.vector.SyncVectorEnv(
+                [lambda: gym.make(task.env, max_episode_steps=limit or None, **kwargs)
+                 for _ in range(num_envs)])
+        if task.observation_mask != "none":
+            env = ObservationMaskVector(env, task.observation_mask)
+        return env
+    except ModelError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise ModelError(f"task: cannot build {task.env!r} with kwargs {task.kwargs!r}: {exc}") from None

@@ -1,0 +1,199 @@
+"""``run(model, seed) → Dataset``: one closed-loop training session, recorded."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+from tqdm.auto import tqdm
+
+from .config import Model, ModelError, load_model
+from .engines.parameters import CircuitDims, run_seeds
+from .engines.reference import ReferenceEngine
+from .environment import EnvDriver
+from .recording.recorder import Recorder, run_attrs
+
+ENGINES = ("reference", "brian2")
+
+
+def run(model, steps: int | None = None, seed: int | None = None, engine: str = "reference",
+        stream_to: str | Path | None = None, progress: bool | None = None, **engine_options) -> xr.Dataset:
+    """Train the circuit in closed loop with its task and return the recording.
+
+    Parameters
+    ----------
+    model : path, dict or Model
+        The model specification (see :func:`bioRTRRL.load_model`).
+    steps : int, optional
+        Ticks to simulate (default ``model.run.steps``).
+    seed : int, optional
+        Seed of every random generator (default ``model.run.seed``).
+    engine : {"reference", "brian2"}
+    stream_to : path, optional
+        A ``.zarr`` store that receives every completed chunk while the run goes on.
+    progress : bool, optional
+        Show a progress bar (default: when attached to a terminal or notebook).
+    **engine_options
+        Passed to the Brian2 engine (e.g. ``codegen_target="cython"``).
+
+    Returns
+    -------
+    xarray.Dataset
+        The recording (docs/recording_schema.md). If the run fails or is interrupted, the
+        exception propagates but what was recorded is kept: with ``stream_to`` on disk (attrs
+        ``finished = 0`` and ``error``); the in-memory part is attached to the exception as
+        ``exc.recording``.
+    """
+    model = load_model(model)
+    steps = model.run.steps if steps is None else int(steps)
+    seed = model.run.seed if seed is None else int(seed)
+    if steps < 0:
+        raise ModelError(f"steps must be >= 0, got {steps}")
+    if engine not in ENGINES:
+        raise ModelError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
+    if engine == "brian2":
+        from .engines.brian2 import run_brian2
+
+        return run_brian2(model, steps=steps, seed=seed, stream_to=stream_to, progress=progress,
+                          **engine_options)
+    if engine_options:
+        raise ModelError(f"unknown options for the reference engine: {sorted(engine_options)}")
+    session = Session(model, seed, stream_to=stream_to)
+    return session.train(steps, progress=progress)
+
+
+class Session:
+    """A reference-engine training session: driver + engine + recorder, advanced tick by tick.
+
+    ``Session`` is what :func:`run` uses; it is public for users who want to step a circuit
+    themselves (e.g. ``session.advance(1000)``, inspect ``session.engine``, continue).
+    """
+
+    def __init__(self, model: Model, seed: int, stream_to=None, engine_name: str = "reference"):
+        self.model = model
+        self.seed = seed
+        seeds = run_seeds(seed)
+        env_seed = int(seeds["env"].generate_state(1)[0])
+        self.driver = EnvDriver(model.task, env_seed)
+        d = self.driver
+        self.dims = CircuitDims.build(model.circuit.cortex_size, d.O, d.A, d.continuous,
+                                      model.circuit.meta_rl_input)
+        self.engine = ReferenceEngine(model, self.dims, d.num_envs, seed, d.action_low, d.action_high)
+        from .manipulation import Manipulations
+
+        self.manipulations = Manipulations(model, self.dims)
+        writer = None
+        if stream_to is not None:
+            from .recording.io import StreamWriter
+
+            writer = StreamWriter(stream_to)
+        self.recorder = Recorder(model, self.dims, d, run_attrs(model, engine_name, seed, d), writer)
+        self._eval_seed = seeds["eval"]
+        self.tick = 0
+        self._started = False
+
+    def train(self, steps: int, progress: bool | None = None) -> xr.Dataset:
+        """Run ``steps`` ticks, then finish and return the recording."""
+        try:
+            self.advance(steps, progress=progress)
+        except BaseException as exc:
+            ds = self.recorder.finish(finished=False, error=f"{type(exc).__name__}: {exc}")
+            exc.recording = ds
+            raise
+        return self.finish()
+
+    def advance(self, steps: int, progress: bool | None = None) -> None:
+        """Simulate ``steps`` more ticks."""
+        model, eng, drv, rec = self.model, self.engine, self.driver, self.recorder
+        every_w = model.recording.weights_every
+        every_e = model.run.eval_every
+        bar = tqdm(total=steps, disable=_no_bar(progress), unit="step", mininterval=0.5,
+                   desc=f"{model.name} seed {self.seed}")
+        end = self.tick + steps
+        check_every = 1000
+        manip = self.manipulations
+        with contextlib.closing(bar):
+            while self.tick < end:
+                t = self.tick
+                if not self._started:
+                    drv.reset()
+                    rec.snapshot(0, eng.params, eng.feedback)
+                    self._started = True
+                else:
+                    drv.step(eng.actions)
+                if manip.active and manip.due(t):
+                    manip.apply(eng, t)
+                eng.tick(drv.obs, drv.reward, drv.terminated, drv.truncated, drv.fresh)
+                rec.record(t, eng.act, eng.action_out, eng)
+                self.tick = t + 1
+                if every_w and self.tick % every_w == 0:
+                    rec.snapshot(self.tick, eng.params, eng.feedback)
+                if every_e and self.tick % every_e == 0:
+                    rec.add_evaluation(self.tick, self.evaluate())
+                if self.tick % check_every == 0:
+                    eng.check_finite()
+                    bar.update(check_every)
+        bar.update(self.tick % check_every)
+
+    def evaluate(self, episodes: int | None = None) -> float:
+        """Mean return of the first episode of ``run.eval_episodes`` fresh environments.
+
+        The policy is stochastic and nothing learns: a copy of the weights drives a separate
+        batch of environments (seeded from the run's evaluation stream).
+        """
+        return evaluate(self.model, self.engine, self._eval_seed.spawn(1)[0],
+                        episodes or self.model.run.eval_episodes)
+
+    def finish(self) -> xr.Dataset:
+        if not self.recorder.snapshots or self.recorder.snapshots[-1][0] != self.tick:
+            self.recorder.snapshot(self.tick, self.engine.params, self.engine.feedback)
+        ds = self.recorder.finish(finished=True)
+        self.driver.close()
+        return ds
+
+
+def evaluate(model: Model, engine: ReferenceEngine, seed_seq, episodes: int) -> float:
+    """Mean first-episode return of ``episodes`` environments under a frozen copy of ``engine``."""
+    limit = model.run.eval_max_steps or None
+    drv = EnvDriver(model.task, int(seed_seq.generate_state(1)[0]), num_envs=episodes,
+                    max_episode_steps=limit if limit else None)
+    frozen = ReferenceEngine(model, engine.dims, episodes, int(seed_seq.generate_state(2)[1]),
+                             drv.action_low, drv.action_high)
+    frozen.theta[:] = engine.theta
+    frozen.feedback_random = engine.feedback_random
+    frozen.icfg[:] = engine.icfg
+    frozen.icfg[_plastic_index()] = 0
+    frozen.fcfg[:] = engine.fcfg
+    frozen.unit_mask[:] = engine.unit_mask
+    returns = np.full(episodes, np.nan)
+    drv.reset()
+    cap = limit or 100_000
+    for _ in range(cap + 1):
+        frozen.tick(drv.obs, drv.reward, drv.terminated, drv.truncated, drv.fresh)
+        drv.step(frozen.actions)
+        for b, _end, ret, _len, _term in drv.completed:
+            if np.isnan(returns[b]):
+                returns[b] = ret
+        drv.completed.clear()
+        if not np.isnan(returns).any():
+            break
+    drv.close()
+    if np.isnan(returns).any():  # an episode outlasted the cap: count its return so far
+        missing = np.isnan(returns)
+        returns[missing] = drv.episode_return[missing]
+    return float(returns.mean())
+
+
+def _plastic_index():
+    from .engines import kernels
+
+    return kernels.I_PLASTIC
+
+
+def _no_bar(progress):
+    if progress is None:
+        return not (os.isatty(2) or "JPY_PARENT_PID" in os.environ)
+    return not progress

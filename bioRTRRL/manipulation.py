@@ -1,0 +1,21 @@
+"""Manipulations of the circuit (lesions, dopamine clamps, plasticity blocks) applied during a run."""
+
+from __future__ import annotations
+
+from .config import Model, ModelError
+
+
+class Manipulations:
+    """The ``[[manipulation]]`` entries of a model, applied to an engine at their start ticks."""
+
+    def __init__(self, model: Model, dims):
+        self.entries = list(model.manipulation)
+        if self.entries:
+            raise ModelError("manipulation: not supported by this version")
+        self.active = False
+
+    def due(self, tick: int) -> bool:
+        return False
+
+    def apply(self, engine, tick: int) -> None:
+        pass
