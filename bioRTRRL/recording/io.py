@@ -1,0 +1,308 @@
+"""Saving, opening and streaming recordings (netCDF or zarr, chosen by the path's suffix).
+
+A recording is the ``xarray.Dataset`` described in docs/recording_schema.md. Two formats:
+
+- ``.nc``: one netCDF-4 file written with h5netcdf, every numeric variable zlib-compressed. The
+  format for finished runs: one file, readable by any netCDF tool.
+- ``.zarr``: a zarr (format 3) directory store. The format for streaming: :class:`StreamWriter`
+  appends one chunk of a long run at a time, so a crash leaves every completed chunk readable.
+
+:func:`open_recording` returns a Dataset equal to the one saved: same variables, coordinates,
+dtypes (booleans, fixed-width unicode strings, int64 ticks) and attributes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+import zarr
+
+__all__ = ["save", "open_recording", "StreamWriter", "APPEND_DIMS"]
+
+#: Dimensions that grow while a run streams; every other dimension is fixed at the first chunk.
+APPEND_DIMS = ("step", "snapshot", "completed_episode", "eval_step")
+
+_SUFFIXES = {".nc": "netcdf", ".zarr": "zarr"}
+
+# Storage chunk length along each growing dimension of a streamed store. Chunk files are written
+# atomically by zarr's local store, so these only trade file count against rewrite cost; `step`
+# uses the length of the first chunk handed to the writer, so full chunks map onto whole files.
+_STREAM_CHUNK = {"snapshot": 1, "completed_episode": 4096, "eval_step": 256}
+
+
+def _format(path: Path) -> str:
+    try:
+        return _SUFFIXES[path.suffix]
+    except KeyError:
+        raise ValueError(
+            f"unknown recording suffix {path.suffix!r} in {str(path)!r}: "
+            "use '.nc' (netCDF) or '.zarr' (zarr)"
+        ) from None
+
+
+@contextlib.contextmanager
+def _quiet_zarr() -> Iterator[None]:
+    # Consolidated metadata is what makes streamed stores crash-safe (see StreamWriter); zarr
+    # warns on every use that it is not yet part of the v3 specification.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Consolidated metadata is currently not part")
+        yield
+
+
+def _is_text(var: xr.Variable) -> bool:
+    # Checks the dtype before the values, so lazily opened numeric variables stay unloaded.
+    if var.dtype.kind in "UT":
+        return True
+    return var.dtype.kind == "O" and var.size > 0 and all(isinstance(v, str) for v in var.values.flat)
+
+
+def _map_text(ds: xr.Dataset, dtype) -> xr.Dataset:
+    """``ds`` with every string-valued variable and coordinate cast to ``dtype``."""
+    # Through object: NumPy cannot cast its variable-width StringDType to fixed width directly.
+    changed = {
+        name: xr.Variable(var.dims, var.values.astype(object).astype(dtype), var.attrs)
+        for name, var in ds.variables.items()
+        if var.dtype != np.dtype(dtype) and _is_text(var)
+    }
+    return ds.assign_coords({k: v for k, v in changed.items() if k in ds.coords}).assign(
+        {k: v for k, v in changed.items() if k not in ds.coords}
+    )
+
+
+def _for_zarr(ds: xr.Dataset) -> xr.Dataset:
+    # Zarr v3 has a specified variable-length string type but only an unstable fixed-width one:
+    # store text as variable-length (object), read it back as fixed-width unicode.
+    return _map_text(ds.drop_encoding(), object)
+
+
+def save(ds: xr.Dataset, path: str | os.PathLike) -> Path:
+    """Write a recording to ``path``; the suffix chooses the format.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A recording (docs/recording_schema.md) or any Dataset derived from one.
+    path : str or path-like
+        ``*.nc`` writes a compressed netCDF-4 file (h5netcdf, zlib level 4 on every numeric
+        variable); ``*.zarr`` writes a zarr directory store with consolidated metadata. An existing
+        file or store at ``path`` is replaced.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    ValueError
+        If the suffix is neither ``.nc`` nor ``.zarr``.
+    """
+    path = Path(path)
+    fmt = _format(path)
+    ds = ds.drop_encoding()
+    if fmt == "netcdf":
+        # Scalars cannot be chunked, hence cannot be filtered, in HDF5; text is not compressible
+        # through h5netcdf's variable-length string type.
+        encoding = {
+            name: {"zlib": True, "complevel": 4}
+            for name, var in ds.variables.items()
+            if var.ndim > 0 and not _is_text(var)
+        }
+        ds.to_netcdf(path, engine="h5netcdf", encoding=encoding)
+    else:
+        with _quiet_zarr():
+            _for_zarr(ds).to_zarr(path, mode="w", consolidated=True)
+    return path
+
+
+def open_recording(path: str | os.PathLike) -> xr.Dataset:
+    """Open a recording written by :func:`save` or :class:`StreamWriter`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``*.nc`` file or a ``*.zarr`` store.
+
+    Returns
+    -------
+    xarray.Dataset
+        The recording, read lazily: each variable is loaded on first access. For a store that is
+        still being streamed or whose run crashed, the Dataset holds every chunk completed so far
+        and ``attrs["finished"] == 0``.
+
+    Raises
+    ------
+    ValueError
+        If the suffix is neither ``.nc`` nor ``.zarr``.
+    FileNotFoundError
+        If nothing exists at ``path``.
+    """
+    path = Path(path)
+    fmt = _format(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no recording at {str(path)!r}")
+    if fmt == "netcdf":
+        ds = xr.open_dataset(path, engine="h5netcdf")
+    else:
+        # The consolidated metadata is the commit record of a streamed store: it lists the
+        # array shapes as of the last completed chunk, so a chunk cut off mid-write is not seen.
+        with _quiet_zarr():
+            ds = xr.open_zarr(path, consolidated=True, chunks=None)
+    return _map_text(ds, str)
+
+
+def _to_attr(value):
+    # zarr stores attributes as JSON: NumPy scalars become plain Python numbers.
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class StreamWriter:
+    """Append a run's recording to a zarr store chunk by chunk, crash-safely.
+
+    Every variable with a dimension in :data:`APPEND_DIMS` (``step``, ``snapshot``,
+    ``completed_episode``, ``eval_step``) grows along it with each chunk; every other variable
+    (neuron labels, feedback matrices, ...) is written once, from the first chunk.
+
+    Each :meth:`append` first writes the data, then re-consolidates the store's metadata in one
+    atomic file write; :func:`open_recording` reads array shapes from that consolidated record.
+    A process killed mid-append therefore leaves a store that opens with exactly the chunks
+    completed before it. ``attrs["finished"]`` is 0 from the first append until
+    :meth:`close` with ``finished=True``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``*.zarr`` path. An existing store there is replaced at the first append.
+
+    Examples
+    --------
+    >>> w = StreamWriter("run.zarr")                        # doctest: +SKIP
+    >>> for chunk in chunks:                                # doctest: +SKIP
+    ...     w.append(chunk)
+    >>> w.close(finished=True)                              # doctest: +SKIP
+
+    As a context manager, an exception closes the store unfinished and records the error:
+
+    >>> with StreamWriter("run.zarr") as w:                 # doctest: +SKIP
+    ...     w.append(chunk)
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        if _format(self.path) != "zarr":
+            raise ValueError(f"StreamWriter writes zarr stores: expected a '.zarr' path, got {str(self.path)!r}")
+        self._pending_attrs: dict = {}
+        self._sizes: dict[str, int] | None = None  # committed length of each growing dimension
+        self._growing: dict[str, list[str]] = {}  # variables (and coordinates) on each growing dim
+        self._closed = False
+
+    @staticmethod
+    def _append_dim(name: str, var: xr.Variable) -> str | None:
+        dims = [d for d in var.dims if d in APPEND_DIMS]
+        if len(dims) > 1:
+            raise ValueError(f"variable {name!r} has more than one growing dimension {dims}; cannot stream it")
+        return dims[0] if dims else None
+
+    def append(self, chunk: xr.Dataset) -> None:
+        """Append one chunk of a run.
+
+        Parameters
+        ----------
+        chunk : xarray.Dataset
+            The recording of consecutive ticks (plus the snapshots, completed episodes and
+            evaluations that fell in them; any of these may have length 0). Every growing
+            variable of the first chunk must be in every later chunk. Later chunks' attributes
+            and fixed variables are ignored: use :meth:`set_attrs` to change attributes.
+        """
+        if self._closed:
+            raise ValueError(f"StreamWriter for {str(self.path)!r} is closed")
+        chunk = _for_zarr(chunk)
+        with _quiet_zarr():
+            if self._sizes is None:
+                self._create(chunk)
+            else:
+                self._extend(chunk)
+                zarr.consolidate_metadata(str(self.path))
+
+    def _create(self, chunk: xr.Dataset) -> None:
+        step_chunk = max(1, chunk.sizes.get("step", 1))
+        encoding = {}
+        for name, var in chunk.variables.items():
+            dim = self._append_dim(name, var)
+            if dim is not None:
+                self._growing.setdefault(dim, []).append(name)
+            encoding[name] = {
+                "chunks": tuple(
+                    (step_chunk if d == "step" else _STREAM_CHUNK[d]) if d in APPEND_DIMS else max(1, n)
+                    for d, n in zip(var.dims, var.shape)
+                )
+            }
+        ds = chunk.copy()
+        ds.attrs = {**chunk.attrs, **self._pending_attrs, "finished": 0}
+        ds.attrs = {k: _to_attr(v) for k, v in ds.attrs.items()}
+        ds.to_zarr(self.path, mode="w", consolidated=True, encoding=encoding, zarr_format=3)
+        self._sizes = {d: chunk.sizes[d] for d in self._growing}
+        self._pending_attrs = {}
+
+    def _extend(self, chunk: xr.Dataset) -> None:
+        for dim, names in self._growing.items():
+            missing = [n for n in names if n not in chunk.variables]
+            if missing:
+                raise ValueError(f"chunk lacks {missing}, recorded along {dim!r} by the first chunk")
+            n_new = chunk.sizes.get(dim, 0)
+            if n_new == 0:
+                continue
+            start = self._sizes[dim]
+            # Grow the arrays first (each array's own metadata), then fill the new region; none of
+            # this is visible to readers until the metadata is consolidated after all dimensions.
+            for name in names:
+                array = zarr.open_array(str(self.path), path=name, mode="r+")
+                shape = list(array.shape)
+                shape[list(array.metadata.dimension_names).index(dim)] = start + n_new
+                array.resize(tuple(shape))
+            part = chunk[names]
+            part = part.drop_vars([n for n in part.variables if n not in names])
+            # Region writes skip index coordinates (xarray never rewrites an index): as plain
+            # coordinates, the appended ticks are written like any other variable.
+            part = part.drop_indexes(list(part.xindexes))
+            part.attrs = {}
+            part.to_zarr(self.path, mode="r+", region={dim: slice(start, start + n_new)}, consolidated=False)
+            self._sizes[dim] = start + n_new
+
+    def set_attrs(self, **attrs) -> None:
+        """Set (or overwrite) attributes of the recording, e.g. ``error="..."``.
+
+        Before the first :meth:`append` the attributes are kept and written with the first chunk.
+        """
+        attrs = {k: _to_attr(v) for k, v in attrs.items()}
+        if self._sizes is None:
+            self._pending_attrs.update(attrs)
+            return
+        with _quiet_zarr():
+            # Opened through its consolidated metadata, the group rewrites that record unchanged
+            # along with the new attributes: the committed chunks stay the readable ones.
+            group = zarr.open_group(str(self.path), mode="r+", use_consolidated=True)
+            group.attrs.update(attrs)
+
+    def close(self, finished: bool = True) -> None:
+        """Stop writing; with ``finished=True`` mark the recording complete (``attrs["finished"] = 1``).
+
+        Closing before any :meth:`append` writes nothing.
+        """
+        if self._sizes is not None and finished:
+            self.set_attrs(finished=1)
+        self._closed = True
+
+    def __enter__(self) -> "StreamWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc is not None and self._sizes is not None:
+            self.set_attrs(error=f"{exc_type.__name__}: {exc}")
+        self.close(finished=exc is None)
