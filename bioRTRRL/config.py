@@ -460,6 +460,10 @@ def _check_model(model: Model) -> None:
     for p in model.recording.populations:
         if p not in POPULATIONS:
             raise ModelError(f"recording.populations: unknown population {p!r}; accepted: {list(POPULATIONS)}")
+    if model.manipulation:
+        from .manipulation import validate_manipulations
+
+        validate_manipulations(model)
     if model.learning.critic_trace == "dutch" and model.optimizer.kind != "sgd":
         raise ModelError("learning.critic_trace = 'dutch' (true online TD(λ)) requires optimizer.kind = 'sgd'")
 

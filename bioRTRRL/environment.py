@@ -11,6 +11,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from numba import njit
 
 from .config import ModelError, TaskSpec
 from .tasks import ObservationMask, ObservationMaskVector
@@ -132,17 +133,10 @@ class EnvDriver:
                 self.terminated[0] = term
                 self.truncated[0] = trunc
                 self.fresh[0] = False
-            self._set_obs(obs[None] if not self._onehot_obs else np.asarray([obs]))
+            self._set_obs(obs)
             self._read_info(info)
-        # bookkeeping for the recording and the episode table
-        self.t_in_episode += 1
-        if self.fresh.any():
-            self.episode[self.fresh] += 1
-            self.t_in_episode[self.fresh] = 0
-            self.episode_return[self.fresh] = 0.0
-        self.episode_return += self.reward
-        np.logical_or(self.terminated, self.truncated, out=self._ended)
-        if self._ended.any():
+        if _bookkeep(self.fresh, self.reward, self.terminated, self.truncated, self._ended,
+                     self.episode, self.t_in_episode, self.episode_return):
             for b in np.flatnonzero(self._ended):
                 self.completed.append((int(b), self.ticks, float(self.episode_return[b]),
                                        int(self.t_in_episode[b]), bool(self.terminated[b])))
@@ -152,7 +146,7 @@ class EnvDriver:
             self.obs[:] = 0.0
             self.obs[np.arange(self.num_envs), np.asarray(obs).reshape(-1)] = 1.0
         else:
-            self.obs[:] = np.asarray(obs).reshape(self.num_envs, self.O)
+            self.obs.flat[:] = obs
 
     def _read_info(self, info) -> None:
         if not self.trial_events:
@@ -164,6 +158,23 @@ class EnvDriver:
 
     def close(self) -> None:
         self.env.close()
+
+
+@njit(cache=True)
+def _bookkeep(fresh, reward, terminated, truncated, ended, episode, t_in_episode, episode_return):
+    """Advance the per-env episode counters by one tick; True if any episode ended on it."""
+    any_end = False
+    for b in range(fresh.shape[0]):
+        if fresh[b]:
+            episode[b] += 1
+            t_in_episode[b] = 0
+            episode_return[b] = 0.0
+        else:
+            t_in_episode[b] += 1
+        episode_return[b] += reward[b]
+        ended[b] = terminated[b] or truncated[b]
+        any_end |= ended[b]
+    return any_end
 
 
 def _make(task: TaskSpec, num_envs: int, limit: int):

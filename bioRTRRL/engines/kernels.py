@@ -25,7 +25,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit as _njit
+
+# Reassociation lets LLVM vectorise the dot products and the per-synapse loops; no-NaN/no-Inf
+# assumptions are deliberately left out (NaN marks "dopamine not clamped" and must stay visible).
+_FASTMATH = {"reassoc", "contract", "arcp", "nsz"}
+
+
+def njit(*args, **kwargs):
+    kwargs.setdefault("fastmath", _FASTMATH)
+    return _njit(*args, **kwargs)
 
 # --- integer configuration (icfg) -------------------------------------------------------------
 I_N, I_Z, I_D, I_O, I_A, I_P = 0, 1, 2, 3, 4, 5

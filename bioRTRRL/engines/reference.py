@@ -86,7 +86,7 @@ class ReferenceEngine:
         if not circ.train_tau:
             self.plastic[lay["tau"]] = 0.0
         self.unit_mask = np.ones(N)
-        self.exact_feedback = circ.feedback == "exact"
+        self._exact_feedback = circ.feedback == "exact"
 
         lo = np.full(max(A, 1), -np.inf) if action_low is None else np.asarray(action_low, float).ravel()
         hi = np.full(max(A, 1), np.inf) if action_high is None else np.asarray(action_high, float).ravel()
@@ -123,6 +123,8 @@ class ReferenceEngine:
         self._logits, self._psi, self._chi = np.zeros(P), np.zeros(P), np.zeros(P)
         self.ticks = 0
         self._schedule = _lr_schedule(opt)
+        self._scheduled = opt.lr_schedule != "constant"
+        self._args = None
 
     # -- named views -------------------------------------------------------------------------
     @property
@@ -138,9 +140,19 @@ class ReferenceEngine:
         }
 
     @property
+    def exact_feedback(self) -> bool:
+        """Learning signal through the readout weights themselves instead of random synapses."""
+        return self._exact_feedback
+
+    @exact_feedback.setter
+    def exact_feedback(self, value: bool) -> None:
+        self._exact_feedback = bool(value)
+        self._args = None
+
+    @property
     def feedback(self) -> tuple[np.ndarray, np.ndarray]:
         """(B_A flat N·P, B_C) — the readout weights themselves under exact feedback."""
-        if self.exact_feedback:
+        if self._exact_feedback:
             lay = self.layout
             return self.theta[lay["K_A"]], self.theta[lay["w_C"]]
         return self.feedback_random
@@ -166,23 +178,30 @@ class ReferenceEngine:
         int
             Number of envs that contributed a TD transition on this tick.
         """
-        factor = self._schedule(self.opt_state[0])
-        self.fcfg[K.F_LR_READOUT] = self._lr0[0] * factor
-        self.fcfg[K.F_LR_CORTEX] = self._lr0[1] * factor
+        if self._scheduled:
+            factor = self._schedule(self.opt_state[0])
+            self.fcfg[K.F_LR_READOUT] = self._lr0[0] * factor
+            self.fcfg[K.F_LR_CORTEX] = self._lr0[1] * factor
         u, n = self.noise.next()
-        fb_a, fb_c = self.feedback
-        n_trans = K.tick(
-            self.icfg, self.fcfg, self.theta, fb_a, fb_c, self.unit_mask, self.lo, self.hi,
-            self.bounded, self.decay, self.plastic,
-            self.h, self.xi, self.P, self.J, self.e, self.v_prev, self.v_old, self.action_in,
-            self.hist_xi, self.hist_phi, self.hist_hold, self.hist_count, self.hist_head,
-            self.adam_m, self.adam_v, self.opt_state,
-            obs, reward, terminated, truncated, fresh, u, n,
-            self.act, self.action_out, self.delta,
-            self._grad, self._ent, self._dvec, self._su, self._sphi, self._sh, self._sig,
-            self._sig_h, self._tmpJ, self._logits, self._psi, self._chi)
+        if self._args is None:
+            self._bind()
+        head, tail = self._args
+        n_trans = K.tick(*head, obs, reward, terminated, truncated, fresh, u, n, *tail)
         self.ticks += 1
         return n_trans
+
+    def _bind(self) -> None:
+        """Freeze the kernel's argument lists: every buffer is persistent, so this runs once."""
+        fb_a, fb_c = self.feedback
+        self._args = (
+            (self.icfg, self.fcfg, self.theta, fb_a, fb_c, self.unit_mask, self.lo, self.hi,
+             self.bounded, self.decay, self.plastic,
+             self.h, self.xi, self.P, self.J, self.e, self.v_prev, self.v_old, self.action_in,
+             self.hist_xi, self.hist_phi, self.hist_hold, self.hist_count, self.hist_head,
+             self.adam_m, self.adam_v, self.opt_state),
+            (self.act, self.action_out, self.delta,
+             self._grad, self._ent, self._dvec, self._su, self._sphi, self._sh, self._sig,
+             self._sig_h, self._tmpJ, self._logits, self._psi, self._chi))
 
     def check_finite(self) -> None:
         """Raise FloatingPointError naming the parameter if any weight became NaN or infinite."""
