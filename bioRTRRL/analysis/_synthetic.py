@@ -79,7 +79,8 @@ def synthetic_recording(
         with events ``cue`` (first tick of a trial) and ``reward`` (last tick, in 70 % of trials,
         where the reward is 1). Without trials the reward is 1 on a random 30 % of ticks.
     n_snapshots : int
-        Weight snapshots, evenly spaced over the run; the weights drift between them.
+        Weight snapshots, evenly spaced from tick 0 to tick ``n_steps`` (the end of the run, as
+        a run takes its last snapshot); the weights drift between them.
     n_evals : int
         Evaluation points (``eval_return``); 0 for none.
     gamma : float
@@ -176,7 +177,7 @@ def synthetic_recording(
     data["episode_length"] = ("completed_episode", np.array(lengths, dtype=np.int64))
 
     # Weights drift as a random walk from their initial values.
-    snapshot_step = np.linspace(0, n_steps - 1, n_snapshots).astype(np.int64)
+    snapshot_step = np.linspace(0, n_steps, n_snapshots).astype(np.int64)
 
     def drifting(*shape):
         start = rng.standard_normal(shape) / np.sqrt(shape[-1])

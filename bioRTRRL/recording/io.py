@@ -162,12 +162,28 @@ def _to_attr(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _subset(ds: xr.Dataset, names) -> xr.Dataset:
+    """The variables and coordinates ``names`` of ``ds``, nothing else, no attributes."""
+    names = list(names)
+    part = ds[names]
+    part = part.drop_vars([n for n in part.variables if n not in names])
+    part.attrs = {}
+    return part
+
+
+def _growing_dim(name: str, var: xr.Variable) -> str | None:
+    dims = [d for d in var.dims if d in APPEND_DIMS]
+    if len(dims) > 1:
+        raise ValueError(f"variable {name!r} has more than one growing dimension {dims}; cannot stream it")
+    return dims[0] if dims else None
+
+
 class StreamWriter:
     """Append a run's recording to a zarr store chunk by chunk, crash-safely.
 
     Every variable with a dimension in :data:`APPEND_DIMS` (``step``, ``snapshot``,
     ``completed_episode``, ``eval_step``) grows along it with each chunk; every other variable
-    (neuron labels, feedback matrices, ...) is written once, from the first chunk.
+    (neuron labels, feedback matrices, ...) is written once, by the first chunk that holds it.
 
     Each :meth:`append` first writes the data, then re-consolidates the store's metadata in one
     atomic file write; :func:`open_recording` reads array shapes from that consolidated record.
@@ -198,16 +214,12 @@ class StreamWriter:
         if _format(self.path) != "zarr":
             raise ValueError(f"StreamWriter writes zarr stores: expected a '.zarr' path, got {str(self.path)!r}")
         self._pending_attrs: dict = {}
-        self._sizes: dict[str, int] | None = None  # committed length of each growing dimension
-        self._growing: dict[str, list[str]] = {}  # variables (and coordinates) on each growing dim
+        self._stored: set[str] = set()  # variables and coordinates in the store
+        self._growing: dict[str, list[str]] = {}  # stored names along each growing dimension
+        self._sizes: dict[str, int] = {}  # committed length of each growing dimension
+        self._step_chunk = 1
+        self._started = False
         self._closed = False
-
-    @staticmethod
-    def _append_dim(name: str, var: xr.Variable) -> str | None:
-        dims = [d for d in var.dims if d in APPEND_DIMS]
-        if len(dims) > 1:
-            raise ValueError(f"variable {name!r} has more than one growing dimension {dims}; cannot stream it")
-        return dims[0] if dims else None
 
     def append(self, chunk: xr.Dataset) -> None:
         """Append one chunk of a run.
@@ -215,65 +227,91 @@ class StreamWriter:
         Parameters
         ----------
         chunk : xarray.Dataset
-            The recording of consecutive ticks (plus the snapshots, completed episodes and
-            evaluations that fell in them; any of these may have length 0). Every growing
-            variable of the first chunk must be in every later chunk. Later chunks' attributes
-            and fixed variables are ignored: use :meth:`set_attrs` to change attributes.
+            The recording of consecutive ticks plus the snapshots, completed episodes and
+            evaluations that fell in them. A chunk may lack a growing dimension, or have length 0
+            along it; when it has entries along one, it must hold every variable already stored
+            along it. A growing variable may first appear in a later chunk only if its dimension
+            is still empty. The attributes of later chunks are ignored: use :meth:`set_attrs`.
         """
         if self._closed:
             raise ValueError(f"StreamWriter for {str(self.path)!r} is closed")
         chunk = _for_zarr(chunk)
         with _quiet_zarr():
-            if self._sizes is None:
-                self._create(chunk)
-            else:
-                self._extend(chunk)
-                zarr.consolidate_metadata(str(self.path))
+            if not self._started:
+                self._step_chunk = max(1, chunk.sizes.get("step", 1))
+                ds = chunk.copy()
+                ds.attrs = {k: _to_attr(v) for k, v in {**chunk.attrs, **self._pending_attrs, "finished": 0}.items()}
+                ds.to_zarr(self.path, mode="w", consolidated=True, encoding=self._encoding(ds), zarr_format=3)
+                self._register(chunk)
+                self._started = True
+                return
+            self._add_new_variables(chunk)
+            for dim in self._growing:
+                self._extend(chunk, dim)
+            # The commit: one atomic rewrite of the root metadata with the new shapes.
+            zarr.consolidate_metadata(str(self.path))
 
-    def _create(self, chunk: xr.Dataset) -> None:
-        step_chunk = max(1, chunk.sizes.get("step", 1))
-        encoding = {}
-        for name, var in chunk.variables.items():
-            dim = self._append_dim(name, var)
+    def _encoding(self, ds: xr.Dataset) -> dict:
+        def chunk_length(dim, size):
+            if dim == "step":
+                return self._step_chunk
+            return _STREAM_CHUNK.get(dim, max(1, size))
+
+        return {
+            name: {"chunks": tuple(chunk_length(d, n) for d, n in zip(var.dims, var.shape))}
+            for name, var in ds.variables.items()
+        }
+
+    def _register(self, ds: xr.Dataset) -> None:
+        for name, var in ds.variables.items():
+            self._stored.add(name)
+            dim = _growing_dim(name, var)
             if dim is not None:
                 self._growing.setdefault(dim, []).append(name)
-            encoding[name] = {
-                "chunks": tuple(
-                    (step_chunk if d == "step" else _STREAM_CHUNK[d]) if d in APPEND_DIMS else max(1, n)
-                    for d, n in zip(var.dims, var.shape)
-                )
-            }
-        ds = chunk.copy()
-        ds.attrs = {**chunk.attrs, **self._pending_attrs, "finished": 0}
-        ds.attrs = {k: _to_attr(v) for k, v in ds.attrs.items()}
-        ds.to_zarr(self.path, mode="w", consolidated=True, encoding=encoding, zarr_format=3)
-        self._sizes = {d: chunk.sizes[d] for d in self._growing}
-        self._pending_attrs = {}
+                self._sizes.setdefault(dim, var.sizes[dim])
 
-    def _extend(self, chunk: xr.Dataset) -> None:
-        for dim, names in self._growing.items():
-            missing = [n for n in names if n not in chunk.variables]
-            if missing:
-                raise ValueError(f"chunk lacks {missing}, recorded along {dim!r} by the first chunk")
-            n_new = chunk.sizes.get(dim, 0)
-            if n_new == 0:
-                continue
-            start = self._sizes[dim]
-            # Grow the arrays first (each array's own metadata), then fill the new region; none of
-            # this is visible to readers until the metadata is consolidated after all dimensions.
-            for name in names:
-                array = zarr.open_array(str(self.path), path=name, mode="r+")
-                shape = list(array.shape)
-                shape[list(array.metadata.dimension_names).index(dim)] = start + n_new
-                array.resize(tuple(shape))
-            part = chunk[names]
-            part = part.drop_vars([n for n in part.variables if n not in names])
-            # Region writes skip index coordinates (xarray never rewrites an index): as plain
-            # coordinates, the appended ticks are written like any other variable.
-            part = part.drop_indexes(list(part.xindexes))
-            part.attrs = {}
-            part.to_zarr(self.path, mode="r+", region={dim: slice(start, start + n_new)}, consolidated=False)
-            self._sizes[dim] = start + n_new
+    def _add_new_variables(self, chunk: xr.Dataset) -> None:
+        """Create the variables the store does not hold yet, growing ones at length 0."""
+        new = [n for n in chunk.variables if n not in self._stored]
+        if not new:
+            return
+        for name in new:
+            dim = _growing_dim(name, chunk[name].variable)
+            if dim is not None and self._sizes.get(dim, 0):
+                raise ValueError(
+                    f"{name!r} first appears in a later chunk, but {dim!r} already holds "
+                    f"{self._sizes[dim]} entries without it"
+                )
+        part = _subset(chunk, new)
+        part = part.isel({d: slice(0, 0) for d in part.dims if d in APPEND_DIMS})
+        # Writing a dataset replaces the root attributes: carry the current ones over. Opening
+        # through the consolidated record keeps that record in the rewritten root metadata.
+        part.attrs = zarr.open_group(str(self.path), mode="r", use_consolidated=True).attrs.asdict()
+        part.to_zarr(self.path, mode="a", consolidated=True, encoding=self._encoding(part))
+        self._register(part)
+
+    def _extend(self, chunk: xr.Dataset, dim: str) -> None:
+        n_new = chunk.sizes.get(dim, 0)
+        if n_new == 0:
+            return
+        names = self._growing[dim]
+        missing = [n for n in names if n not in chunk.variables]
+        if missing:
+            raise ValueError(f"chunk has {n_new} entries along {dim!r} but lacks {missing}")
+        start = self._sizes[dim]
+        # Grow the arrays first (each array's own metadata), then fill the new region; none of
+        # this is visible to readers until the metadata is consolidated.
+        for name in names:
+            array = zarr.open_array(str(self.path), path=name, mode="r+")
+            shape = list(array.shape)
+            shape[list(array.metadata.dimension_names).index(dim)] = start + n_new
+            array.resize(tuple(shape))
+        # Region writes skip index coordinates (xarray never rewrites an index): as plain
+        # coordinates, the appended ticks are written like any other variable.
+        part = _subset(chunk, names)
+        part = part.drop_indexes(list(part.xindexes))
+        part.to_zarr(self.path, mode="r+", region={dim: slice(start, start + n_new)}, consolidated=False)
+        self._sizes[dim] = start + n_new
 
     def set_attrs(self, **attrs) -> None:
         """Set (or overwrite) attributes of the recording, e.g. ``error="..."``.
@@ -281,7 +319,7 @@ class StreamWriter:
         Before the first :meth:`append` the attributes are kept and written with the first chunk.
         """
         attrs = {k: _to_attr(v) for k, v in attrs.items()}
-        if self._sizes is None:
+        if not self._started:
             self._pending_attrs.update(attrs)
             return
         with _quiet_zarr():
@@ -295,7 +333,7 @@ class StreamWriter:
 
         Closing before any :meth:`append` writes nothing.
         """
-        if self._sizes is not None and finished:
+        if self._started and finished:
             self.set_attrs(finished=1)
         self._closed = True
 
@@ -303,6 +341,6 @@ class StreamWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc is not None and self._sizes is not None:
+        if exc is not None and self._started:
             self.set_attrs(error=f"{exc_type.__name__}: {exc}")
         self.close(finished=exc is None)

@@ -78,11 +78,11 @@ def test_stream_equals_whole_recording(tmp_path):
     writer = StreamWriter(path)
     writer.set_attrs(note="before the first chunk")
     # Uneven chunks: some hold no snapshot, completed episode or evaluation at all.
-    edges = [0, 50, 60, 61, 200, 400]
+    edges = [0, 50, 60, 61, 200, 401]
     for start, stop in zip(edges[:-1], edges[1:]):
         writer.append(chunk_of(ds, start, stop))
         partial = open_recording(path)
-        assert partial.sizes["step"] == stop and partial.attrs["finished"] == 0
+        assert partial.sizes["step"] == min(stop, 400) and partial.attrs["finished"] == 0
     writer.close(finished=True)
 
     back = open_recording(path).load()
@@ -176,3 +176,29 @@ def test_writer_killed_mid_run_keeps_completed_chunks(tmp_path):
     assert completed >= 5
     assert open_recording(path).sizes["step"] == completed * chunk
     assert_holds_completed_chunks(path, n_steps, chunk, completed)
+
+
+def omit_empty(chunk: xr.Dataset) -> xr.Dataset:
+    """A chunk as the recorder hands it over: without the variables of dimensions it has no entry on."""
+    empty = [d for d in ("step", "completed_episode", "snapshot", "eval_step") if chunk.sizes.get(d, 0) == 0]
+    return chunk.drop_vars([n for n in chunk.variables if set(chunk[n].dims) & set(empty)])
+
+
+def test_stream_accepts_variables_first_appearing_later(tmp_path):
+    ds = synthetic_recording(n_steps=120)
+    path = tmp_path / "run.zarr"
+    writer = StreamWriter(path)
+    # The first chunk ends before any episode or evaluation; the last one holds no tick, only
+    # the final weight snapshot (taken at tick 120, after the last tick).
+    for start, stop in [(0, 5), (5, 119), (119, 120), (120, 121)]:
+        writer.append(omit_empty(chunk_of(ds, start, stop)))
+    writer.close()
+    assert_same(open_recording(path).load(), ds)
+
+
+def test_stream_rejects_a_late_variable_on_a_filled_dimension(tmp_path):
+    ds = synthetic_recording(n_steps=60)
+    writer = StreamWriter(tmp_path / "run.zarr")
+    writer.append(chunk_of(ds, 0, 30).drop_vars("dopamine"))
+    with pytest.raises(ValueError, match="dopamine"):
+        writer.append(chunk_of(ds, 30, 60))
