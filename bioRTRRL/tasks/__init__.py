@@ -1,9 +1,56 @@
 """Tasks: Gymnasium environments and wrappers used by the circuit.
 
 Importing this package registers every environment under the ``bioRTRRL/``
-namespace (``gymnasium.make("bioRTRRL/<Name>-v0")``).
+namespace: ``gymnasium.make("bioRTRRL/<Name>-v0", **kwargs)`` gives one
+environment and ``gymnasium.make_vec("bioRTRRL/<Name>-v0", num_envs=n,
+vectorization_mode="vector_entry_point", **kwargs)`` the native vector version,
+one NumPy array program for all copies (copy ``i`` of a vector reset with
+``seed=s`` replays ``gymnasium.make(...).reset(seed=s + i)``).
+
+bsuite tasks: MemoryChain, DeepSea, UmbrellaChain, DiscountingChain, Catch.
+Neuroscience paradigms (trial structure in ``info``, event names in
+``trial_events``): TraceConditioning, ReversalBandit, DelayedMatch.
+Observation masks for POMDP versions of classic control: ObservationMask,
+ObservationMaskVector, mask_indices.
 """
 
+from .catch import Catch, CatchVector
+from .deep_sea import DeepSea, DeepSeaVector
+from .delayed_match import DelayedMatch, DelayedMatchVector
+from .discounting_chain import DiscountingChain, DiscountingChainVector
 from .masks import NAMED_MASKS, ObservationMask, ObservationMaskVector, mask_indices
+from .memory_chain import MemoryChain, MemoryChainVector
+from .registration import TASKS, register_tasks
+from .reversal_bandit import ReversalBandit, ReversalBanditVector
+from .trace_conditioning import Phase, TraceConditioning, TraceConditioningVector, TrialType
+from .umbrella_chain import UmbrellaChain, UmbrellaChainVector
 
-__all__ = ["NAMED_MASKS", "ObservationMask", "ObservationMaskVector", "mask_indices"]
+TASK_IDS = register_tasks()
+
+__all__ = [
+    "NAMED_MASKS",
+    "TASKS",
+    "TASK_IDS",
+    "Catch",
+    "CatchVector",
+    "DeepSea",
+    "DeepSeaVector",
+    "DelayedMatch",
+    "DelayedMatchVector",
+    "DiscountingChain",
+    "DiscountingChainVector",
+    "MemoryChain",
+    "MemoryChainVector",
+    "ObservationMask",
+    "ObservationMaskVector",
+    "Phase",
+    "ReversalBandit",
+    "ReversalBanditVector",
+    "TraceConditioning",
+    "TraceConditioningVector",
+    "TrialType",
+    "UmbrellaChain",
+    "UmbrellaChainVector",
+    "mask_indices",
+    "register_tasks",
+]

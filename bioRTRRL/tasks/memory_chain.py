@@ -1,0 +1,120 @@
+"""MemoryChain (bsuite ``memory_chain``): remember a context bit over a delay."""
+
+from __future__ import annotations
+
+import numpy as np
+from gymnasium import spaces
+
+from .base import TaskEnv, TaskProgram, TaskVectorEnv
+from .validation import check_int
+
+__all__ = ["MemoryChain", "MemoryChainVector"]
+
+
+class MemoryChainProgram(TaskProgram):
+    """Array program of :class:`MemoryChain`."""
+
+    def __init__(self, num_envs: int, memory_length: int = 5, num_bits: int = 1):
+        super().__init__(num_envs)
+        self.memory_length = check_int("memory_length", memory_length, 1)
+        self.num_bits = check_int("num_bits", num_bits, 1)
+        # Stream 0 draws the query, streams 1.. the context bits (all at step 0).
+        self.n_streams = 1 + self.num_bits
+        low = np.zeros(2 + self.num_bits, dtype=np.float32)
+        low[2:] = -1.0
+        high = np.ones(2 + self.num_bits, dtype=np.float32)
+        # A looser bound than num_bits - 1 keeps low < high when there is one bit.
+        high[1] = max(self.num_bits - 1, 1)
+        self.observation_space = spaces.Box(low, high, dtype=np.float32)
+        self.action_space = spaces.Discrete(2)
+        self.t = np.zeros(num_envs, dtype=np.int64)
+        self.context = np.zeros((num_envs, self.num_bits), dtype=np.int64)
+        self.query = np.zeros(num_envs, dtype=np.int64)
+        self._bit_streams = np.arange(1, 1 + self.num_bits)
+
+    def _start(self, idx: np.ndarray) -> None:
+        self.t[idx] = 0
+        self.query[idx] = (self.random(idx, 0, 0) * self.num_bits).astype(np.int64)
+        self.context[idx] = self.random(idx, np.zeros((1, 1)), self._bit_streams) < 0.5
+
+    def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.t += 1
+        terminated = self.t - 1 == self.memory_length
+        if self.num_bits == 1:
+            target = self.context[:, 0]
+        else:
+            target = self.context[self.all, self.query]
+        reward = np.where(terminated, np.where(action == target, 1.0, -1.0), 0.0)
+        return reward, terminated
+
+    def observe(self) -> np.ndarray:
+        # bsuite computes a step's observation before advancing its clock, so the
+        # observation after step k shows time k - 1 (and the context appears twice).
+        clock = np.maximum(self.t - 1, 0)
+        obs = np.zeros((self.num_envs, 2 + self.num_bits), dtype=np.float32)
+        obs[:, 0] = 1.0 - clock / self.memory_length
+        obs[:, 1] = np.where(clock == self.memory_length - 1, self.query, 0)
+        obs[:, 2:] = np.where((clock == 0)[:, None], 2 * self.context - 1, 0)
+        return obs
+
+
+class MemoryChain(TaskEnv):
+    """Remember a context bit shown at the start and report it at the end.
+
+    ## Description
+
+    The bsuite ``memory_chain`` task (Osband et al., 2020), used by the RTRRL
+    paper as MemoryChain-L. A random context of ``num_bits`` bits is shown at the
+    first step; ``memory_length`` steps later the agent is asked to report the
+    queried bit. Nothing in between carries information except a countdown.
+
+    ## Action Space
+
+    ``Discrete(2)``: the reported bit value. Actions only matter at the last
+    step of the episode.
+
+    ## Observation Space
+
+    ``Box(shape=(2 + num_bits,), dtype=float32)``, following bsuite exactly:
+
+    - ``obs[0] = 1 - clock / memory_length``, a countdown from 1 to 0;
+    - ``obs[1]`` the index of the queried bit on the query step
+      (``clock == memory_length - 1``), 0 otherwise; with one bit it is always 0,
+      so the countdown is what tells the agent the query step has come;
+    - ``obs[2:] = 2 * context - 1`` (±1) while ``clock == 0``, 0 otherwise.
+
+    Here ``clock`` is 0 at reset and ``k - 1`` after step ``k``: like bsuite,
+    the first step repeats the reset observation, context included.
+
+    ## Rewards
+
+    0 on every step but the last; on step ``memory_length + 1`` the reward is
+    +1 if the action equals the queried context bit and -1 otherwise.
+
+    ## Starting State
+
+    Each context bit is 0 or 1 with probability 1/2 and the queried bit is
+    uniform over the ``num_bits`` bits, drawn at every reset.
+
+    ## Episode End
+
+    Terminates after ``memory_length + 1`` steps. Never truncates by itself.
+
+    ## Arguments
+
+    memory_length : int, default 5
+        Steps between the context and the query (>= 1).
+    num_bits : int, default 1
+        Number of context bits (>= 1).
+    """
+
+    program_class = MemoryChainProgram
+
+    def __init__(self, memory_length: int = 5, num_bits: int = 1):
+        super().__init__(memory_length=memory_length, num_bits=num_bits)
+
+
+class MemoryChainVector(TaskVectorEnv):
+    """Native vector version of :class:`MemoryChain` (same arguments plus ``num_envs``)."""
+
+    program_class = MemoryChainProgram

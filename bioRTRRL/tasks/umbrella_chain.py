@@ -1,0 +1,109 @@
+"""UmbrellaChain (bsuite ``umbrella_chain``): credit assignment over a long, noisy chain."""
+
+from __future__ import annotations
+
+import numpy as np
+from gymnasium import spaces
+
+from .base import TaskEnv, TaskProgram, TaskVectorEnv
+from .validation import check_int
+
+__all__ = ["UmbrellaChain", "UmbrellaChainVector"]
+
+# Random streams per step: the ±1 noise reward, need and have umbrella (step 0
+# only), then one per distractor.
+_REWARD, _NEED, _HAVE, _DISTRACTORS = 0, 1, 2, 3
+
+
+class UmbrellaChainProgram(TaskProgram):
+    """Array program of :class:`UmbrellaChain`."""
+
+    def __init__(self, num_envs: int, chain_length: int = 10, n_distractor: int = 0):
+        super().__init__(num_envs)
+        self.chain_length = check_int("chain_length", chain_length, 1)
+        self.n_distractor = check_int("n_distractor", n_distractor, 0)
+        self.n_streams = _DISTRACTORS + self.n_distractor
+        self.observation_space = spaces.Box(0.0, 1.0, (3 + self.n_distractor,), np.float32)
+        self.action_space = spaces.Discrete(2)
+        self.t = np.zeros(num_envs, dtype=np.int64)
+        self.need = np.zeros(num_envs, dtype=np.int64)
+        self.have = np.zeros(num_envs, dtype=np.int64)
+        self._distractor_streams = np.arange(_DISTRACTORS, self.n_streams)
+
+    def _start(self, idx: np.ndarray) -> None:
+        self.t[idx] = 0
+        u = self.random(idx, np.zeros((1, 1)), [[_NEED, _HAVE]])
+        self.need[idx] = u[:, 0] < 0.5
+        self.have[idx] = u[:, 1] < 0.5
+
+    def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.t = self.t + 1
+        self.have = np.where(self.t == 1, action, self.have)
+        terminated = self.t == self.chain_length
+        noise = np.where(self.random(self.all, self.t, _REWARD) < 0.5, 1.0, -1.0)
+        final = np.where(self.have == self.need, 1.0, -1.0)
+        return np.where(terminated, final, noise), terminated
+
+    def observe(self) -> np.ndarray:
+        obs = np.empty((self.num_envs, 3 + self.n_distractor), dtype=np.float32)
+        obs[:, 0] = self.need
+        obs[:, 1] = self.have
+        obs[:, 2] = 1.0 - self.t / self.chain_length
+        if self.n_distractor:
+            obs[:, 3:] = self.random(self.all, self.t[:, None], self._distractor_streams) < 0.5
+        return obs
+
+
+class UmbrellaChain(TaskEnv):
+    """Pick up the umbrella at the first step if it will rain at the end.
+
+    ## Description
+
+    The bsuite ``umbrella_chain`` credit-assignment task (Osband et al., 2020).
+    The first action decides whether the agent carries an umbrella; only at
+    the end of the chain does it learn whether that matched the weather. Every
+    intermediate step pays a random ±1, which hides the signal in noise.
+
+    ## Action Space
+
+    ``Discrete(2)``: at the first step, 1 picks up the umbrella and 0 does not;
+    later actions have no effect.
+
+    ## Observation Space
+
+    ``Box(0, 1, shape=(3 + n_distractor,), dtype=float32)``:
+    ``[need_umbrella, have_umbrella, 1 - t / chain_length, distractors...]``,
+    where the distractors are fresh fair coin flips (0/1) at every step.
+
+    ## Rewards
+
+    +1 on the last step if ``have_umbrella == need_umbrella``, -1 otherwise;
+    every earlier step pays +1 or -1 with probability 1/2 each.
+
+    ## Starting State
+
+    ``need_umbrella`` and ``have_umbrella`` are fair coin flips (bsuite shows a
+    random ``have_umbrella`` until the first action sets it), ``t = 0``.
+
+    ## Episode End
+
+    Terminates after ``chain_length`` steps.
+
+    ## Arguments
+
+    chain_length : int, default 10
+        Number of steps (>= 1).
+    n_distractor : int, default 0
+        Number of random distractor observations (>= 0).
+    """
+
+    program_class = UmbrellaChainProgram
+
+    def __init__(self, chain_length: int = 10, n_distractor: int = 0):
+        super().__init__(chain_length=chain_length, n_distractor=n_distractor)
+
+
+class UmbrellaChainVector(TaskVectorEnv):
+    """Native vector version of :class:`UmbrellaChain` (same arguments plus ``num_envs``)."""
+
+    program_class = UmbrellaChainProgram
