@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
+import bioRTRRL.tasks  # noqa: F401  (registers the environments)
 from bioRTRRL.tasks import ObservationMask, ObservationMaskVector, mask_indices
 
 
@@ -19,6 +20,7 @@ from bioRTRRL.tasks import ObservationMask, ObservationMaskVector, mask_indices
         ("MountainCarContinuous-v0", "positions", [0]),
         ("CartPole-v1", [3, 0], [3, 0]),
         ("CartPole-v1", np.array([1]), [1]),
+        ("bioRTRRL/MemoryChain-v0", [0, 2], [0, 2]),
     ],
 )
 def test_mask_indices(env_id, mask, expected):
@@ -44,6 +46,7 @@ def test_mask_indices_on_instances_and_spaces():
         ("CartPole-v1", "angles", r"'angles'.*CartPole"),
         ("CartPole-v1", [0.5], "integer indices"),
         ("CartPole-v1", [True], "integer indices"),
+        ("bioRTRRL/MemoryChain-v0", "positions", r"'positions'.*bioRTRRL/MemoryChain"),
     ],
 )
 def test_bad_masks_raise_naming_the_mask(target, mask, message):
