@@ -127,15 +127,22 @@ def _features(session, ds, T):
 
 
 def test_accumulating_td_lambda_converges_to_analytic_values():
+    """Polyak average of the value estimates over the second half of training ≈ the true V.
+
+    The step size is small because the engine's δ uses v(h_{t−1}) from the previous tick's weights
+    (ALGORITHM.md §4), which biases the fixed point by O(α).
+    """
     gamma, lam, p_end = 0.9, 0.7, 0.1
-    s = _linear_critic_session("accumulating", 0.01, lam, gamma, {"p_end": p_end}, seed=1)
-    s.model.optimizer.lr_schedule = "constant"
-    s.advance(150_000)
-    env = RandomChain(p_end=p_end)
-    # V(s) = Σ_s' T[s,s'] (R[s'] + γ (1 − p_end) V(s'))
-    V = np.linalg.solve(np.eye(K_STATES) - gamma * (1 - p_end) * env.T, env.T @ env.R)
+    s = _linear_critic_session("accumulating", 0.002, lam, gamma, {"p_end": p_end}, seed=1)
+    s.advance(100_000)
     p = s.engine.params
     D = s.dims.D
     h = np.tanh(np.eye(K_STATES) @ p["W"][:, :D].T + p["W"][:, -1])
-    v_hat = h @ p["w_C"] + p["b_C"][0]
-    np.testing.assert_allclose(v_hat, V, atol=0.08 * np.abs(V).max())
+    estimates = []
+    for _ in range(100):
+        s.advance(1_000)
+        estimates.append(h @ p["w_C"] + p["b_C"][0])
+    env = RandomChain(p_end=p_end)
+    # V(s) = Σ_s' T[s,s'] (R[s'] + γ (1 − p_end) V(s'))
+    V = np.linalg.solve(np.eye(K_STATES) - gamma * (1 - p_end) * env.T, env.T @ env.R)
+    np.testing.assert_allclose(np.mean(estimates, axis=0), V, atol=0.03 * np.abs(V).max())
