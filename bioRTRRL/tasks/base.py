@@ -22,7 +22,14 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
-from .counter_rng import episode_keys, key_from_generator, key_from_seed, uniforms
+from .counter_rng import (
+    EPISODE_STRIDE,
+    GOLDEN,
+    key_from_generator,
+    key_from_seed,
+    offsets,
+    uniforms,
+)
 from .validation import check_int
 
 __all__ = ["TaskEnv", "TaskProgram", "TaskVectorEnv", "TrialProgram"]
@@ -42,7 +49,8 @@ class TaskProgram:
 
     #: How many independent random numbers a task may draw per counter value
     #: (per step or per trial); stream ``s`` of counter ``c`` is read at
-    #: position ``c * n_streams + s`` of the episode's random stream.
+    #: position ``c * n_streams + s`` of the episode's random stream, which
+    #: must stay below 2**32 (see :mod:`~bioRTRRL.tasks.counter_rng`).
     n_streams: ClassVar[int] = 1
     observation_space: spaces.Box
     action_space: spaces.Discrete
@@ -50,9 +58,9 @@ class TaskProgram:
     def __init__(self, num_envs: int):
         self.num_envs = num_envs
         self.all = np.arange(num_envs)
-        self.keys = np.zeros(num_envs, dtype=np.uint64)
-        self.episode = np.zeros(num_envs, dtype=np.uint64)
-        self.episode_key = np.zeros(num_envs, dtype=np.uint64)
+        #: Per copy: its key plus EPISODE_STRIDE per episode begun since seeding.
+        self.stream_base = np.zeros(num_envs, dtype=np.uint64)
+        self._counter_step = GOLDEN * np.uint64(self.n_streams)
 
     def start(self, idx: np.ndarray, keys: np.ndarray | None = None) -> None:
         """Begin a new episode in the copies ``idx``.
@@ -61,29 +69,39 @@ class TaskProgram:
         otherwise they move on to their next episode.
         """
         if keys is None:
-            self.episode[idx] += 1
+            self.stream_base[idx] += EPISODE_STRIDE
         else:
-            self.keys[idx] = keys
-            self.episode[idx] = 0
-        self.episode_key[idx] = episode_keys(self.keys[idx], self.episode[idx])
+            self.stream_base[idx] = keys
         self._start(idx)
 
-    def random(self, idx: np.ndarray, counter: Any, stream: Any = 0) -> np.ndarray:
-        """Uniform [0, 1) numbers of the copies ``idx``.
+    def stream_offsets(self, counters: Any, streams: Any) -> np.ndarray:
+        """Precomputed offsets of the draws ``(counter, stream)`` (broadcast), for :meth:`random`."""
+        positions = np.asarray(counters, dtype=np.uint64) * np.uint64(self.n_streams)
+        return offsets(positions + np.asarray(streams, dtype=np.uint64))
 
-        ``counter`` (a step or trial index) and ``stream`` broadcast together;
-        their first axis is the copy axis (length ``len(idx)`` or 1), so
-        ``counter[None, :]`` gives a (copies, counters) table.
+    def random(
+        self, idx: np.ndarray, stream_offsets: np.ndarray, counter: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Uniform [0, 1) numbers of the copies ``idx`` in their current episode.
+
+        Parameters
+        ----------
+        idx : array of int
+            Copies, in output order.
+        stream_offsets : array of uint64
+            From :meth:`stream_offsets`; the output has shape
+            ``(len(idx),) + stream_offsets.shape``.
+        counter : array of int, optional
+            Per copy in ``idx``, a counter (e.g. the step) added to the counters
+            of ``stream_offsets``, for draws that depend on each copy's state.
         """
-        positions = np.asarray(counter, dtype=np.uint64) * np.uint64(
-            self.n_streams
-        ) + np.asarray(stream, dtype=np.uint64)
-        positions = np.atleast_1d(positions)
-        keys = self.episode_key[idx].reshape((-1,) + (1,) * (positions.ndim - 1))
-        return uniforms(keys, positions)
+        bases = self.stream_base[idx]
+        if counter is not None:
+            bases += counter.astype(np.uint64) * self._counter_step
+        return uniforms(bases.reshape((-1,) + (1,) * stream_offsets.ndim), stream_offsets)
 
     def _start(self, idx: np.ndarray) -> None:
-        """Set the initial state of the copies ``idx`` (episode keys are ready)."""
+        """Set the initial state of the copies ``idx`` (their random streams are ready)."""
         raise NotImplementedError
 
     def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -180,6 +198,8 @@ class TaskVectorEnv(gym.vector.VectorEnv):
     episode ends ignores that copy's action and returns its reset observation
     with reward 0 and ``terminated = truncated = False``.
 
+    For speed, ``step`` checks the shape of ``actions`` but not their range.
+
     ``reset(seed=s)`` seeds copy ``i`` with ``s + i`` (a list of seeds gives one
     per copy), so copy ``i`` replays ``gymnasium.make(id).reset(seed=s + i)``
     step for step under the same actions. ``info`` holds, for trial tasks, the
@@ -259,18 +279,19 @@ class TaskVectorEnv(gym.vector.VectorEnv):
                 f"actions must have shape ({self.num_envs},), got {actions.shape}"
             )
         reward, terminated = self.program.advance(actions)
-        self._steps += 1
         if self.max_episode_steps is None:
             truncated = np.zeros(self.num_envs, dtype=bool)
         else:
+            self._steps += 1
             truncated = self._steps >= self.max_episode_steps
-        if self._ended.any():
-            idx = np.flatnonzero(self._ended)
-            self.program.start(idx)
-            self._steps[idx] = 0
-            reward[idx] = 0.0
-            terminated[idx] = False
-            truncated[idx] = False
+        restart = np.flatnonzero(self._ended)
+        if restart.size:
+            self.program.start(restart)
+            reward[restart] = 0.0
+            terminated[restart] = False
+            if self.max_episode_steps is not None:
+                self._steps[restart] = 0
+                truncated[restart] = False
         self._ended = terminated | truncated
         return self.program.observe(), reward, terminated, truncated, self._info()
 

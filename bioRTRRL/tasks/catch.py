@@ -26,14 +26,20 @@ class CatchProgram(TaskProgram):
         self.paddle_x = np.zeros(num_envs, dtype=np.int64)
         self._offsets = self.all * self.rows * self.columns
         self._paddle_row = (self.rows - 1) * self.columns
+        self._ball_draw = self.stream_offsets(0, 0)
+        # _move[paddle_x, action]: the paddle's next column (one lookup, no clip).
+        self._move = np.clip(
+            np.arange(self.columns)[:, None] + np.array([-1, 0, 1]), 0, self.columns - 1
+        )
 
     def _start(self, idx: np.ndarray) -> None:
-        self.ball_x[idx] = (self.random(idx, 0) * self.columns).astype(np.int64)
+        # Assigning floats to the int array truncates: a uniform column.
+        self.ball_x[idx] = self.random(idx, self._ball_draw) * self.columns
         self.ball_y[idx] = 0
         self.paddle_x[idx] = self.columns // 2
 
     def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        self.paddle_x = np.clip(self.paddle_x + action - 1, 0, self.columns - 1)
+        self.paddle_x = self._move[self.paddle_x, action]
         # Terminal copies keep the ball on the paddle row so observe() stays in range.
         self.ball_y = np.minimum(self.ball_y + 1, self.rows - 1)
         terminated = self.ball_y == self.rows - 1

@@ -43,6 +43,14 @@ class DeepSeaProgram(TaskProgram):
         self.row = np.zeros(num_envs, dtype=np.int64)
         self.column = np.zeros(num_envs, dtype=np.int64)
         self._offsets = self.all * self.size * self.size
+        n = self.size
+        columns = np.arange(n)
+        # Lookups by [column, moved right]: the next column and the step's reward.
+        self._next_column = np.stack([np.maximum(columns - 1, 0), np.minimum(columns + 1, n - 1)], 1)
+        cost = self.unscaled_move_cost / n
+        # bsuite charges the move cost for every "right" action, even a failed one.
+        self._reward = np.stack([np.zeros(n), (columns == n - 1) - cost], 1)
+        self._noise_draws = self.stream_offsets(0, np.arange(3))
 
     def _start(self, idx: np.ndarray) -> None:
         self.row[idx] = 0
@@ -51,22 +59,19 @@ class DeepSeaProgram(TaskProgram):
     def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n = self.size
         row = np.minimum(self.row, n - 1)  # terminal copies step harmlessly
-        right = action == self.action_mapping[row, self.column]
-        reward = ((self.column == n - 1) & right).astype(np.float64)
-        moves = right
-        if not self.deterministic:
-            u = self.random(self.all, row[:, None], np.arange(3))
-            # bsuite: N(0, 1) reward noise at both ends of the bottom row.
+        right = (action == self.action_mapping[row, self.column]).astype(np.int64)
+        reward = self._reward[self.column, right]
+        if self.deterministic:
+            self.column = self._next_column[self.column, right]
+        else:
+            u = self.random(self.all, self._noise_draws, counter=row)
+            # bsuite: N(0, 1) reward noise when leaving either end of the bottom row.
             at_end = (row == n - 1) & ((self.column == 0) | (self.column == n - 1))
             noise = np.sqrt(-2.0 * np.log1p(-u[:, 1])) * np.cos(2.0 * np.pi * u[:, 2])
-            reward += np.where(at_end, noise, 0.0)
-            moves = right & (u[:, 0] > 1.0 / n)
-        # bsuite charges the move cost for every "right" action, even a failed one.
-        reward -= right * (self.unscaled_move_cost / n)
-        self.column = np.where(
-            moves, np.minimum(self.column + 1, n - 1),
-            np.where(right, self.column, np.maximum(self.column - 1, 0)),
-        )
+            reward = reward + np.where(at_end, noise, 0.0)
+            # A right move fails with probability 1 / size and then stays put.
+            failed = right.astype(bool) & (u[:, 0] <= 1.0 / n)
+            self.column = np.where(failed, self.column, self._next_column[self.column, right])
         self.row = self.row + 1
         return reward, self.row == n
 

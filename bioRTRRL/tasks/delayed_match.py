@@ -47,9 +47,12 @@ class DelayedMatchProgram(TrialProgram):
         self.sample = np.zeros((num_envs, self.n_trials), dtype=np.int64)
         self.test = np.zeros((num_envs, self.n_trials), dtype=np.int64)
         self.match = np.zeros((num_envs, self.n_trials), dtype=bool)
+        self._start_draws = self.stream_offsets(
+            np.arange(self.n_trials)[:, None], np.arange(self.n_streams)
+        )
 
     def _start(self, idx: np.ndarray) -> None:
-        u = self.random(idx, np.arange(self.n_trials)[None, :, None], np.arange(3))
+        u = self.random(idx, self._start_draws)
         sample = (u[..., _SAMPLE] * self.n_stimuli).astype(np.int64)
         match = u[..., _MATCH] < self.match_probability
         # A non-match test is uniform over the other stimuli.

@@ -15,11 +15,11 @@ class MemoryChainProgram(TaskProgram):
     """Array program of :class:`MemoryChain`."""
 
     def __init__(self, num_envs: int, memory_length: int = 5, num_bits: int = 1):
-        super().__init__(num_envs)
         self.memory_length = check_int("memory_length", memory_length, 1)
         self.num_bits = check_int("num_bits", num_bits, 1)
         # Stream 0 draws the query, streams 1.. the context bits (all at step 0).
         self.n_streams = 1 + self.num_bits
+        super().__init__(num_envs)
         low = np.zeros(2 + self.num_bits, dtype=np.float32)
         low[2:] = -1.0
         high = np.ones(2 + self.num_bits, dtype=np.float32)
@@ -28,33 +28,44 @@ class MemoryChainProgram(TaskProgram):
         self.observation_space = spaces.Box(low, high, dtype=np.float32)
         self.action_space = spaces.Discrete(2)
         self.t = np.zeros(num_envs, dtype=np.int64)
-        self.context = np.zeros((num_envs, self.num_bits), dtype=np.int64)
+        # bsuite computes a step's observation before advancing its clock, so the
+        # observation after step k shows clock k - 1 (and the context appears twice).
+        self.clock = np.zeros(num_envs, dtype=np.int64)
         self.query = np.zeros(num_envs, dtype=np.int64)
-        self._bit_streams = np.arange(1, 1 + self.num_bits)
+        self.answer = np.zeros(num_envs, dtype=np.int64)
+        self.signed_context = np.zeros((num_envs, self.num_bits), dtype=np.float32)
+        self._start_draws = self.stream_offsets(0, np.arange(self.n_streams))
+        # Observation rows by clock with only the countdown filled in.
+        self._rows = np.zeros((self.memory_length + 1, 2 + self.num_bits), dtype=np.float32)
+        self._rows[:, 0] = 1.0 - np.arange(self.memory_length + 1) / self.memory_length
 
     def _start(self, idx: np.ndarray) -> None:
+        u = self.random(idx, self._start_draws)
+        bits = u[:, 1:] < 0.5
+        if self.num_bits == 1:  # the query is always bit 0
+            self.answer[idx] = bits[:, 0]
+        else:
+            query = (u[:, 0] * self.num_bits).astype(np.int64)
+            self.query[idx] = query
+            self.answer[idx] = bits[np.arange(len(query)), query]
+        self.signed_context[idx] = np.where(bits, 1.0, -1.0)
         self.t[idx] = 0
-        self.query[idx] = (self.random(idx, 0, 0) * self.num_bits).astype(np.int64)
-        self.context[idx] = self.random(idx, np.zeros((1, 1)), self._bit_streams) < 0.5
+        self.clock[idx] = 0
 
     def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        self.t += 1
-        terminated = self.t - 1 == self.memory_length
-        if self.num_bits == 1:
-            target = self.context[:, 0]
-        else:
-            target = self.context[self.all, self.query]
-        reward = np.where(terminated, np.where(action == target, 1.0, -1.0), 0.0)
+        self.clock = self.t
+        self.t = self.t + 1
+        terminated = self.clock == self.memory_length
+        reward = np.where(terminated, np.where(action == self.answer, 1.0, -1.0), 0.0)
         return reward, terminated
 
     def observe(self) -> np.ndarray:
-        # bsuite computes a step's observation before advancing its clock, so the
-        # observation after step k shows time k - 1 (and the context appears twice).
-        clock = np.maximum(self.t - 1, 0)
-        obs = np.zeros((self.num_envs, 2 + self.num_bits), dtype=np.float32)
-        obs[:, 0] = 1.0 - clock / self.memory_length
-        obs[:, 1] = np.where(clock == self.memory_length - 1, self.query, 0)
-        obs[:, 2:] = np.where((clock == 0)[:, None], 2 * self.context - 1, 0)
+        # Clamped: stepping a finished episode again must not index past the table.
+        clock = np.minimum(self.clock, self.memory_length)
+        obs = self._rows[clock]
+        obs[:, 2:] = self.signed_context * (clock == 0)[:, None]
+        if self.num_bits > 1:  # with one bit the query index is always 0
+            obs[:, 1] = self.query * (clock == self.memory_length - 1)
         return obs
 
 

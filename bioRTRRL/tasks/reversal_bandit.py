@@ -62,20 +62,22 @@ class ReversalBanditProgram(TrialProgram):
         self.action_space = spaces.Discrete(2)
         self.probabilities = np.zeros((num_envs, 2))
         self.choices = np.zeros(num_envs, dtype=np.int64)
+        self._start_draws = self.stream_offsets(0, [_ARM0, _ARM1])
+        self._trial_draws = self.stream_offsets(0, [_REWARD, _HAZARD])
 
     def _start(self, idx: np.ndarray) -> None:
         self.choices[idx] = 0
         if self.probability_draw is None:
             self.probabilities[idx] = self.initial_probabilities
             return
-        u = self.random(idx, np.zeros((1, 1)), [[_ARM0, _ARM1]])
+        u = self.random(idx, self._start_draws)
         if self.probability_draw == "correlated":
             u[:, 1] = 1.0 - u[:, 0]
         self.probabilities[idx] = u
 
     def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         j = self.choices
-        u = self.random(self.all, j[:, None], [[_REWARD, _HAZARD]])
+        u = self.random(self.all, self._trial_draws, counter=j)
         reversal = (j > 0) & (u[:, 1] < self.hazard_rate)
         if self.block_length is not None:
             reversal |= (j > 0) & (j % self.block_length == 0)

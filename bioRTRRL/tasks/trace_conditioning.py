@@ -246,10 +246,12 @@ class TraceConditioningProgram(TrialProgram):
         self.length = np.ones(shape, dtype=np.int64)
         self.delivered = np.zeros(shape, dtype=bool)
         self.probe = np.zeros(shape, dtype=bool)
+        self._start_draws = self.stream_offsets(
+            np.arange(self.n_trials)[:, None], np.arange(self.n_streams)
+        )
 
     def _start(self, idx: np.ndarray) -> None:
-        trials = np.arange(self.n_trials)[None, :]
-        u = self.random(idx, trials[..., None], np.arange(self.n_streams))
+        u = self.random(idx, self._start_draws)
         local = (u[..., _TYPE, None] >= self._cumulative).sum(axis=-1)
         kind = self._first_type + local
         onset = self.cue_time + (u[..., _JITTER] * (self.cue_jitter + 1)).astype(np.int64)

@@ -10,8 +10,8 @@ from .validation import check_int
 
 __all__ = ["UmbrellaChain", "UmbrellaChainVector"]
 
-# Random streams per step: the ±1 noise reward, need and have umbrella (step 0
-# only), then one per distractor.
+# Random streams per step: the ±1 noise reward, need and have umbrella (read
+# at step 0 only), then one per distractor.
 _REWARD, _NEED, _HAVE, _DISTRACTORS = 0, 1, 2, 3
 
 
@@ -19,38 +19,46 @@ class UmbrellaChainProgram(TaskProgram):
     """Array program of :class:`UmbrellaChain`."""
 
     def __init__(self, num_envs: int, chain_length: int = 10, n_distractor: int = 0):
-        super().__init__(num_envs)
         self.chain_length = check_int("chain_length", chain_length, 1)
         self.n_distractor = check_int("n_distractor", n_distractor, 0)
         self.n_streams = _DISTRACTORS + self.n_distractor
+        super().__init__(num_envs)
         self.observation_space = spaces.Box(0.0, 1.0, (3 + self.n_distractor,), np.float32)
         self.action_space = spaces.Discrete(2)
         self.t = np.zeros(num_envs, dtype=np.int64)
-        self.need = np.zeros(num_envs, dtype=np.int64)
+        self.need = np.zeros(num_envs, dtype=bool)
         self.have = np.zeros(num_envs, dtype=np.int64)
-        self._distractor_streams = np.arange(_DISTRACTORS, self.n_streams)
+        # The episode's coin flips, drawn at its start: [copy, step, stream]
+        # (one lookup per step instead of hashing every step).
+        self.coins = np.zeros((num_envs, self.chain_length + 1, self.n_streams), dtype=bool)
+        self._start_draws = self.stream_offsets(
+            np.arange(self.chain_length + 1)[:, None], np.arange(self.n_streams)
+        )
 
     def _start(self, idx: np.ndarray) -> None:
+        coins = self.random(idx, self._start_draws) < 0.5
+        self.coins[idx] = coins
         self.t[idx] = 0
-        u = self.random(idx, np.zeros((1, 1)), [[_NEED, _HAVE]])
-        self.need[idx] = u[:, 0] < 0.5
-        self.have[idx] = u[:, 1] < 0.5
+        self.need[idx] = coins[:, 0, _NEED]
+        self.have[idx] = coins[:, 0, _HAVE]
 
     def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         self.t = self.t + 1
         self.have = np.where(self.t == 1, action, self.have)
         terminated = self.t == self.chain_length
-        noise = np.where(self.random(self.all, self.t, _REWARD) < 0.5, 1.0, -1.0)
-        final = np.where(self.have == self.need, 1.0, -1.0)
-        return np.where(terminated, final, noise), terminated
+        # Clamped so that stepping a finished episode again stays in range.
+        coins = self.coins[self.all, np.minimum(self.t, self.chain_length)]
+        win = np.where(terminated, self.have == self.need, coins[:, _REWARD])
+        return np.where(win, 1.0, -1.0), terminated
 
     def observe(self) -> np.ndarray:
+        t = np.minimum(self.t, self.chain_length)
+        coins = self.coins[self.all, t]
         obs = np.empty((self.num_envs, 3 + self.n_distractor), dtype=np.float32)
         obs[:, 0] = self.need
         obs[:, 1] = self.have
-        obs[:, 2] = 1.0 - self.t / self.chain_length
-        if self.n_distractor:
-            obs[:, 3:] = self.random(self.all, self.t[:, None], self._distractor_streams) < 0.5
+        obs[:, 2] = 1.0 - t / self.chain_length
+        obs[:, 3:] = coins[:, _DISTRACTORS:]
         return obs
 
 

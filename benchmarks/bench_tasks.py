@@ -1,0 +1,70 @@
+"""Throughput of the native vector tasks: environment steps per second.
+
+Each task runs as ``gymnasium.make_vec(id, num_envs, vectorization_mode=
+"vector_entry_point")`` with uniformly random actions drawn in advance, so the
+figure is the environment's own cost (autoresets included).
+
+Usage::
+
+    python benchmarks/bench_tasks.py [--num-envs 64] [--steps 20000] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import gymnasium as gym
+import numpy as np
+
+import bioRTRRL.tasks  # noqa: F401  (registers the environments)
+
+#: (label, task, kwargs); the paper's sizes for the bsuite tasks.
+BENCHMARKS = [
+    ("MemoryChain(4)", "MemoryChain", {"memory_length": 4}),
+    ("MemoryChain(16)", "MemoryChain", {"memory_length": 16}),
+    ("DeepSea(8)", "DeepSea", {"size": 8}),
+    ("DeepSea(16)", "DeepSea", {"size": 16}),
+    ("UmbrellaChain", "UmbrellaChain", {}),
+    ("DiscountingChain", "DiscountingChain", {}),
+    ("Catch", "Catch", {}),
+    ("TraceConditioning", "TraceConditioning", {}),
+    ("ReversalBandit", "ReversalBandit", {}),
+    ("DelayedMatch", "DelayedMatch", {}),
+]
+
+
+def steps_per_second(task: str, kwargs: dict, num_envs: int, steps: int, repeats: int) -> float:
+    """Best of ``repeats`` timings of ``steps`` vector steps, in env steps/s."""
+    venv = gym.make_vec(
+        f"bioRTRRL/{task}-v0", num_envs=num_envs, vectorization_mode="vector_entry_point",
+        **kwargs,
+    )
+    venv.action_space.seed(0)
+    actions = [venv.action_space.sample() for _ in range(min(steps, 1000))]
+    venv.reset(seed=0)
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for i in range(steps):
+            venv.step(actions[i % len(actions)])
+        best = min(best, time.perf_counter() - start)
+    return steps * num_envs / best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--num-envs", type=int, default=64)
+    parser.add_argument("--steps", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    print(f"native vector envs, {args.num_envs} copies, best of {args.repeats} x "
+          f"{args.steps} steps")
+    print(f"{'task':<20}{'M env steps/s':>15}{'us / vector step':>18}")
+    for label, task, kwargs in BENCHMARKS:
+        rate = steps_per_second(task, kwargs, args.num_envs, args.steps, args.repeats)
+        print(f"{label:<20}{rate / 1e6:>15.2f}{args.num_envs / rate * 1e6:>18.1f}")
+
+
+if __name__ == "__main__":
+    main()
