@@ -39,8 +39,9 @@ class TaskProgram:
     """State and dynamics of ``num_envs`` copies of one task, as arrays.
 
     Subclasses set :attr:`observation_space` and :attr:`action_space` (of one
-    copy) and :attr:`n_streams`, and implement :meth:`_start`,
-    :meth:`advance` and :meth:`observe`.
+    copy) and :attr:`n_streams` (as a class attribute, or before calling
+    ``TaskProgram.__init__`` when it depends on arguments), and implement
+    :meth:`_start`, :meth:`advance` and :meth:`observe`.
 
     :meth:`advance` is also called on copies whose episode has just ended (the
     vector environment restarts them right afterwards and discards the result),
@@ -51,7 +52,7 @@ class TaskProgram:
     #: (per step or per trial); stream ``s`` of counter ``c`` is read at
     #: position ``c * n_streams + s`` of the episode's random stream, which
     #: must stay below 2**32 (see :mod:`~bioRTRRL.tasks.counter_rng`).
-    n_streams: ClassVar[int] = 1
+    n_streams: int = 1
     observation_space: spaces.Box
     action_space: spaces.Discrete
 

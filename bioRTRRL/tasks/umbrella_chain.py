@@ -31,34 +31,36 @@ class UmbrellaChainProgram(TaskProgram):
         # The episode's coin flips, drawn at its start: [copy, step, stream]
         # (one lookup per step instead of hashing every step).
         self.coins = np.zeros((num_envs, self.chain_length + 1, self.n_streams), dtype=bool)
+        #: The current step's coins (the distractors are observed).
+        self.current = np.zeros((num_envs, self.n_streams), dtype=bool)
         self._start_draws = self.stream_offsets(
             np.arange(self.chain_length + 1)[:, None], np.arange(self.n_streams)
         )
+        self._countdown = 1.0 - np.arange(self.chain_length + 1) / self.chain_length
 
     def _start(self, idx: np.ndarray) -> None:
         coins = self.random(idx, self._start_draws) < 0.5
         self.coins[idx] = coins
+        self.current[idx] = coins[:, 0]
         self.t[idx] = 0
         self.need[idx] = coins[:, 0, _NEED]
         self.have[idx] = coins[:, 0, _HAVE]
 
     def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        self.t = self.t + 1
+        # Clamped: stepping a finished episode again stays on its last step.
+        self.t = np.minimum(self.t + 1, self.chain_length)
         self.have = np.where(self.t == 1, action, self.have)
         terminated = self.t == self.chain_length
-        # Clamped so that stepping a finished episode again stays in range.
-        coins = self.coins[self.all, np.minimum(self.t, self.chain_length)]
-        win = np.where(terminated, self.have == self.need, coins[:, _REWARD])
+        self.current = self.coins[self.all, self.t]
+        win = np.where(terminated, self.have == self.need, self.current[:, _REWARD])
         return np.where(win, 1.0, -1.0), terminated
 
     def observe(self) -> np.ndarray:
-        t = np.minimum(self.t, self.chain_length)
-        coins = self.coins[self.all, t]
         obs = np.empty((self.num_envs, 3 + self.n_distractor), dtype=np.float32)
         obs[:, 0] = self.need
         obs[:, 1] = self.have
-        obs[:, 2] = 1.0 - t / self.chain_length
-        obs[:, 3:] = coins[:, _DISTRACTORS:]
+        obs[:, 2] = self._countdown[self.t]
+        obs[:, 3:] = self.current[:, _DISTRACTORS:]
         return obs
 
 
