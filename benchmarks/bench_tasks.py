@@ -72,7 +72,8 @@ def main() -> None:
     print(f"{'task':<20}{'M steps/s (wall)':>18}{'M steps/s (cpu)':>17}{'us/step (wall)':>16}")
     for label, task, kwargs in BENCHMARKS:
         wall, cpu = steps_per_second(task, kwargs, args.num_envs, args.steps, args.repeats)
-        print(f"{label:<20}{wall / 1e6:>18.2f}{cpu / 1e6:>17.2f}{args.num_envs / wall * 1e6:>16.1f}")
+        per_step = args.num_envs / wall * 1e6
+        print(f"{label:<20}{wall / 1e6:>18.2f}{cpu / 1e6:>17.2f}{per_step:>16.1f}")
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
           f"on {os.cpu_count()} cores")
 

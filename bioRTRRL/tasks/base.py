@@ -76,7 +76,7 @@ class TaskProgram:
         self._start(idx)
 
     def stream_offsets(self, counters: Any, streams: Any) -> np.ndarray:
-        """Precomputed offsets of the draws ``(counter, stream)`` (broadcast), for :meth:`random`."""
+        """Offsets of the draws ``(counter, stream)`` (broadcast), for :meth:`random`."""
         positions = np.asarray(counters, dtype=np.uint64) * np.uint64(self.n_streams)
         return offsets(positions + np.asarray(streams, dtype=np.uint64))
 

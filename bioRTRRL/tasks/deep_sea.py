@@ -46,7 +46,9 @@ class DeepSeaProgram(TaskProgram):
         n = self.size
         columns = np.arange(n)
         # Lookups by [column, moved right]: the next column and the step's reward.
-        self._next_column = np.stack([np.maximum(columns - 1, 0), np.minimum(columns + 1, n - 1)], 1)
+        self._next_column = np.stack(
+            [np.maximum(columns - 1, 0), np.minimum(columns + 1, n - 1)], axis=1
+        )
         cost = self.unscaled_move_cost / n
         # bsuite charges the move cost for every "right" action, even a failed one.
         self._reward = np.stack([np.zeros(n), (columns == n - 1) - cost], 1)

@@ -1,4 +1,4 @@
-"""TraceConditioning: Pavlovian (trace) conditioning with probes, partial reinforcement and cue schedules."""
+"""TraceConditioning: Pavlovian trace conditioning with probes and cue schedules."""
 
 from __future__ import annotations
 
