@@ -214,3 +214,25 @@ def test_single_env_refuses_invalid_action(name):
     env.reset(seed=0)
     with pytest.raises(ValueError, match="action"):
         env.step(7)
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("MemoryChain", {}),
+    ("UmbrellaChain", {"chain_length": 5, "n_distractor": 4}),
+    ("TraceConditioning", {"phases": BLOCKING, "delay": 2, "iti": [1, 3]}),
+    ("ReversalBandit", {"trials_per_episode": 30, "probability_draw": "correlated"}),
+], ids=lambda x: x if isinstance(x, str) else "")
+def test_native_matches_gymnasium_sync_vectorisation(name, kwargs):
+    envs = {
+        mode: gym.make_vec(env_id(name), num_envs=3, vectorization_mode=mode, **kwargs)
+        for mode in ("sync", "vector_entry_point")
+    }
+    envs["sync"].action_space.seed(1)
+    actions = [envs["sync"].action_space.sample() for _ in range(80)]
+    runs = {}
+    for mode, venv in envs.items():
+        first = venv.reset(seed=7)[0]
+        runs[mode] = [first] + [np.concatenate([np.ravel(x) for x in venv.step(a)[:4]])
+                                for a in actions]
+    for sync, native in zip(runs["sync"], runs["vector_entry_point"]):
+        np.testing.assert_array_equal(sync, native)
