@@ -222,6 +222,8 @@ class TraceConditioningProgram(TrialProgram):
         self.magnitude = np.array([t.magnitude for t in types])
         self.p_reward = np.array([t.reward_probability for t in types])
         self.p_probe = np.array([t.omission_probability for t in types])
+        # Trial types whose missing US counts as an omission.
+        self.rewardable = self.p_reward > 0
         # Per trial of the schedule: its phase, and the cumulative type weights
         # of that phase (padded with inf) from which its type is drawn.
         self.phase_of_trial = np.repeat(
@@ -279,7 +281,7 @@ class TraceConditioningProgram(TrialProgram):
         events = self.events
         events["cue"] = cue_onset & self.has_cue[kind]
         events["reward"] = us_time & delivered
-        events["omission"] = us_time & ~delivered & (self.p_reward[kind] > 0)
+        events["omission"] = us_time & ~delivered & self.rewardable[kind]
         events["probe"] = us_time & self.probe[rows, k]
         for c, name in enumerate(self.cue_names):
             events[f"cue_{name}"] = cue_onset & self.cue_mask[kind, c]
