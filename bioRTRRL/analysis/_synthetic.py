@@ -146,6 +146,7 @@ def synthetic_recording(
         "t_in_episode": (step_dims, per_step(t_in_episode)),
         "terminated": (step_dims, per_step(terminated)),
         "truncated": (step_dims, per_step(truncated)),
+        "neuron": np.arange(population.size, dtype=np.int64),
         "population": ("neuron", population),
         "index": ("neuron", unit_index.astype(np.int64)),
     }
@@ -199,6 +200,8 @@ def synthetic_recording(
     for name in ("rflo_trace_norm", "td_trace_norm"):
         data[name] = (step_dims + ("projection",), per_step(np.abs(rng.standard_normal((n_steps, num_envs, 4)))))
 
+    if num_envs > 1:
+        coords["env"] = np.arange(num_envs, dtype=np.int64)
     if n_evals:
         coords["eval_step"] = np.linspace(n_steps // n_evals, n_steps - 1, n_evals).astype(np.int64)
         data["eval_return"] = ("eval_step", np.sort(rng.uniform(0.0, 10.0, n_evals)))

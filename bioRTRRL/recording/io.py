@@ -172,9 +172,14 @@ def _subset(ds: xr.Dataset, names) -> xr.Dataset:
 
 
 def _growing_dim(name: str, var: xr.Variable) -> str | None:
+    """The dimension of :data:`APPEND_DIMS` along which ``var`` grows, if any."""
     dims = [d for d in var.dims if d in APPEND_DIMS]
     if len(dims) > 1:
         raise ValueError(f"variable {name!r} has more than one growing dimension {dims}; cannot stream it")
+    # Appends write raw values: exact for the numbers and booleans of the schema, which xarray
+    # stores unencoded; other types would need xarray's encoding.
+    if dims and var.dtype.kind not in "biuf":
+        raise ValueError(f"cannot stream {name!r} of dtype {var.dtype} along {dims[0]!r}: only numbers and booleans grow")
     return dims[0] if dims else None
 
 
@@ -217,6 +222,7 @@ class StreamWriter:
         self._stored: set[str] = set()  # variables and coordinates in the store
         self._growing: dict[str, list[str]] = {}  # stored names along each growing dimension
         self._sizes: dict[str, int] = {}  # committed length of each growing dimension
+        self._arrays: dict[str, zarr.Array] = {}  # open handles of the growing arrays
         self._step_chunk = 1
         self._started = False
         self._closed = False
@@ -236,6 +242,7 @@ class StreamWriter:
         if self._closed:
             raise ValueError(f"StreamWriter for {str(self.path)!r} is closed")
         chunk = _for_zarr(chunk)
+        self._check(chunk)
         with _quiet_zarr():
             if not self._started:
                 self._step_chunk = max(1, chunk.sizes.get("step", 1))
@@ -251,6 +258,20 @@ class StreamWriter:
             # The commit: one atomic rewrite of the root metadata with the new shapes.
             zarr.consolidate_metadata(str(self.path))
 
+    def _check(self, chunk: xr.Dataset) -> None:
+        """Refuse a chunk that cannot be appended, before anything is written."""
+        for name, var in chunk.variables.items():
+            dim = _growing_dim(name, var)
+            if name not in self._stored and dim is not None and self._sizes.get(dim, 0):
+                raise ValueError(
+                    f"{name!r} first appears in a later chunk, but {dim!r} already holds "
+                    f"{self._sizes[dim]} entries without it"
+                )
+        for dim, names in self._growing.items():
+            missing = [n for n in names if n not in chunk.variables]
+            if chunk.sizes.get(dim, 0) and missing:
+                raise ValueError(f"chunk has {chunk.sizes[dim]} entries along {dim!r} but lacks {missing}")
+
     def _encoding(self, ds: xr.Dataset) -> dict:
         def chunk_length(dim, size):
             if dim == "step":
@@ -263,25 +284,21 @@ class StreamWriter:
         }
 
     def _register(self, ds: xr.Dataset) -> None:
+        group = zarr.open_group(str(self.path), mode="r+", use_consolidated=False)
         for name, var in ds.variables.items():
             self._stored.add(name)
             dim = _growing_dim(name, var)
-            if dim is not None:
-                self._growing.setdefault(dim, []).append(name)
-                self._sizes.setdefault(dim, var.sizes[dim])
+            if dim is None:
+                continue
+            self._growing.setdefault(dim, []).append(name)
+            self._sizes.setdefault(dim, var.sizes[dim])
+            self._arrays[name] = group[name]
 
     def _add_new_variables(self, chunk: xr.Dataset) -> None:
         """Create the variables the store does not hold yet, growing ones at length 0."""
         new = [n for n in chunk.variables if n not in self._stored]
         if not new:
             return
-        for name in new:
-            dim = _growing_dim(name, chunk[name].variable)
-            if dim is not None and self._sizes.get(dim, 0):
-                raise ValueError(
-                    f"{name!r} first appears in a later chunk, but {dim!r} already holds "
-                    f"{self._sizes[dim]} entries without it"
-                )
         part = _subset(chunk, new)
         part = part.isel({d: slice(0, 0) for d in part.dims if d in APPEND_DIMS})
         # Writing a dataset replaces the root attributes: carry the current ones over. Opening
@@ -295,22 +312,17 @@ class StreamWriter:
         if n_new == 0:
             return
         names = self._growing[dim]
-        missing = [n for n in names if n not in chunk.variables]
-        if missing:
-            raise ValueError(f"chunk has {n_new} entries along {dim!r} but lacks {missing}")
         start = self._sizes[dim]
-        # Grow the arrays first (each array's own metadata), then fill the new region; none of
-        # this is visible to readers until the metadata is consolidated.
+        # Grow each array (its own metadata) and fill the new region; none of this is visible to
+        # readers until the metadata is consolidated.
         for name in names:
-            array = zarr.open_array(str(self.path), path=name, mode="r+")
+            array = self._arrays[name]
+            dims = list(array.metadata.dimension_names)
             shape = list(array.shape)
-            shape[list(array.metadata.dimension_names).index(dim)] = start + n_new
+            shape[dims.index(dim)] = start + n_new
             array.resize(tuple(shape))
-        # Region writes skip index coordinates (xarray never rewrites an index): as plain
-        # coordinates, the appended ticks are written like any other variable.
-        part = _subset(chunk, names)
-        part = part.drop_indexes(list(part.xindexes))
-        part.to_zarr(self.path, mode="r+", region={dim: slice(start, start + n_new)}, consolidated=False)
+            region = tuple(slice(start, start + n_new) if d == dim else slice(None) for d in dims)
+            array[region] = chunk[name].transpose(*dims).values
         self._sizes[dim] = start + n_new
 
     def set_attrs(self, **attrs) -> None:

@@ -169,6 +169,7 @@ def test_writer_killed_mid_run_keeps_completed_chunks(tmp_path):
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
+    proc.stdout.close()
     assert proc.returncode == -signal.SIGKILL
     # The kill lands in any of chunks 6, 7, ...: whatever the store reports committed must be
     # exactly that many whole chunks.
@@ -202,3 +203,11 @@ def test_stream_rejects_a_late_variable_on_a_filled_dimension(tmp_path):
     writer.append(chunk_of(ds, 0, 30).drop_vars("dopamine"))
     with pytest.raises(ValueError, match="dopamine"):
         writer.append(chunk_of(ds, 30, 60))
+
+
+def test_stream_refuses_text_along_a_growing_dimension(tmp_path):
+    ds = synthetic_recording(n_steps=10)
+    ds["label"] = ("step", np.array(["a"] * 10))
+    with pytest.raises(ValueError, match="label"):
+        StreamWriter(tmp_path / "run.zarr").append(ds)
+    assert not (tmp_path / "run.zarr").exists()
