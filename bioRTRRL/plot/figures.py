@@ -36,11 +36,14 @@ def _applicable(ds: xr.Dataset) -> Iterator[tuple[str, Callable[[], Figure]]]:
 
     has_ticks = ds.sizes.get("step", 0) > 0
     if "rate" in ds and has_ticks:
-        # First against last completed episode of the environment shown: before and after learning.
+        # First against last completed episode of the environment shown: before and after
+        # learning (among those with recorded ticks: a stride can skip a short episode).
         episodes = None
         if n_episodes:
             shown_env = ds["env"].values[0] if "env" in ds.dims else 0
+            recorded = ds["episode"].isel(env=0).values if "env" in ds.dims else ds["episode"].values
             numbers = table.env_episode.values[table.env.values == shown_env]
+            numbers = numbers[np.isin(numbers, recorded)]
             if numbers.size >= 2:
                 episodes = [int(numbers[0]), int(numbers[-1])]
         yield "population_activity", lambda: population_activity(ds, episodes=episodes)

@@ -116,3 +116,9 @@ def test_figures_for_writes_every_applicable_png(tmp_path, batched_trials):
 def test_figures_for_a_recording_with_only_episodes(tmp_path, single):
     table_only = single[["episode_return", "episode_length"]]
     assert [p.stem for p in plot.figures_for(table_only, tmp_path, dpi=30)] == ["learning_curve"]
+
+
+def test_figures_for_a_strided_recording(tmp_path):
+    # Every 5th tick of episodes as short as 2 ticks: some episodes have no recorded tick.
+    strided = synthetic_recording(n_steps=600, episode_ticks=(2, 12)).isel(step=slice(None, None, 5))
+    assert "population_activity" in {p.stem for p in plot.figures_for(strided, tmp_path, dpi=30)}
