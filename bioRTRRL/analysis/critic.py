@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 
+import numba
 import numpy as np
 import xarray as xr
 
@@ -17,6 +18,17 @@ def _model_gamma(ds: xr.Dataset) -> float:
         return float(tomllib.loads(ds.attrs["model"])["learning"]["gamma"])
     except (KeyError, tomllib.TOMLDecodeError):
         raise ValueError("the recording's attrs['model'] gives no learning.gamma: pass gamma") from None
+
+
+@numba.njit(cache=True)
+def _discount_backwards(reward_after, ended, gamma, out):
+    # A recursion backwards in time (sequential, hence compiled): G_t = 0 on an episode's last
+    # tick, else r_{t+1} + γ G_{t+1}; NaN propagates from beyond the recording's last tick.
+    for e in range(reward_after.shape[1]):
+        following = np.nan
+        for t in range(reward_after.shape[0] - 1, -1, -1):
+            following = 0.0 if ended[t, e] else reward_after[t, e] + gamma * following
+            out[t, e] = following
 
 
 def discounted_return(ds: xr.Dataset, gamma: float) -> xr.DataArray:
@@ -43,18 +55,15 @@ def discounted_return(ds: xr.Dataset, gamma: float) -> xr.DataArray:
     purpose = "the discounted return"
     require(ds, "reward", "terminated", "truncated", purpose=purpose)
     require_every_tick(ds, purpose)
-    reward = by_env(ds["reward"])
+    reward = by_env(ds["reward"]).astype(np.float64)
     ended = by_env(ds["terminated"]) | by_env(ds["truncated"])
     # The reward of the transition out of each tick; unknown after the recording's last tick.
     reward_after = np.concatenate([reward[1:], np.full((1, reward.shape[1]), np.nan)])
     g = np.empty(reward.shape)
-    following = np.full(reward.shape[1], np.nan)
-    # Backwards in time: a recursion, vectorised over environments.
-    for t in range(reward.shape[0] - 1, -1, -1):
-        following = np.where(ended[t], 0.0, reward_after[t] + gamma * following)
-        g[t] = following
-    dims = ds["reward"].dims
-    out = g if "env" in dims else g[:, 0]
+    _discount_backwards(reward_after, ended, float(gamma), g)
+    batched = "env" in ds["reward"].dims
+    dims = ("step", "env") if batched else ("step",)
+    out = g if batched else g[:, 0]
     return xr.DataArray(out, dims=dims, coords=ds["reward"].coords, name="discounted_return",
                         attrs={"gamma": gamma, "long_name": "discounted future reward in the episode"})
 
