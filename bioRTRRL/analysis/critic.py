@@ -56,7 +56,8 @@ def discounted_return(ds: xr.Dataset, gamma: float) -> xr.DataArray:
     require(ds, "reward", "terminated", "truncated", purpose=purpose)
     require_every_tick(ds, purpose)
     reward = by_env(ds["reward"]).astype(np.float64)
-    ended = by_env(ds["terminated"]) | by_env(ds["truncated"])
+    # Episode ends shared by every environment (no env dim) apply to each of them.
+    ended = np.broadcast_to(by_env(ds["terminated"]) | by_env(ds["truncated"]), reward.shape)
     # The reward of the transition out of each tick; unknown after the recording's last tick.
     reward_after = np.concatenate([reward[1:], np.full((1, reward.shape[1]), np.nan)])
     g = np.empty(reward.shape)

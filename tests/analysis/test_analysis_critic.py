@@ -40,3 +40,12 @@ def test_gamma_must_be_known():
     ds.attrs = {}
     with pytest.raises(ValueError, match="gamma"):
         analysis.value_prediction(ds)
+
+
+def test_each_environment_has_its_own_episodes():
+    one = recording()
+    shifted = one.assign(reward=one.reward * 2)
+    batched = xr.concat([one, shifted], dim="env", data_vars="all", coords="minimal", compat="override")
+    g = analysis.discounted_return(batched.transpose("env", "step"), GAMMA)
+    assert g.dims == ("step", "env")
+    np.testing.assert_allclose(g.isel(env=1)[:4], 2 * analysis.discounted_return(one, GAMMA)[:4])
