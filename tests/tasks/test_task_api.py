@@ -236,3 +236,11 @@ def test_native_matches_gymnasium_sync_vectorisation(name, kwargs):
                                 for a in actions]
     for sync, native in zip(runs["sync"], runs["vector_entry_point"]):
         np.testing.assert_array_equal(sync, native)
+
+
+@pytest.mark.parametrize("name", list(tasks.TASKS))
+def test_documented_under_gymnasium_headings(name):
+    doc = getattr(tasks, name).__doc__
+    for heading in ("Description", "Action Space", "Observation Space", "Rewards",
+                    "Starting State", "Episode End", "Arguments"):
+        assert f"## {heading}\n" in doc, heading
