@@ -137,12 +137,15 @@ def rtrl_update(theta, N, Z, D, xi, h_old, phi, dt, J, tmp):
     """J ← M J + I with M = diag(1 − dt/τ) + diag(dt φ'(u)/τ) W_rec (exact RTRL, O(N³Z))."""
     o_tau = N * Z
     C = J.shape[1]
-    # tmp = W_rec @ J  (the recurrent Jacobian term RFLO drops)
-    wrec = np.empty((N, N))
+    # tmp = W_rec @ J, the recurrent Jacobian term RFLO drops. Plain loops rather than BLAS: the
+    # matrices are small, and a threaded BLAS makes the result depend on the thread count.
     for k in range(N):
+        for c in range(C):
+            tmp[k, c] = 0.0
         for m in range(N):
-            wrec[k, m] = theta[k * Z + D + m]
-    tmp[:, :] = wrec @ J
+            w = theta[k * Z + D + m]
+            for c in range(C):
+                tmp[k, c] += w * J[m, c]
     for k in range(N):
         tau = theta[o_tau + k]
         decay = 1.0 - dt / tau
@@ -467,19 +470,26 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
             b1 = fcfg[F_BETA1]; b2 = fcfg[F_BETA2]; eps = fcfg[F_EPS]
             opt_state[0] += 1.0
             t = opt_state[0]
-            c1 = 1.0 - b1 ** t
-            c2 = 1.0 - b2 ** t
+            ic1 = 1.0 / (1.0 - b1 ** t)
+            ic2 = 1.0 / (1.0 - b2 ** t)
+            # two passes, the second per group: keeps sqrt and division in vectorisable loops
             for k in range(NP):
                 d = delta_vec[k]
-                adam_m[k] = b1 * adam_m[k] + (1.0 - b1) * d
-                adam_v[k] = b2 * adam_v[k] + (1.0 - b2) * d * d
-                lr = lr_c if k < NC else lr_r
-                theta[k] += plastic[k] * lr * (adam_m[k] / c1) / (math.sqrt(adam_v[k] / c2) + eps)
+                mk = b1 * adam_m[k] + (1.0 - b1) * d
+                vk = b2 * adam_v[k] + (1.0 - b2) * d * d
+                adam_m[k] = mk
+                adam_v[k] = vk
+                delta_vec[k] = math.sqrt(vk * ic2) + eps
+            for k in range(NC):
+                theta[k] += plastic[k] * lr_c * (adam_m[k] * ic1) / delta_vec[k]
+            for k in range(NC, NP):
+                theta[k] += plastic[k] * lr_r * (adam_m[k] * ic1) / delta_vec[k]
         else:
             opt_state[0] += 1.0
-            for k in range(NP):
-                lr = lr_c if k < NC else lr_r
-                theta[k] += lr * delta_vec[k]
+            for k in range(NC):
+                theta[k] += lr_c * delta_vec[k]
+            for k in range(NC, NP):
+                theta[k] += lr_r * delta_vec[k]
         tau_min = fcfg[F_TAU_MIN]
         for i in range(N):
             if theta[N * Z + i] < tau_min:
