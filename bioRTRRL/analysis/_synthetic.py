@@ -187,7 +187,9 @@ def synthetic_recording(
         return start + np.cumsum(steps, axis=0)
 
     coords["snapshot_step"] = ("snapshot", snapshot_step)
-    coords["projection"] = np.array(["input_cortex", "cortex_cortex", "cortex_striatum_dorsal", "cortex_striatum_ventral"])
+    coords["projection"] = np.array(
+        ["input_cortex", "cortex_cortex", "cortex_striatum_dorsal", "cortex_striatum_ventral"]
+    )
     data["W_input_cortex"] = (("snapshot", "post_cortex", "pre_input"), drifting(N, D))
     data["W_cortex_cortex"] = (("snapshot", "post_cortex", "pre_cortex"), drifting(N, N))
     data["b_cortex"] = (("snapshot", "post_cortex"), drifting(N))
@@ -198,7 +200,8 @@ def synthetic_recording(
     data["feedback_striatum_dorsal"] = (("post_cortex", "pre_striatum_dorsal"), rng.standard_normal((N, P)))
     data["feedback_striatum_ventral"] = (("post_cortex",), rng.standard_normal(N))
     for name in ("rflo_trace_norm", "td_trace_norm"):
-        data[name] = (step_dims + ("projection",), per_step(np.abs(rng.standard_normal((n_steps, num_envs, 4)))))
+        norms = np.abs(rng.standard_normal((n_steps, num_envs, 4)))
+        data[name] = (step_dims + ("projection",), per_step(norms))
 
     if num_envs > 1:
         coords["env"] = np.arange(num_envs, dtype=np.int64)

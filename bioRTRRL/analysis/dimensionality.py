@@ -56,7 +56,9 @@ def pca(ds: xr.Dataset, population: str = "cortex", n_components: int = 3) -> xr
     rate = population_rate(ds, population)
     n_units = rate.sizes["neuron"]
     if not 1 <= n_components <= n_units:
-        raise ValueError(f"n_components must be between 1 and {n_units} (units of {population!r}), got {n_components}")
+        raise ValueError(
+            f"n_components must be between 1 and {n_units} (units of {population!r}), got {n_components}"
+        )
     sample_dims = [d for d in rate.dims if d != "neuron"]
     samples = rate.transpose(*sample_dims, "neuron").values.reshape(-1, n_units).astype(np.float64)
     mean = samples.mean(axis=0)

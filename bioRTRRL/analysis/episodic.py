@@ -48,17 +48,19 @@ def episodes(ds: xr.Dataset) -> xr.Dataset:
 
 
 def _table(env, end_step, episode_return, episode_length, terminated, env_episode) -> xr.Dataset:
+    end_step = np.asarray(end_step, dtype=np.int64)
+    episode_length = np.asarray(episode_length, dtype=np.int64)
     return xr.Dataset(
         {
             "episode_return": ("episode", np.asarray(episode_return, dtype=float)),
-            "episode_length": ("episode", np.asarray(episode_length, dtype=np.int64)),
+            "episode_length": ("episode", episode_length),
         },
         coords={
             "episode": np.arange(len(end_step), dtype=np.int64),
             "env": ("episode", np.asarray(env, dtype=np.int64)),
             "env_episode": ("episode", np.asarray(env_episode, dtype=np.int64)),
-            "start_step": ("episode", np.asarray(end_step, dtype=np.int64) - np.asarray(episode_length, dtype=np.int64)),
-            "end_step": ("episode", np.asarray(end_step, dtype=np.int64)),
+            "start_step": ("episode", end_step - episode_length),
+            "end_step": ("episode", end_step),
             "terminated": ("episode", np.asarray(terminated, dtype=bool)),
         },
     )

@@ -46,7 +46,9 @@ def event_ticks(ds: xr.Dataset, event: str) -> np.ndarray:
     raise ValueError(f"unknown event {event!r}; this recording has {task_events + list(BUILTIN_EVENTS)}")
 
 
-def peri_event(ds: xr.Dataset, var: str, event: str = "reward", window: tuple[int, int] = (-10, 10)) -> xr.DataArray:
+def peri_event(
+    ds: xr.Dataset, var: str, event: str = "reward", window: tuple[int, int] = (-10, 10)
+) -> xr.DataArray:
     """A variable around every occurrence of an event (peri-event time histogram before averaging).
 
     Parameters

@@ -38,7 +38,10 @@ def weight_change(ds: xr.Dataset) -> xr.DataArray:
     """
     present = {p: v for p, v in PROJECTION_WEIGHTS.items() if v in ds}
     if not present:
-        raise ValueError(f"weight_change needs weight snapshots ({list(PROJECTION_WEIGHTS.values())}); the recording has none")
+        raise ValueError(
+            f"weight_change needs weight snapshots ({list(PROJECTION_WEIGHTS.values())}); "
+            "the recording has none"
+        )
     change = []
     for name in present.values():
         w = _flat(ds[name])
@@ -97,5 +100,6 @@ def feedback_alignment(ds: xr.Dataset) -> xr.DataArray:
     return xr.DataArray(
         np.stack(angles, axis=1), dims=("snapshot", "readout"),
         coords={"readout": list(present), "snapshot_step": ds["snapshot_step"]},
-        name="feedback_alignment_angle", attrs={"units": "degrees", "long_name": "angle between readout weights and feedback"},
+        name="feedback_alignment_angle",
+        attrs={"units": "degrees", "long_name": "angle between readout weights and feedback"},
     )

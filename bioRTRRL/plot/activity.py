@@ -23,7 +23,8 @@ def _panels(rate: xr.DataArray, episodes, steps, last) -> list[tuple[str, str, x
             part = rate.isel(step=np.flatnonzero(rate["episode"].values == e))
             if part.sizes["step"] == 0:
                 raise ValueError(f"episode {e} is not in the recording")
-            panels.append((f"episode {e}", "tick in episode", part.assign_coords(step=part["t_in_episode"].values)))
+            within = part.assign_coords(step=part["t_in_episode"].values)
+            panels.append((f"episode {e}", "tick in episode", within))
         return panels
     part = rate.sel(step=steps) if steps is not None else rate.isel(step=slice(-last, None))
     if part.sizes["step"] == 0:

@@ -55,7 +55,7 @@ def _applicable(ds: xr.Dataset) -> Iterator[tuple[str, Callable[[], Figure]]]:
         task_events = list(ds["event"].values) if "events" in ds else []
         for event in task_events + ["episode_end"]:
             if analysis.event_ticks(ds, event).any():
-                yield f"peri_event_dopamine_{event}", lambda event=event: peri_event(ds, "dopamine", event=event)
+                yield f"peri_event_dopamine_{event}", lambda e=event: peri_event(ds, "dopamine", event=e)
 
     if any(v in ds for v in analysis.PROJECTION_WEIGHTS.values()) and ds.sizes.get("snapshot", 0) >= 2:
         yield "weight_change", lambda: weight_change(ds)

@@ -62,7 +62,8 @@ def pca_trajectories(ds: xr.Dataset, population: str = "cortex", episodes: list[
     ax.autoscale()
     ax.set_xlabel("PC1")
     ax.set_ylabel("PC2")
-    ax.set_title(f"{population}, episodes {episodes[0]}–{episodes[-1]}" if len(episodes) > 1 else f"{population}, episode {episodes[0]}")
+    shown = f"episodes {episodes[0]}–{episodes[-1]}" if len(episodes) > 1 else f"episode {episodes[0]}"
+    ax.set_title(f"{population}, {shown}")
     fig.colorbar(paths, ax=ax, label="tick in episode")
     ratio = result["explained_variance_ratio"]
     bars.bar(ratio["component"].values + 1, ratio.values, color="C0")

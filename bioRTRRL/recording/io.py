@@ -179,7 +179,9 @@ def _growing_dim(name: str, var: xr.Variable) -> str | None:
     # Appends write raw values: exact for the numbers and booleans of the schema, which xarray
     # stores unencoded; other types would need xarray's encoding.
     if dims and var.dtype.kind not in "biuf":
-        raise ValueError(f"cannot stream {name!r} of dtype {var.dtype} along {dims[0]!r}: only numbers and booleans grow")
+        raise ValueError(
+            f"cannot stream {name!r} of dtype {var.dtype} along {dims[0]!r}: only numbers and booleans grow"
+        )
     return dims[0] if dims else None
 
 
@@ -217,7 +219,9 @@ class StreamWriter:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         if _format(self.path) != "zarr":
-            raise ValueError(f"StreamWriter writes zarr stores: expected a '.zarr' path, got {str(self.path)!r}")
+            raise ValueError(
+                f"StreamWriter writes zarr stores: expected a '.zarr' path, got {str(self.path)!r}"
+            )
         self._pending_attrs: dict = {}
         self._stored: set[str] = set()  # variables and coordinates in the store
         self._growing: dict[str, list[str]] = {}  # stored names along each growing dimension
@@ -247,7 +251,8 @@ class StreamWriter:
             if not self._started:
                 self._step_chunk = max(1, chunk.sizes.get("step", 1))
                 ds = chunk.copy()
-                ds.attrs = {k: _to_attr(v) for k, v in {**chunk.attrs, **self._pending_attrs, "finished": 0}.items()}
+                attrs = {**chunk.attrs, **self._pending_attrs, "finished": 0}
+                ds.attrs = {k: _to_attr(v) for k, v in attrs.items()}
                 ds.to_zarr(self.path, mode="w", consolidated=True, encoding=self._encoding(ds), zarr_format=3)
                 self._register(chunk)
                 self._started = True
