@@ -1,0 +1,60 @@
+"""Where the Brian2 circuit runs: the device check and the code-generation target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...config import ModelError
+
+TARGETS = ("numpy", "cython")
+
+
+def check_device() -> None:
+    """Refuse devices that cannot run the closed loop.
+
+    The loop steps the environment from ``network_operation``s, which only the runtime device
+    executes; ``cpp_standalone`` (and other standalone devices) silently skip them.
+
+    Raises
+    ------
+    ModelError
+        If the current Brian2 device is not the runtime device.
+    """
+    from brian2.devices.device import RuntimeDevice, get_device
+
+    device = get_device()
+    if not isinstance(device, RuntimeDevice):
+        name = type(device).__name__
+        raise ModelError(
+            f"the Brian2 engine needs the runtime device, but the current device is {name}: "
+            "standalone devices (cpp_standalone, ...) skip network_operation, which steps the "
+            "environment every tick. Call brian2.set_device('runtime') (or reset_device()) first.")
+
+
+def codeobj_class(target: str):
+    """The ``CodeObject`` class of a code-generation target, set per object (not globally).
+
+    ``"cython"`` compiles every code object once (seconds each) into the project's build area,
+    ``<repo>/build/brian2_cache`` (or ``~/.cache/bioRTRRL/brian2`` outside a source checkout).
+    """
+    if target == "numpy":
+        from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+
+        return NumpyCodeObject
+    if target == "cython":
+        from brian2 import prefs
+        from brian2.codegen.runtime.cython_rt import CythonCodeObject
+
+        cache = cache_dir()
+        cache.mkdir(parents=True, exist_ok=True)
+        prefs.codegen.runtime.cython.cache_dir = str(cache)
+        return CythonCodeObject
+    raise ModelError(f"codegen_target must be one of {list(TARGETS)}, got {target!r}")
+
+
+def cache_dir() -> Path:
+    """Directory of compiled Cython code objects."""
+    repo = Path(__file__).resolve().parents[3]
+    if (repo / "pyproject.toml").exists():
+        return repo / "build" / "brian2_cache"
+    return Path.home() / ".cache" / "bioRTRRL" / "brian2"

@@ -1,0 +1,271 @@
+"""The basal-ganglia circuit as Brian2 objects: populations, projections and the tick schedule.
+
+One tick of the Brian2 clock is one environment step (``circuit.env_dt_ms``). Within a tick the
+objects run in the slots of :data:`SCHEDULE`, which is ALGORITHM.md §5 written as Brian2 phases:
+
+========== ================================================================================
+slot       what runs
+========== ================================================================================
+sense      (loop) the environment steps; input rates, reward and episode flags are written
+groups     forward pass: summed drives u_in, u_rec → cortex slope φ'(u) → RFLO traces of the
+           synapses (with the old rates) → cortex Euler step (h, and the traces of τ and b)
+           → summed striatal drives → critic value
+select     (loop) action selection from striatum_dorsal; the value reaches the VTA
+feedback   fixed random feedback synapses sum ψ, χ and the critic signal onto cortex
+dopamine   the VTA computes δ; cortex combines its feedback into the learning signals
+clip       (loop) global-norm clip of all update directions: the one non-local step
+record     (loop) the tick is recorded
+plasticity every plastic element computes its direction d = δ z + entropy term, takes its
+           optimizer step (SGD or Adam) along the clipped d, then updates its TD trace
+           z ← γλ z + gradient; at an episode end traces, RFLO traces and h are reset
+end        (loop) snapshots, evaluations, progress
+========== ================================================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from brian2 import Clock, NeuronGroup, Synapses, linked_var, second
+
+from ...config import Model
+from ..kernels import layout
+from ..parameters import CircuitDims
+from . import equations as eq
+from .live import LiveExpression
+
+SCHEDULE = ["start", "sense", "groups", "thresholds", "synapses", "resets", "select", "feedback",
+            "dopamine", "clip", "record", "plasticity", "end"]
+
+_CORTICAL = ("input_cortex", "cortex_cortex")
+
+
+class Circuit:
+    """Populations, projections and the optimizer state of one circuit, before the loop is closed.
+
+    Parameters
+    ----------
+    model : Model
+    dims : CircuitDims
+    theta : ndarray
+        Initial parameters in the reference layout (:func:`bioRTRRL.engines.kernels.layout`).
+    fb_a, fb_c : ndarray
+        Fixed random feedback B_A (N·P, row-major) and B_C (N).
+    codeobj_class : type
+        Brian2 ``CodeObject`` class of every object (see :mod:`.backend`).
+    equations : dict, optional
+        Replacement models per population name (see :data:`.equations.MODELS`).
+
+    Attributes
+    ----------
+    populations : dict of NeuronGroup
+        ``input``, ``cortex``, ``striatum_dorsal``, ``striatum_ventral``, ``vta``.
+    projections : dict of Synapses
+        ``input_cortex``, ``cortex_cortex``, ``cortex_striatum_dorsal``,
+        ``cortex_striatum_ventral`` (plastic) and ``feedback_striatum_dorsal``,
+        ``feedback_striatum_ventral`` (fixed).
+    optimizer : NeuronGroup
+        One unit holding the optimizer's global state (:data:`.equations.OPTIMIZER`).
+    clock : Clock
+        The tick clock (dt = env_dt).
+    tick : Quantity
+        Duration of one tick of the model's τ (``env_dt / circuit.dt``).
+    """
+
+    def __init__(self, model: Model, dims: CircuitDims, theta, fb_a, fb_c, codeobj_class,
+                 equations: dict | None = None):
+        equations = dict(equations or {})
+        unknown = sorted(set(equations) - set(eq.MODELS))
+        if unknown:
+            from ...config import ModelError
+
+            raise ModelError(f"equations: unknown population(s) {unknown}; "
+                             f"accepted: {list(eq.MODELS)}")
+        self.model, self.dims = model, dims
+        circ, lrn, opt = model.circuit, model.learning, model.optimizer
+        self.adam = adam = opt.kind == "adam"
+        env_dt = circ.env_dt_ms * 1e-3 * second
+        self.clock = clock = Clock(dt=env_dt, name="tick_clock")
+        self.tick = tick = env_dt / circ.dt
+        self.exact_feedback = circ.feedback == "exact"
+        namespace = {
+            "gamma": lrn.gamma, "eta_pi": lrn.eta_pi, "adam_eps": opt.eps,
+            "decay_cortex": lrn.gamma * lrn.lambda_cortex,
+            "decay_actor": lrn.gamma * lrn.lambda_actor,
+            "decay_critic": lrn.gamma * lrn.lambda_critic,
+            "tau_min": circ.tau_min * tick, "tick": tick,
+            "train_tau": float(circ.train_tau), "average_reward_lr": lrn.average_reward_lr,
+        }
+        self.namespace = namespace
+        common = dict(clock=clock, codeobj_class=codeobj_class, namespace=namespace)
+        sizes = dims.population_sizes
+        # order inside the "groups" slot: drives (0), slope (1), synaptic traces (2), cortex (3),
+        # striatal drives (4), value (5)
+        pops = {}
+        for name in eq.MODELS:
+            eqs = eq.population_equations(name, equations.get(name), adam)
+            pops[name] = NeuronGroup(sizes[name], eqs, method="euler", name=name,
+                                     order=3 if name == "cortex" else 6, **common)
+        self.populations = pops
+        self.optimizer = NeuronGroup(1, eq.OPTIMIZER, name="optimizer", **common)
+        self._link_modulators()
+
+        self.projections = {}
+        for name, (pre, post, _rate, target) in eq.PLASTIC_PROJECTIONS.items():
+            syn = Synapses(pops[pre], pops[post], eq.projection_equations(name, adam),
+                           method="euler", name=name, order=2, **common)
+            syn.connect()
+            syn.summed_updaters[f"{target}_post"].order = 0 if name in _CORTICAL else 4
+            self.projections[name] = syn
+        for name, (pre, post, model_text) in eq.FEEDBACK_PROJECTIONS.items():
+            syn = Synapses(pops[pre], pops[post], model_text, name=name, **common)
+            syn.connect()
+            for updater in syn.summed_updaters.values():
+                updater.when, updater.order = "feedback", 0
+            self.projections[name] = syn
+
+        self.code_runners = self._rule_code(adam, lrn.average_reward)
+        self._index_maps()
+        self._initial_state(theta, fb_a, fb_c)
+
+    # -- construction --------------------------------------------------------------------------
+    def _link_modulators(self) -> None:
+        """Give every plastic population the broadcast modulators (dopamine, optimizer state)."""
+        pops, opt, vta = self.populations, self.optimizer, self.populations["vta"]
+        vta.learn = linked_var(opt, "learn")
+        for name, lr in (("cortex", "lr_cortex"), ("striatum_dorsal", "lr_readout"),
+                         ("striatum_ventral", "lr_readout")):
+            g = pops[name]
+            g.delta = linked_var(vta, "delta")
+            g.ended = linked_var(vta, "ended")
+            g.lr = linked_var(opt, lr)
+            g.clip_scale = linked_var(opt, "clip_scale")
+            if name != "striatum_ventral":
+                g.ent = linked_var(opt, "ent")
+            if self.adam:
+                for k in ("beta1", "beta2", "c1", "c2"):
+                    setattr(g, k, linked_var(opt, k))
+
+    def _rule_code(self, adam: bool, average_reward: bool) -> list:
+        """The run_regularly operations of the forward pass and of the learning rule."""
+        pops, proj = self.populations, self.projections
+        runners = [
+            pops["cortex"].run_regularly(eq.READOUT_CODE["cortex"], when="groups", order=1,
+                                         name="cortex_slope"),
+            pops["striatum_ventral"].run_regularly(eq.READOUT_CODE["striatum_ventral"],
+                                                   when="groups", order=5,
+                                                   name="striatum_ventral_value"),
+            pops["vta"].run_regularly(
+                eq.DOPAMINE_CODE + (eq.AVERAGE_REWARD_CODE if average_reward else ""),
+                when="dopamine", name="vta_dopamine"),
+            pops["cortex"].run_regularly(eq.CORTEX_SIGNAL_CODE, when="dopamine", order=1,
+                                         name="cortex_signal"),
+        ]
+        for order, owner in enumerate(eq.PLASTIC_OWNERS):
+            group = proj[owner] if owner in proj else pops[owner]
+            runners.append(group.run_regularly(eq.plasticity_code(owner, adam), when="plasticity",
+                                               order=order, name=f"{owner}_plasticity"))
+        return runners
+
+    def directions(self) -> list[tuple[LiveExpression, float]]:
+        """(direction, unit factor) of every plastic variable, evaluable by numpy each tick."""
+        out = []
+        for pv in eq.PLASTIC:
+            group = self.projections.get(pv.owner) or self.populations[pv.owner]
+            unit = float(self.namespace[pv.unit]) if pv.unit else 1.0
+            out.append((LiveExpression(group, pv.direction, self.namespace), unit))
+        return out
+
+    def _index_maps(self) -> None:
+        """Synapse index → (row, column) of the reference layout's matrices."""
+        proj, d = self.projections, self.dims
+        self._ij = {name: (np.asarray(s.j[:]), np.asarray(s.i[:])) for name, s in proj.items()}
+        if self.exact_feedback:
+            # feedback synapse (dorsal p → cortex i) carries the forward weight (cortex i → dorsal p)
+            post, pre = self._ij["cortex_striatum_dorsal"]
+            forward = np.empty((d.N, d.P), dtype=np.int64)
+            forward[pre, post] = np.arange(len(pre))
+            fpost, fpre = self._ij["feedback_striatum_dorsal"]
+            self.feedback_source_dorsal = forward[fpost, fpre]
+            post, pre = self._ij["cortex_striatum_ventral"]
+            forward = np.empty(d.N, dtype=np.int64)
+            forward[pre] = np.arange(len(pre))
+            self.feedback_source_ventral = forward[self._ij["feedback_striatum_ventral"][0]]
+
+    def _initial_state(self, theta, fb_a, fb_c) -> None:
+        d, lay = self.dims, layout(self.dims.N, self.dims.Z, self.dims.P)
+        W = theta[lay["W"]].reshape(d.N, d.Z)
+        K_A = theta[lay["K_A"]].reshape(d.N, d.P)
+        pops, proj = self.populations, self.projections
+        blocks = {
+            "input_cortex": W[:, :d.D],
+            "cortex_cortex": W[:, d.D:d.D + d.N],
+            "cortex_striatum_dorsal": K_A.T,
+            "cortex_striatum_ventral": theta[lay["w_C"]][None, :],
+            "feedback_striatum_dorsal": fb_a.reshape(d.N, d.P),
+            "feedback_striatum_ventral": fb_c[:, None],
+        }
+        for name, block in blocks.items():
+            post, pre = self._ij[name]
+            proj[name].variables["w"].set_value(block[post, pre])
+        cortex = pops["cortex"]
+        cortex.variables["tau"].set_value(theta[lay["tau"]] * float(self.tick))
+        cortex.variables["b"].set_value(W[:, -1])
+        ventral = pops["striatum_ventral"]
+        ventral.variables["b"].set_value(theta[lay["b_C"]])
+        ventral.variables["g"].set_value(1.0)
+        vta = pops["vta"]
+        vta.variables["da_gain"].set_value(1.0)
+        vta.variables["da_floor"].set_value(np.inf)
+        opt = self.optimizer
+        for k in ("clip_scale", "beta1", "beta2", "c1", "c2"):
+            opt.variables[k].set_value(1.0)
+
+    # -- access --------------------------------------------------------------------------------
+    @property
+    def objects(self) -> list:
+        """Every Brian2 object of the circuit (the loop adds its network operations)."""
+        return [*self.populations.values(), self.optimizer, *self.projections.values()]
+
+    def array(self, owner: str, var: str) -> np.ndarray:
+        """The live storage of a state variable (a view; writes go into the simulation)."""
+        group = self.projections[owner] if owner in self.projections else (
+            self.optimizer if owner == "optimizer" else self.populations[owner])
+        return group.variables[var].get_value()
+
+    def params(self) -> dict[str, np.ndarray]:
+        """Copies of the weights in the reference layout: W (N×Z), tau (N, ticks), K_A (N×P),
+        w_C (N), b_C (1)."""
+        d = self.dims
+        W = np.empty((d.N, d.Z))
+        for name, cols in (("input_cortex", slice(0, d.D)), ("cortex_cortex", slice(d.D, d.D + d.N))):
+            post, pre = self._ij[name]
+            block = np.empty((d.N, cols.stop - cols.start))
+            block[post, pre] = self.array(name, "w")
+            W[:, cols] = block
+        W[:, -1] = self.array("cortex", "b")
+        K_A = np.empty((d.N, d.P))
+        post, pre = self._ij["cortex_striatum_dorsal"]
+        K_A[pre, post] = self.array("cortex_striatum_dorsal", "w")
+        w_C = np.empty(d.N)
+        w_C[self._ij["cortex_striatum_ventral"][1]] = self.array("cortex_striatum_ventral", "w")
+        return {"W": W, "tau": self.array("cortex", "tau") / float(self.tick), "K_A": K_A,
+                "w_C": w_C, "b_C": self.array("striatum_ventral", "b").copy()}
+
+    def feedback(self) -> tuple[np.ndarray, np.ndarray]:
+        """(B_A flat N·P row-major, B_C) as carried by the feedback synapses."""
+        d = self.dims
+        B_A = np.empty((d.N, d.P))
+        post, pre = self._ij["feedback_striatum_dorsal"]
+        B_A[post, pre] = self.array("feedback_striatum_dorsal", "w")
+        B_C = np.empty(d.N)
+        B_C[self._ij["feedback_striatum_ventral"][0]] = self.array("feedback_striatum_ventral", "w")
+        return B_A.ravel(), B_C
+
+    def trace_norms(self) -> tuple[np.ndarray, np.ndarray]:
+        """Frobenius norms of the RFLO and TD traces per projection, (1, 4) each, as
+        :meth:`bioRTRRL.engines.reference.ReferenceEngine.trace_norms` reports them."""
+        norm = np.linalg.norm
+        h = norm(self.array("cortex", "h"))
+        rflo = [norm(self.array("input_cortex", "p")), norm(self.array("cortex_cortex", "p")), h, h]
+        td = [norm(self.array(name, "z")) for name in eq.PLASTIC_PROJECTIONS]
+        return np.array([rflo]), np.array([td])
