@@ -153,7 +153,10 @@ def open_recording(path: str | os.PathLike) -> xr.Dataset:
         # The consolidated metadata is the commit record of a streamed store: it lists the
         # array shapes as of the last completed chunk, so a chunk cut off mid-write is not seen.
         with _quiet_zarr():
-            ds = xr.open_zarr(path, consolidated=True, chunks=None)
+            try:
+                ds = xr.open_zarr(path, consolidated=True, chunks=None)
+            except ValueError:  # a store written without consolidated metadata (not by bioRTRRL)
+                ds = xr.open_zarr(path, consolidated=False, chunks=None)
     return _map_text(ds, str)
 
 
