@@ -213,7 +213,7 @@ def test_stream_refuses_text_along_a_growing_dimension(tmp_path):
     assert not (tmp_path / "run.zarr").exists()
 
 
-@pytest.mark.filterwarnings("ignore:The data type:UserWarning")  # xarray's own fixed-width text
+@pytest.mark.filterwarnings("ignore:The data type:FutureWarning")  # xarray writes fixed-width text
 def test_opens_a_zarr_store_without_consolidated_metadata(tmp_path):
     ds = synthetic_recording(n_steps=20)
     ds.to_zarr(tmp_path / "plain.zarr", consolidated=False)
