@@ -7,10 +7,10 @@
 
 __version__ = "0.1.0"
 
-from . import analysis, tasks  # noqa: F401  (tasks registers the bioRTRRL/ Gymnasium environments)
+from . import analysis, plot, tasks  # noqa: F401  (tasks registers the bioRTRRL/ Gymnasium environments)
 from .config import Model, ModelError, load_model
 from .experiment import Session, run
 from .recording import open_recording, save
 
-__all__ = ["Model", "ModelError", "Session", "analysis", "load_model", "open_recording", "run",
-           "save", "tasks"]
+__all__ = ["Model", "ModelError", "Session", "analysis", "load_model", "open_recording", "plot",
+           "run", "save", "tasks"]
