@@ -78,10 +78,7 @@ class EnvDriver:
             raise ModelError(
                 f"task.env {task.env!r}: action space {single_act} is not supported "
                 "(Discrete, or a 1-D Box)")
-        base = self.env.unwrapped if not self.vector else self.env
-        self.trial_events = tuple(getattr(base, "trial_events", None)
-                                  or getattr(getattr(self.env, "unwrapped", base), "trial_events", ())
-                                  or ())
+        self.trial_events = tuple(getattr(self.env.unwrapped, "trial_events", ()))
         self.obs = np.zeros((B, self.O))
         self.reward = np.zeros(B)
         self.terminated = np.zeros(B, dtype=bool)
