@@ -121,7 +121,8 @@ class ClosedLoop:
         self.driver = drv = EnvDriver(model.task, int(seeds["env"].generate_state(1)[0]))
         self.dims = dims = CircuitDims.build(model.circuit.cortex_size, drv.O, drv.A,
                                              drv.continuous, model.circuit.meta_rl_input)
-        Manipulations(model, dims)  # same refusal of unsupported manipulations as the reference
+        # refuses, before the run, any manipulation this engine cannot perform
+        self.manipulations = Manipulations(model, dims, engine="brian2")
         theta, fb_a, fb_c = init_parameters(model, dims, seeds["params"], seeds["feedback"])
         self.circuit = circ = Circuit(model, dims, theta, fb_a, fb_c, codeobj_class, equations)
         self.noise = ActionNoise(seeds["actions"], 1, dims.A if dims.continuous else 0)
@@ -223,6 +224,9 @@ class ClosedLoop:
             self._started = True
         else:
             drv.step(self._action[:, 0].astype(np.int64) if not d.continuous else self._action)
+        manip = self.manipulations
+        if manip.active and manip.due(self.tick):  # in force for this tick's forward pass and δ
+            manip.apply(self, self.tick)
         fresh = bool(drv.fresh[0])
         x = self._x
         x[:d.O] = drv.obs[0]
