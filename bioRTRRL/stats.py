@@ -7,6 +7,8 @@ with an uncertainty that comes from resampling seeds — never from the ticks of
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import xarray as xr
 
@@ -69,7 +71,8 @@ def bootstrap_ci(treatment, control=None, statistic: str = "mean_difference", n_
     Returns
     -------
     (low, high) : tuple of float
-        With few seeds the interval is narrow-biased (the percentile bootstrap does not know the
+        NaN when no resample defines the statistic (Hedges' g of groups without spread). With
+        few seeds the interval is narrow-biased (the percentile bootstrap does not know the
         tails it has not seen); report the number of seeds with it.
     """
     if not 0.0 < level < 1.0:
@@ -88,10 +91,15 @@ def bootstrap_ci(treatment, control=None, statistic: str = "mean_difference", n_
             stats = bt.mean(axis=1) - bc.mean(axis=1)
         else:
             stats = _g(bt, bc)
+            # a resample in which a group has no spread has no finite g: it says nothing about
+            # the size of the effect, so it is left out rather than pulling a bound to ±inf
+            stats = stats[np.isfinite(stats)]
     else:
         raise ValueError(f"statistic must be 'mean_difference', 'hedges_g' or 'mean', got {statistic!r}")
+    if not stats.size:
+        return math.nan, math.nan
     tail = 100.0 * (1.0 - level) / 2.0
-    low, high = np.nanpercentile(stats, [tail, 100.0 - tail])
+    low, high = np.percentile(stats, [tail, 100.0 - tail])
     return float(low), float(high)
 
 
