@@ -3,15 +3,18 @@
 Same model file, seed and task: identical actions (continuous actions, being arithmetic on the
 readout, equal within 1e-9), and δ, value, every rate and every weight matrix equal within 1e-9
 (float64) after at least 2,000 steps — on CartPole positions-only (discrete,
-terminations) and Pendulum (continuous, truncations), with Adam and with SGD, RFLO.
+terminations) and Pendulum (continuous, truncations), with Adam and with SGD, with and without the
+global-norm clip, RFLO.
 """
 
 from pathlib import Path
 
+import brian2
 import numpy as np
 import pytest
 
 import bioRTRRL as br
+from bioRTRRL.engines.brian2 import build_circuit
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "models" / "default.toml"
@@ -20,17 +23,21 @@ WEIGHTS = ("W_input_cortex", "W_cortex_cortex", "b_cortex", "tau_cortex",
            "W_cortex_striatum_dorsal", "W_cortex_striatum_ventral", "b_striatum_ventral")
 
 TASKS = {
-    "cartpole_positions": {},
+    "cartpole": {},  # models/default.toml: CartPole positions-only
     "pendulum": {"task.env": "Pendulum-v1", "task.observation_mask": "none"},
 }
 # plain SGD needs a smaller rate than Adam to stay bounded on Pendulum (rewards down to −16)
 OPTIMIZERS = {"adam": {}, "sgd": {"optimizer.kind": "sgd", "optimizer.lr_readout": 1e-4,
                                   "optimizer.lr_cortex": 1e-4}}
+CLIPS = {"file": {}, "clip": {"optimizer.clip_norm": 1.0}}  # the paper's global-norm clip
+CASES = [("cartpole", "adam", "file"), ("cartpole", "adam", "clip"), ("cartpole", "sgd", "clip"),
+         ("pendulum", "adam", "clip"), ("pendulum", "sgd", "file")]
 
 
-def _model(task: str, optimizer: str, steps: int):
+def _model(task: str, optimizer: str, clip: str, steps: int):
     overrides = {"run.eval_every": 0, "recording.dtype": "float64",
-                 "recording.weights_every": steps // 4, **TASKS[task], **OPTIMIZERS[optimizer]}
+                 "recording.weights_every": steps // 4, **TASKS[task], **OPTIMIZERS[optimizer],
+                 **CLIPS[clip]}
     return br.load_model(DEFAULT).with_overrides(overrides)
 
 
@@ -53,27 +60,30 @@ def assert_equivalent(ref, b2):
                                   ref.feedback_striatum_dorsal.values)
 
 
-def _run_both(task, optimizer, steps, seed):
-    model = _model(task, optimizer, steps)
+def _run_both(case, steps, seed):
+    """Reference and Brian2 recordings of one case, and the Brian2 clip factors of every tick."""
+    model = _model(*case, steps=steps)
     ref = br.run(model, steps=steps, seed=seed, engine="reference", progress=False)
-    b2 = br.run(model, steps=steps, seed=seed, engine="brian2", progress=False)
-    return ref, b2
+    loop = build_circuit(model, seed)
+    clip = brian2.StateMonitor(loop.circuit.optimizer, "clip_scale", record=0, when="end")
+    loop.network.add(clip)
+    b2 = loop.train(steps, progress=False)
+    return ref, b2, clip.clip_scale[0]
 
 
-@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
-@pytest.mark.parametrize("task", sorted(TASKS))
-def test_brian2_matches_reference_step_for_step(task, optimizer):
-    ref, b2 = _run_both(task, optimizer, steps=2000, seed=11)
+@pytest.mark.parametrize("case", CASES, ids=["-".join(c) for c in CASES])
+def test_brian2_matches_reference_step_for_step(case):
+    ref, b2, clip = _run_both(case, steps=2000, seed=11)
     assert b2.attrs["engine"] == "brian2" and ref.attrs["engine"] == "reference"
     assert_equivalent(ref, b2)
     # the run exercised what the contract is about: learning, episode ends, the clip
     assert np.abs(b2.W_cortex_cortex.values[-1] - b2.W_cortex_cortex.values[0]).max() > 1e-4
     assert b2.sizes["completed_episode"] >= 3
+    assert (clip < 1.0).any() == (case[2] == "clip")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
-@pytest.mark.parametrize("task", sorted(TASKS))
-def test_brian2_matches_reference_over_20k_steps(task, optimizer):
-    ref, b2 = _run_both(task, optimizer, steps=20_000, seed=5)
+@pytest.mark.parametrize("case", CASES, ids=["-".join(c) for c in CASES])
+def test_brian2_matches_reference_over_20k_steps(case):
+    ref, b2, _ = _run_both(case, steps=20_000, seed=5)
     assert_equivalent(ref, b2)

@@ -374,7 +374,8 @@ class ClosedLoop:
         for name, value in self.circuit.params().items():
             proxy.params[name][...] = value
         proxy.feedback_random = self.circuit.feedback()
-        return evaluate(self.model, proxy, self._eval_seed,
+        # one child of the evaluation stream per evaluation, as Session.evaluate draws them
+        return evaluate(self.model, proxy, self._eval_seed.spawn(1)[0],
                         episodes or self.model.run.eval_episodes)
 
 
