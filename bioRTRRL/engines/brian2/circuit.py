@@ -107,6 +107,9 @@ class Circuit:
                                      order=3 if name == "cortex" else 6, **common)
         self.populations = pops
         self.optimizer = NeuronGroup(1, eq.OPTIMIZER, name="optimizer", **common)
+        for group in (*pops.values(), self.optimizer):
+            # a group without differential equations has nothing to integrate; skip its no-op
+            group.state_updater.active = bool(group.equations.diff_eq_names)
         self._link_modulators()
 
         self.projections = {}

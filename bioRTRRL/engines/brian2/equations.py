@@ -47,10 +47,10 @@ chi : 1  # entropy gradient dH/dy (set by action selection)
 """
 
 STRIATUM_VENTRAL = """
-v : 1     # critic value v = v_in + b
-v_in : 1  # drive from cortex (summed by cortex_striatum_ventral)
-b : 1     # critic bias, plastic
-g : 1     # learning signal sent back to cortex: dv/dv = 1
+v : 1           # critic value v = v_in + b
+v_in : 1        # drive from cortex (summed by cortex_striatum_ventral)
+b : 1 (shared)  # critic bias, plastic
+g : 1           # learning signal sent back to cortex: dv/dv = 1
 """
 
 VTA = """
@@ -155,13 +155,14 @@ n_tau : 1
 m_b : 1
 n_b : 1
 """
+# the critic bias belongs to the whole (one-unit) population: shared, updated by scalar code
 _VENTRAL_RULE = """
-z_b : 1  # TD trace of the critic bias
-d_b : 1  # its update direction
+z_b : 1 (shared)  # TD trace of the critic bias
+d_b : 1 (shared)  # its update direction
 """
 _VENTRAL_ADAM = """
-m_b : 1
-n_b : 1
+m_b : 1 (shared)
+n_b : 1 (shared)
 """
 
 # --- projections ---------------------------------------------------------------------------------
