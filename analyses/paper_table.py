@@ -25,7 +25,7 @@ Usage:
                                    [--methods rflo,linear,rtrl] [--scheduler ADDRESS]
 Results of a call replace the (task, method) cells it ran in analyses/results/paper_table.csv and
 the other cells are kept, so columns can be filled with different budgets; paper_table.md is
-rebuilt from the CSV with the budget of every cell.
+rebuilt from the CSV with the budget of every cell (alone: --table-only).
 """
 
 from __future__ import annotations
@@ -135,6 +135,30 @@ def budget(row):
     return f"{row['seeds_done']}/{row['seeds']} seeds × {size}"
 
 
+def best_of_coins(coins, sure=0.0, draws=20_000):
+    """Median best evaluation of a policy whose episode return is ``sure`` + a sum of ``coins`` fair ±1.
+
+    The paper's statistic takes the best of EVALUATIONS noisy evaluations, so it sits above the
+    policy's true mean: this is where chance alone puts it (e.g. a MemoryChain policy that guesses).
+    """
+    rng = np.random.default_rng(0)
+    flips = 2 * rng.integers(0, 2, (draws, EVALUATIONS, EVAL_EPISODES, coins)) - 1
+    return float(np.median((sure + flips.sum(-1)).mean(-1).max(-1)))
+
+
+def shortfalls(rows):
+    """Cells whose median is below the paper's by more than the paper's s.d. (at least 5 %)."""
+    out = []
+    for r in rows:
+        if r["paper"] in (None, "") or r["median"] in (None, ""):
+            continue
+        paper, ours = float(r["paper"]), float(r["median"])
+        margin = max(float(r["paper_sd"] or 0), 0.05 * abs(paper), 0.02)
+        if ours < paper - margin:
+            out.append(f"{LABELS[r['task']]} ({r['method']}): {fmt(ours)} vs {fmt(paper)}, {budget(r)}")
+    return out
+
+
 def write_markdown(rows, path):
     cells = {(r["task"], r["method"]): r for r in rows}
     lines = [
@@ -159,7 +183,31 @@ def write_markdown(rows, path):
             row.append("not run" if cell is None else f"{fmt(cell['median'], cell['sd'])} ({budget(cell)})")
         row.append(fmt(*PAPER[task].get("ppo", (None, None))))
         lines.append("| " + " | ".join(row) + " |")
-    lines += ["", "Per-seed best evaluations and wall time of each cell: `paper_table.csv`.", ""]
+    chance = best_of_coins(1)
+    lines += [
+        "",
+        "## Reading the table",
+        "",
+        f"- The best of {EVALUATIONS} evaluations of {EVAL_EPISODES} episodes is biased upwards by the",
+        f"  evaluation noise. A policy that guesses on MemoryChain or misses half the balls in Catch",
+        f"  (episode return ±1 at random) scores {chance:.2f} by chance alone; on UmbrellaChain (chain of 10,",
+        f"  a random ±1 reward on each of the first 9 steps) a random policy scores"
+        f" {best_of_coins(10):.2f} and an optimal one {best_of_coins(9, sure=1.0):.2f}.",
+        "  The paper's UmbrellaChain figure (1.29) cannot be compared directly: its chain length and",
+        "  distractor rewards are not stated.",
+        "- CartPole with the paper's global-norm clip of 1.0: in this implementation the policy",
+        "  collapses to a one-sided push (return ≈ 10) within the first 2.5 k ticks, every time constant",
+        "  driven to τ = 1; without the clip it does not (analyses/cartpole_pomdp.py; the toolkit's",
+        "  default models turn the clip off and decay the learning rate instead). The table keeps the",
+        "  paper's settings.",
+        "",
+        "## Below the paper's number (by more than its s.d., at least 5 %)",
+        "",
+        *[f"- {line}" for line in shortfalls(rows)],
+        "",
+        "Per-seed best evaluations and wall time of each cell: `paper_table.csv`.",
+        "",
+    ]
     path.write_text("\n".join(lines))
 
 
@@ -177,7 +225,13 @@ def main(argv=None):
     parser.add_argument("--tasks", default=",".join(PAPER), help="comma-separated rows")
     parser.add_argument("--methods", default="rflo,linear", help=f"comma-separated, of {list(METHODS)}")
     parser.add_argument("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster)")
+    parser.add_argument("--table-only", action="store_true", help="only rebuild paper_table.md from the CSV")
     args = parser.parse_args(argv)
+    if args.table_only:
+        rows = read_rows(RESULTS / "paper_table.csv")
+        write_markdown(rows, RESULTS / "paper_table.md")
+        print(f"wrote {RESULTS / 'paper_table.md'} from {len(rows)} cells")
+        return
     tasks, methods = args.tasks.split(","), args.methods.split(",")
     for name, known in [(t, PAPER) for t in tasks] + [(m, METHODS) for m in methods]:
         if name not in known:
@@ -220,6 +274,7 @@ def main(argv=None):
         writer.writeheader()
         writer.writerows(rows)
     write_markdown(rows, RESULTS / "paper_table.md")
+    print("\nbelow the paper's number:\n  " + "\n  ".join(shortfalls(rows)))
     print(f"\nwrote {RESULTS / 'paper_table.csv'} and {RESULTS / 'paper_table.md'}")
 
 
