@@ -255,7 +255,11 @@ class Circuit:
                 "w_C": w_C, "b_C": self.array("striatum_ventral", "b").copy()}
 
     def feedback(self) -> tuple[np.ndarray, np.ndarray]:
-        """(B_A flat N·P row-major, B_C) as carried by the feedback synapses."""
+        """(B_A flat N·P row-major, B_C): the feedback weights, which under exact feedback are
+        the readout weights themselves (the synapses receive a copy of them every tick)."""
+        if self.exact_feedback:
+            p = self.params()
+            return p["K_A"].ravel(), p["w_C"]
         d = self.dims
         B_A = np.empty((d.N, d.P))
         post, pre = self._ij["feedback_striatum_dorsal"]
