@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import Clock, NeuronGroup, Synapses, linked_var, second
 
-from ...config import Model
+from ...config import Model, ModelError
 from ..kernels import layout
 from ..parameters import CircuitDims
 from . import equations as eq
@@ -69,6 +69,10 @@ class Circuit:
         The tick clock (dt = env_dt).
     tick : Quantity
         Duration of one tick of the model's τ (``env_dt / circuit.dt``).
+    namespace : dict
+        Constants of the rule (γ, γλ per trace, η_π, Adam's ε, tau_min, tick, ...).
+    code_runners : list of CodeRunner
+        The rule's ``run_regularly`` operations (forward-pass helpers, dopamine, plasticity).
     """
 
     def __init__(self, model: Model, dims: CircuitDims, theta, fb_a, fb_c, codeobj_class,
@@ -76,8 +80,6 @@ class Circuit:
         equations = dict(equations or {})
         unknown = sorted(set(equations) - set(eq.MODELS))
         if unknown:
-            from ...config import ModelError
-
             raise ModelError(f"equations: unknown population(s) {unknown}; "
                              f"accepted: {list(eq.MODELS)}")
         self.model, self.dims = model, dims
@@ -150,11 +152,11 @@ class Circuit:
 
     def _rule_code(self, adam: bool, average_reward: bool) -> list:
         """The run_regularly operations of the forward pass and of the learning rule."""
-        pops, proj = self.populations, self.projections
+        pops = self.populations
         runners = [
-            pops["cortex"].run_regularly(eq.READOUT_CODE["cortex"], when="groups", order=1,
+            pops["cortex"].run_regularly(eq.FORWARD_CODE["cortex"], when="groups", order=1,
                                          name="cortex_slope"),
-            pops["striatum_ventral"].run_regularly(eq.READOUT_CODE["striatum_ventral"],
+            pops["striatum_ventral"].run_regularly(eq.FORWARD_CODE["striatum_ventral"],
                                                    when="groups", order=5,
                                                    name="striatum_ventral_value"),
             pops["vta"].run_regularly(
@@ -164,8 +166,7 @@ class Circuit:
                                          name="cortex_signal"),
         ]
         for order, owner in enumerate(eq.PLASTIC_OWNERS):
-            group = proj[owner] if owner in proj else pops[owner]
-            runners.append(group.run_regularly(eq.plasticity_code(owner, adam), when="plasticity",
+            runners.append(self._owner(owner).run_regularly(eq.plasticity_code(owner, adam), when="plasticity",
                                                order=order, name=f"{owner}_plasticity"))
         return runners
 
@@ -173,7 +174,7 @@ class Circuit:
         """(direction, unit factor) of every plastic variable, evaluable by numpy each tick."""
         out = []
         for pv in eq.PLASTIC:
-            group = self.projections.get(pv.owner) or self.populations[pv.owner]
+            group = self._owner(pv.owner)
             unit = float(self.namespace[pv.unit]) if pv.unit else 1.0
             out.append((LiveExpression(group, pv.direction, self.namespace), unit))
         return out
@@ -229,11 +230,15 @@ class Circuit:
         """Every Brian2 object of the circuit (the loop adds its network operations)."""
         return [*self.populations.values(), self.optimizer, *self.projections.values()]
 
+    def _owner(self, name: str):
+        """The population, projection or optimizer group called ``name``."""
+        if name in self.projections:
+            return self.projections[name]
+        return self.optimizer if name == "optimizer" else self.populations[name]
+
     def array(self, owner: str, var: str) -> np.ndarray:
         """The live storage of a state variable (a view; writes go into the simulation)."""
-        group = self.projections[owner] if owner in self.projections else (
-            self.optimizer if owner == "optimizer" else self.populations[owner])
-        return group.variables[var].get_value()
+        return self._owner(owner).variables[var].get_value()
 
     def params(self) -> dict[str, np.ndarray]:
         """Copies of the weights in the reference layout: W (N×Z), tau (N, ticks), K_A (N×P),

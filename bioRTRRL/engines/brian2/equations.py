@@ -105,14 +105,19 @@ REQUIRED = {
              "da_gain", "da_shift", "da_clamp", "da_fixed", "da_floor")},
 }
 
-#: Code run at the end of the forward pass (groups slot), per population.
-READOUT_CODE = {
+#: Code of the forward pass (groups slot): the cortical slope the synapses read, the critic value.
+FORWARD_CODE = {
     "cortex": "gain = phi_prime",
     "striatum_ventral": "v = v_in + b",
 }
 
+#: The VTA: TD error of the transition into this tick (bootstrapping unless terminated), after
+#: the manipulations (gain and shift, or a clamp; then rectification); none on an episode's first
+#: tick. Multiplications by 0/1 flags keep the arithmetic exact.
 DOPAMINE_CODE = """
-delta = transition * clip((1 - da_clamp) * (da_gain * (reward - rbar + gamma * (1 - terminal) * v - v_prev) + da_shift) + da_clamp * da_fixed, -da_floor, inf)
+td = reward - rbar + gamma * (1 - terminal) * v - v_prev
+modulated = (1 - da_clamp) * (da_gain * td + da_shift) + da_clamp * da_fixed
+delta = transition * clip(modulated, -da_floor, inf)
 v_prev = v
 """
 AVERAGE_REWARD_CODE = "rbar += average_reward_lr * learn * delta"

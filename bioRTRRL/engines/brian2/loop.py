@@ -137,7 +137,6 @@ class ClosedLoop:
         self._schedule = _lr_schedule(model.optimizer)
 
         self.tick = 0
-        self._end = 0
         self._bar = None
         self._started = False
         self._arrays()
