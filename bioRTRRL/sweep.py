@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from distributed import WorkerPlugin, as_completed
 from tqdm.auto import tqdm
 
 from .config import Model, ModelError, load_model
@@ -214,8 +215,6 @@ def _execute(model: Model, seed: int, steps: int, engine: str, engine_options: d
         folder.mkdir(parents=True)
         stream = folder / "recording.zarr"
     try:
-        if engine == "brian2":
-            _brian2_cache(run_dir)
         recording = run(model, steps=steps, seed=seed, engine=engine, stream_to=stream,
                         progress=False, **engine_options)
         summary = summarize(recording, max_steps, bins)
@@ -238,24 +237,29 @@ def _failure(run_dir: str | None, error: str, trace: str) -> dict:
     return {"error": error, "traceback": trace}
 
 
-def _brian2_cache(run_dir: str | None) -> None:
-    """Give this worker process its own Brian2 code cache.
+class _Brian2Worker(WorkerPlugin):
+    """Dask worker plugin preparing every worker, present and future, for Brian2 runs.
 
-    Brian2's default cache is one directory per user; worker processes compiling into it at the
-    same time race on its lock files.
+    ``import brian2`` installs a SIGINT handler, which Python allows only on a process's main
+    thread; tasks run on executor threads, so the import happens here, on the worker's event loop
+    (its main thread). Each worker also gets its own code cache, ``<base>/brian2_cache/<worker>``:
+    processes compiling into one cache contend for its locks. It is set as Brian2's preference
+    and exported as ``BIORTRRL_BRIAN2_CACHE``, through which the Brian2 engine's backend chooses
+    its Cython cache.
     """
-    from brian2 import prefs
 
-    try:
-        from distributed import get_worker
+    name = "bioRTRRL-brian2"
 
-        worker = get_worker().name
-    except (ImportError, ValueError):
-        worker = f"pid{os.getpid()}"
-    base = Path(run_dir).parent.parent if run_dir else Path(tempfile.gettempdir()) / "bioRTRRL"
-    cache = base / "brian2_cache" / str(worker).replace("/", "_").replace(":", "_")
-    cache.mkdir(parents=True, exist_ok=True)
-    prefs.codegen.runtime.cython.cache_dir = str(cache)
+    def __init__(self, base: str):
+        self.base = base
+
+    def setup(self, worker) -> None:
+        from brian2 import prefs
+
+        cache = Path(self.base) / "brian2_cache" / str(worker.name).replace("/", "_").replace(":", "_")
+        cache.mkdir(parents=True, exist_ok=True)
+        os.environ["BIORTRRL_BRIAN2_CACHE"] = str(cache)
+        prefs.codegen.runtime.cython.cache_dir = str(cache)
 
 
 # -- the sweep ---------------------------------------------------------------------------------
@@ -357,7 +361,9 @@ def _execute_all(spec: _Spec, runs: list[_Run], scheduler, out: Path | None, pro
     max_steps = spec.max_steps
     failed: list[tuple[str, str]] = []
     with _client(scheduler) as client:
-        from distributed import as_completed
+        if spec.engine == "brian2":
+            base = out if out is not None else Path(tempfile.gettempdir()) / "bioRTRRL"
+            client.register_plugin(_Brian2Worker(str(base)), name=_Brian2Worker.name)
 
         futures = {}
         for r in runs:
@@ -404,7 +410,7 @@ def _client(scheduler):
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         # One single-threaded process per core: runs are pure Python + numba loops that hold the GIL.
         with LocalCluster(n_workers=cores or 1, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
             yield client
         return
     address = getattr(scheduler, "scheduler_address", scheduler)

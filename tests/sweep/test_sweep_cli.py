@@ -32,16 +32,21 @@ def test_cli_sweep_writes_the_stacked_zarr(cluster, tmp_path, capsys):
 def test_each_worker_gets_its_own_brian2_cache(cluster, tmp_path):
     from distributed import Client
 
-    from bioRTRRL.sweep import _brian2_cache
+    from bioRTRRL.sweep import _Brian2Worker
 
-    def cache_of_this_worker(run_dir):
+    def cache_of_this_worker():
+        import os
+
         from brian2 import prefs
 
-        _brian2_cache(run_dir)
+        assert os.environ["BIORTRRL_BRIAN2_CACHE"] == prefs["codegen.runtime.cython.cache_dir"]
         return prefs["codegen.runtime.cython.cache_dir"]
 
     with Client(cluster) as client:
-        caches = client.run(cache_of_this_worker, str(tmp_path / "runs" / "seed0"))
-    assert len(set(caches.values())) == len(caches) == 2
-    for cache in caches.values():
+        client.register_plugin(_Brian2Worker(str(tmp_path)), name=_Brian2Worker.name)
+        # on an executor thread, where `import brian2` alone would fail (SIGINT handler)
+        caches = client.gather([client.submit(cache_of_this_worker, pure=False, workers=[w])
+                                for w in client.scheduler_info()["workers"]])
+    assert len(set(caches)) == 2
+    for cache in caches:
         assert Path(cache).parent == tmp_path / "brian2_cache" and Path(cache).is_dir()
