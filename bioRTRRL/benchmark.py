@@ -20,7 +20,7 @@ import argparse
 import time
 
 from .config import Model, ModelError, load_model
-from .experiment import Session, run
+from .experiment import Session
 
 __all__ = ["bench_model", "timed_rate", "reference_rate", "brian2_rate", "main"]
 

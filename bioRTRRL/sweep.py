@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from distributed import WorkerPlugin, as_completed
+from distributed import Client, LocalCluster, WorkerPlugin, as_completed
 from tqdm.auto import tqdm
 
 from .config import Model, ModelError, load_model
@@ -234,7 +234,7 @@ def _failure(run_dir: str | None, error: str, trace: str) -> dict:
     if run_dir is not None:
         Path(run_dir).mkdir(parents=True, exist_ok=True)
         (Path(run_dir) / "error.txt").write_text(f"{error}\n\n{trace}")
-    return {"error": error, "traceback": trace}
+    return {"error": error}
 
 
 class _Brian2Worker(WorkerPlugin):
@@ -404,8 +404,6 @@ def _execute_all(spec: _Spec, runs: list[_Run], scheduler, out: Path | None, pro
 
 @contextlib.contextmanager
 def _client(scheduler):
-    from distributed import Client, LocalCluster
-
     if scheduler is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         # One single-threaded process per core: runs are pure Python + numba loops that hold the GIL.
