@@ -373,14 +373,30 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
             if icfg[I_DA_RECTIFY] == 1:
                 delta = max(delta, -fcfg[F_DA_BASELINE])
         delta_out[b] = delta
-        # 6. immediate gradient of this tick (parameters before the update)
+        # 6. immediate gradient of this tick (parameters before the update) and 7. the update
+        # direction: δ e (old traces) + η_H ∇H, averaged over the batch later
         gb = grad[b]
+        transition = not fresh[b]
+        ent_on = transition and icfg[I_ENTROPY_NONZERO] == 1 and not actor_lesion
+        if ent_on:
+            _cortical_signal(fb_a, fb_c, N, Pn, 1.0, chi, sig_h, False)
+        first_untraced = 0  # δ·e still to be added from this index on
         if gradient == GRAD_RFLO:
+            # one pass over the cortical synapses (gradient, δ·e, entropy): the hot loop
+            dlt = delta if transition else 0.0
             for i in range(N):
+                s = sig[i]
+                sh = eta_h * sig_h[i] if ent_on else 0.0
                 row = i * Z
-                for j in range(Z):
-                    gb[row + j] = sig[i] * P[b, row + j]
-                gb[N * Z + i] = sig[i] * P[b, N * Z + i]
+                for c in range(row, row + Z):
+                    p = P[b, c]
+                    gb[c] = s * p
+                    delta_vec[c] += dlt * e[b, c] + sh * p
+                c = N * Z + i
+                p = P[b, c]
+                gb[c] = s * p
+                delta_vec[c] += dlt * e[b, c] + sh * p
+            first_untraced = NC
         elif gradient == GRAD_RTRL:
             for c in range(NC):
                 gb[c] = 0.0
@@ -404,10 +420,9 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
             gb[o_bc] = 0.0
             for i in range(N):
                 gb[o_wc + i] = 0.0
-        # 7. accumulate the update direction: δ e (old traces) + η_H ∇H
-        if not fresh[b]:
+        if transition:
             n_trans += 1
-            for k in range(NP):
+            for k in range(first_untraced, NP):
                 delta_vec[k] += delta * e[b, k]
             if dutch:
                 # true online TD(λ): (δ + V − V_old) z − (V − V_old) x, x = [h_{t-1}; 1]
@@ -415,20 +430,13 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
                 for i in range(N):
                     delta_vec[o_wc + i] += corr * e[b, o_wc + i] - corr * xi[b, D + i]
                 delta_vec[o_bc] += corr * e[b, o_bc] - corr
-            if icfg[I_ENTROPY_NONZERO] == 1 and not actor_lesion:
-                _cortical_signal(fb_a, fb_c, N, Pn, 1.0, chi, sig_h, False)
-                if gradient == GRAD_RFLO:
-                    for i in range(N):
-                        row = i * Z
-                        for j in range(Z):
-                            delta_vec[row + j] += eta_h * sig_h[i] * P[b, row + j]
-                        delta_vec[N * Z + i] += eta_h * sig_h[i] * P[b, N * Z + i]
-                elif gradient == GRAD_RTRL:
+            if ent_on:
+                if gradient == GRAD_RTRL:
                     for k in range(N):
                         s = eta_h * sig_h[k]
                         for c in range(NC):
                             delta_vec[c] += s * J[b, k, c]
-                else:
+                elif gradient == GRAD_BPTT:
                     bptt_gradient(theta, N, Z, D, dt, sig_h, hist_xi[b], hist_phi[b],
                                   hist_hold[b], hist_count[b], hist_head[b], ent_grad)
                     for c in range(NC):
