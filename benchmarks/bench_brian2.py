@@ -1,6 +1,7 @@
 """Closed-loop throughput of the Brian2 engine next to the reference engine.
 
-    python benchmarks/bench_brian2.py [--steps 20000] [--target numpy|cython] [--model models/default.toml]
+    python benchmarks/bench_brian2.py [--steps 20000] [--target numpy|cython]
+                                      [--model models/default.toml] [--repeats 2]
 
 Both engines train the same model (learning on) on one environment; the time of building the
 circuit and of the first ``run()`` (code generation) is excluded and reported separately. The two

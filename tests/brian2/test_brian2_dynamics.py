@@ -47,7 +47,8 @@ def test_constant_drive_relaxes_as_the_closed_form_euler_solution():
 
 
 def test_recurrent_dynamics_equal_the_explicit_euler_recursion():
-    """Default weights: h_t = h_{t−1} + (dt/τ)(tanh(W_in x_t + W_rec h_{t−1} + b) − h_{t−1})."""
+    """Default weights: h_t = h_{t−1} + (dt/τ)(tanh(W_in x_t + W_rec h_{t−1} + b) − h_{t−1}),
+    h = 0 at every episode start."""
     ds = br.run(_frozen(), steps=600, seed=4, engine="brian2", progress=False)
     W_in, W_rec = ds.W_input_cortex.values[0], ds.W_cortex_cortex.values[0]
     b, tau = ds.b_cortex.values[0], ds.tau_cortex.values[0]

@@ -61,8 +61,10 @@ def test_silencing_dopamine_before_the_run_stops_learning():
 def test_a_user_cortex_model_drives_the_rule():
     """Rectified-tanh units instead of tanh: the rule follows the model's phi and phi_prime."""
     rectified = MODELS["cortex"].replace(
-        "phi = tanh(u_in + u_rec + b) : 1", "phi = tanh(clip(u_in + u_rec + b, 0, inf)) : 1").replace(
-        "phi_prime = 1 - phi**2 : 1", "phi_prime = (1 - phi**2) * int(u_in + u_rec + b > 0) : 1")
+        "phi = tanh(u_in + u_rec + b) : 1",
+        "phi = tanh(clip(u_in + u_rec + b, 0, inf)) : 1").replace(
+        "phi_prime = 1 - phi**2 : 1",
+        "phi_prime = (1 - phi**2) * int(u_in + u_rec + b > 0) : 1")
     assert rectified != MODELS["cortex"]
     loop = build_circuit(_model(), seed=4, equations={"cortex": rectified})
     ds = loop.train(300, progress=False)

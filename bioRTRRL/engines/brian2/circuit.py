@@ -166,8 +166,9 @@ class Circuit:
                                          name="cortex_signal"),
         ]
         for order, owner in enumerate(eq.PLASTIC_OWNERS):
-            runners.append(self._owner(owner).run_regularly(eq.plasticity_code(owner, adam), when="plasticity",
-                                               order=order, name=f"{owner}_plasticity"))
+            runners.append(self._owner(owner).run_regularly(
+                eq.plasticity_code(owner, adam), when="plasticity", order=order,
+                name=f"{owner}_plasticity"))
         return runners
 
     def directions(self) -> list[tuple[LiveExpression, float]]:
@@ -184,7 +185,7 @@ class Circuit:
         proj, d = self.projections, self.dims
         self._ij = {name: (np.asarray(s.j[:]), np.asarray(s.i[:])) for name, s in proj.items()}
         if self.exact_feedback:
-            # feedback synapse (dorsal p → cortex i) carries the forward weight (cortex i → dorsal p)
+            # feedback synapse dorsal p → cortex i carries the forward weight cortex i → dorsal p
             post, pre = self._ij["cortex_striatum_dorsal"]
             forward = np.empty((d.N, d.P), dtype=np.int64)
             forward[pre, post] = np.arange(len(pre))
@@ -245,7 +246,8 @@ class Circuit:
         w_C (N), b_C (1)."""
         d = self.dims
         W = np.empty((d.N, d.Z))
-        for name, cols in (("input_cortex", slice(0, d.D)), ("cortex_cortex", slice(d.D, d.D + d.N))):
+        for name, cols in (("input_cortex", slice(0, d.D)),
+                           ("cortex_cortex", slice(d.D, d.D + d.N))):
             post, pre = self._ij[name]
             block = np.empty((d.N, cols.stop - cols.start))
             block[post, pre] = self.array(name, "w")

@@ -41,7 +41,7 @@ tau : second                   # time constant, plastic, kept >= tau_min
 """
 
 STRIATUM_DORSAL = """
-y : 1    # actor output: a logit, or [loc, raw scale] of a Gaussian (summed by cortex_striatum_dorsal)
+y : 1    # actor output (summed by cortex_striatum_dorsal): a logit, or a Gaussian's [loc, scale]
 psi : 1  # score d log pi(a) / dy of the selected action (set by action selection)
 chi : 1  # entropy gradient dH/dy (set by action selection)
 """
@@ -77,7 +77,7 @@ MODELS = {
     "vta": VTA,
 }
 
-#: Variables each population's model must define, and why (the learning rule or the loop reads them).
+#: Variables each population's model must define, and why (the rule or the loop reads them).
 REQUIRED = {
     "input": {"x": "the input rate written by the sensory operation"},
     "cortex": {
@@ -216,7 +216,7 @@ def projection_equations(name: str, adam: bool) -> Equations:
     return Equations(text)
 
 
-# --- the rule, as code -----------------------------------------------------------------------------
+# --- the rule, as code ---------------------------------------------------------------------------
 
 #: Cortex, once the feedback has arrived: learning signal and entropy signal of each unit.
 CORTEX_SIGNAL_CODE = """

@@ -32,7 +32,8 @@ _CHECK_EVERY = 1000
 
 
 def build_circuit(model, seed: int | None = None, *, equations: dict | None = None,
-                  codegen_target: str = "numpy", stream_to: str | Path | None = None) -> "ClosedLoop":
+                  codegen_target: str = "numpy",
+                  stream_to: str | Path | None = None) -> "ClosedLoop":
     """Build the circuit for ``model``'s task, with its closed loop, ready to run.
 
     Parameters

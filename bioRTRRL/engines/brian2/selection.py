@@ -79,8 +79,9 @@ def _softplus(z):
 def select_gaussian(y, noise, lo, hi, bounded, psi, chi, action):
     """Gaussian policy: loc μ from y[:A] (squashed into a bounded Box), std σ from y[A:].
 
-    μ = lo + (hi − lo)·sigmoid(m) on a bounded dimension (else m), σ = softplus(−2 + 4·sigmoid(s)),
-    a = μ + σ·noise, clipped to the Box. ψ and χ are taken at the unclipped sample.
+    μ = lo + (hi − lo)·sigmoid(m) on a bounded dimension (else m),
+    σ = softplus(−2 + 4·sigmoid(s)), a = μ + σ·noise, clipped to the Box. ψ and χ are taken at
+    the unclipped sample.
 
     Parameters
     ----------
