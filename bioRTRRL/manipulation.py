@@ -43,6 +43,11 @@ clears the optimizer's momentum when it starts: in ALGORITHM.md the entropy grad
 update not gated by δ, and through Adam's normalisation it alone would move every weight by about
 one learning rate per tick; with it off, dopamine clamped at 0 is exactly plasticity off.
 
+Engines: the reference engine implements every kind. The Brian2 engine implements the dopamine
+kinds and the VTA lesion (its circuit has no unit mask, readout-lesion flags, per-projection
+plasticity switches or per-synapse trace decays yet); :class:`Manipulations` refuses the others
+with a :class:`~bioRTRRL.config.ModelError` before the run starts.
+
 Not available: RFLO time constants per projection (the RFLO trace decays with each cortical unit's
 own τ, for all its input synapses at once; the engines have no separate constant per projection).
 """
