@@ -12,5 +12,20 @@ from .config import Model, ModelError, load_model
 from .experiment import Session, run
 from .recording import open_recording, save
 
+
+
+def __getattr__(name):
+    # sweep pulls in dask.distributed: import it only when asked for. The submodule shares the
+    # function's name, so the function replaces the module attribute the import just set.
+    if name in ("sweep", "open_sweep", "rerun_failed"):
+        import importlib
+
+        module = importlib.import_module(".sweep", __name__)
+        for attr in ("sweep", "open_sweep", "rerun_failed"):
+            globals()[attr] = getattr(module, attr)
+        return globals()[name]
+    raise AttributeError(f"module 'bioRTRRL' has no attribute {name!r}")
+
+
 __all__ = ["Model", "ModelError", "Session", "analysis", "load_model", "open_recording", "plot",
-           "run", "save", "tasks"]
+           "run", "save", "sweep", "tasks"]

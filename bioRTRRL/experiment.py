@@ -11,6 +11,7 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from .config import Model, ModelError, load_model
+from .engines import kernels
 from .engines.parameters import CircuitDims, run_seeds
 from .engines.reference import ReferenceEngine
 from .environment import EnvDriver
@@ -160,12 +161,15 @@ def evaluate(model: Model, engine: ReferenceEngine, seed_seq, episodes: int) -> 
     limit = model.run.eval_max_steps or None
     drv = EnvDriver(model.task, int(seed_seq.generate_state(1)[0]), num_envs=episodes,
                     max_episode_steps=limit if limit else None)
-    frozen = ReferenceEngine(model, engine.dims, episodes, int(seed_seq.generate_state(2)[1]),
-                             drv.action_low, drv.action_high)
+    # the frozen copy needs no gradient: RFLO's trace is the cheapest to carry along unused
+    frozen = ReferenceEngine(model.with_overrides({"learning.gradient": "rflo"}), engine.dims,
+                             episodes, int(seed_seq.generate_state(2)[1]), drv.action_low,
+                             drv.action_high)
     frozen.theta[:] = engine.theta
     frozen.feedback_random = engine.feedback_random
     frozen.icfg[:] = engine.icfg
-    frozen.icfg[_plastic_index()] = 0
+    frozen.icfg[kernels.I_GRADIENT] = kernels.GRAD_RFLO
+    frozen.icfg[kernels.I_PLASTIC] = 0
     frozen.fcfg[:] = engine.fcfg
     frozen.unit_mask[:] = engine.unit_mask
     returns = np.full(episodes, np.nan)
@@ -185,12 +189,6 @@ def evaluate(model: Model, engine: ReferenceEngine, seed_seq, episodes: int) -> 
         missing = np.isnan(returns)
         returns[missing] = drv.episode_return[missing]
     return float(returns.mean())
-
-
-def _plastic_index():
-    from .engines import kernels
-
-    return kernels.I_PLASTIC
 
 
 def _no_bar(progress):
