@@ -2,10 +2,10 @@
 
 Same model file, seed and task: identical actions (continuous actions, being arithmetic on the
 readout, equal within 1e-9), and δ, value, every rate and every weight matrix equal within 1e-9
-(float64) after at least 2,000 steps — on CartPole positions-only (discrete,
-terminations) and Pendulum (continuous, truncations), with Adam and with SGD, with and without the
-global-norm clip, and with the other options (exact feedback, fixed τ, average reward,
-a learning-rate schedule), RFLO.
+(float64) after at least 2,000 steps (20,000 in the slow version) — on CartPole positions-only
+(discrete, terminations) and Pendulum (continuous, truncations), with Adam and with SGD, with and
+without the global-norm clip, and with the other options (exact feedback, fixed τ, average reward,
+a learning-rate schedule); RFLO.
 """
 
 from pathlib import Path
@@ -17,6 +17,8 @@ import pytest
 import bioRTRRL as br
 from bioRTRRL.engines.brian2 import build_circuit
 
+pytestmark = pytest.mark.filterwarnings("ignore:'parseAll' argument is deprecated")
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "models" / "default.toml"
 TOL = 1e-9
@@ -27,7 +29,7 @@ TASKS = {
     "cartpole": {},  # models/default.toml: CartPole positions-only
     "pendulum": {"task.env": "Pendulum-v1", "task.observation_mask": "none"},
 }
-# plain SGD needs a smaller rate than Adam to stay bounded on Pendulum (rewards down to −16)
+# plain SGD moves by lr·|d| (Adam by about lr): a smaller rate keeps it bounded on Pendulum
 OPTIMIZERS = {"adam": {}, "sgd": {"optimizer.kind": "sgd", "optimizer.lr_readout": 1e-4,
                                   "optimizer.lr_cortex": 1e-4}}
 CLIP = {"optimizer.clip_norm": 1.0}  # the paper's global-norm clip (off in the model file)
@@ -38,8 +40,12 @@ VARIANTS = {
                 "learning.average_reward": True, "learning.entropy": 1e-3,
                 "optimizer.lr_schedule": "inverse_sqrt", "optimizer.lr_decay_steps": 500},
 }
-CASES = [("cartpole", "adam", "file"), ("cartpole", "adam", "clip"), ("cartpole", "sgd", "options"),
-         ("pendulum", "adam", "clip"), ("pendulum", "sgd", "file")]
+# Pendulum runs with the clip: unclipped SGD drives its value to ~10^3, where the closed loop
+# amplifies rounding differences about e-fold per 300 ticks, so that no two float64
+# implementations (not even the reference compiled with other fastmath flags) agree to 1e-9
+# after ~6k ticks. Clipped, the difference stays below 1e-10 over 20k ticks.
+CASES = [("cartpole", "adam", "file"), ("cartpole", "adam", "clip"), ("cartpole", "sgd", "file"),
+         ("cartpole", "sgd", "options"), ("pendulum", "adam", "clip"), ("pendulum", "sgd", "clip")]
 
 
 def _model(task: str, optimizer: str, variant: str, steps: int):

@@ -1,20 +1,30 @@
 """The Brian2 engine: the basal-ganglia circuit as NeuronGroups and Synapses, learning by RTRRL.
 
-Populations are ``NeuronGroup``s (input, cortex, striatum_dorsal, striatum_ventral, vta),
-projections are ``Synapses``, and the learning rule (RFLO eligibility, TD traces, dopamine,
-SGD/Adam) is Brian2 code on them; one ``network_operation`` per tick closes the loop with the
-task. With the same model, seed and task it reproduces the reference engine step for step.
+Populations are ``NeuronGroup``s (``input``, ``cortex``, ``striatum_dorsal``,
+``striatum_ventral``, ``vta``), projections are ``Synapses`` (four plastic ones and two fixed random
+feedback ones), and the learning rule — RFLO eligibility traces, TD traces, dopamine, SGD or Adam —
+is Brian2 code on them (:mod:`.equations`). Network operations at the tick clock close the loop
+with the task (:mod:`.loop`): one Brian2 ``run()`` per training session. With the same model, seed
+and task the engine reproduces the reference engine step for step (tests/brian2).
 
+    import brian2
     import bioRTRRL as br
     from bioRTRRL.engines.brian2 import build_circuit
 
     loop = build_circuit(br.load_model("models/default.toml"), seed=0)
     mon = brian2.StateMonitor(loop.cortex, "h", record=True)
     loop.network.add(mon)
-    ds = loop.train(10_000)
+    loop.vta.da_gain = 0.5            # a parameter changed before running
+    ds = loop.train(10_000)           # the recording (docs/recording_schema.md)
 
-Supported: RFLO, accumulating traces, SGD and Adam, the global-norm clip, τ learning, entropy,
-average reward, random or exact feedback, discrete and continuous actions, one environment.
+``br.run(model, engine="brian2", codegen_target=..., equations=...)`` does the same in one call.
+
+Supported: RFLO; accumulating TD traces; SGD and Adam; the global-norm clip; learning-rate
+schedules; τ learning (or fixed τ); entropy bonus; average reward; random or exact feedback;
+discrete and continuous (Gaussian) actors; the dopamine manipulations (clamp, scale, shift,
+rectify, VTA lesion); one circuit in one environment. Refused with a message naming the field:
+``learning.gradient`` other than ``"rflo"``, ``learning.critic_trace = "dutch"``,
+``task.num_envs > 1``, standalone devices.
 """
 
 from .backend import check_device, codeobj_class
