@@ -38,7 +38,9 @@ VARIANTS = {
     "clip": CLIP,
     "options": {**CLIP, "circuit.feedback": "exact", "circuit.train_tau": False,
                 "learning.average_reward": True, "learning.entropy": 1e-3,
-                "optimizer.lr_schedule": "inverse_sqrt", "optimizer.lr_decay_steps": 500},
+                "optimizer.lr_schedule": "inverse_sqrt", "optimizer.lr_decay_steps": 500,
+                "recording.variables": ["rate", "dopamine", "value", "reward", "action", "obs",
+                                        "trace_norms"]},
 }
 # Pendulum runs with the clip: unclipped SGD drives its value to ~10^3, where the closed loop
 # amplifies rounding differences about e-fold per 300 ticks, so that no two float64
@@ -64,6 +66,10 @@ def assert_equivalent(ref, b2):
     for name in ("dopamine", "value", "rate", "obs", "reward"):
         np.testing.assert_allclose(b2[name].values, ref[name].values, rtol=0, atol=TOL,
                                    err_msg=name)
+    if "rflo_trace_norm" in ref:
+        for name in ("rflo_trace_norm", "td_trace_norm"):
+            np.testing.assert_allclose(b2[name].values, ref[name].values, rtol=0, atol=TOL,
+                                       err_msg=name)
     np.testing.assert_array_equal(b2.snapshot_step.values, ref.snapshot_step.values)
     for name in WEIGHTS:
         np.testing.assert_allclose(b2[name].values, ref[name].values, rtol=0, atol=TOL,

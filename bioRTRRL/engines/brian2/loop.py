@@ -288,17 +288,18 @@ class ClosedLoop:
         self._opt["clip_scale"][0] = scale
 
     def _record(self) -> None:
-        """Store the tick: [x, h, actor outputs, value, δ], the action and the task state."""
+        """Keep this tick's activity [x, h, actor outputs, value, δ] before the update resets h."""
         d, row = self.dims, self._act[0]
         row[:d.D] = self._x
         row[d.D:d.D + d.N] = self._h
         row[d.D + d.N:d.D + d.N + d.P] = self._y
         row[-2] = self._v[0]
         row[-1] = self._vta["delta"][0]
-        self.recorder.record(self.tick, self._act, self._action, self.circuit)
 
     def _housekeeping(self) -> None:
-        """End of tick: weight snapshots, evaluations, finiteness check, progress."""
+        """End of tick: the recording (traces as left by the update), snapshots, evaluations,
+        finiteness check, progress."""
+        self.recorder.record(self.tick, self._act, self._action, self.circuit)
         self.tick += 1
         t, run = self.tick, self.model.run
         every_w = self.model.recording.weights_every
