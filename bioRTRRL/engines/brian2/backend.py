@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ...config import ModelError
@@ -34,8 +35,8 @@ def check_device() -> None:
 def codeobj_class(target: str):
     """The ``CodeObject`` class of a code-generation target, set per object (not globally).
 
-    ``"cython"`` compiles every code object once (seconds each) into the project's build area,
-    ``<repo>/build/brian2_cache`` (or ``~/.cache/bioRTRRL/brian2`` outside a source checkout).
+    ``"cython"`` compiles every code object once (seconds each) into the cache of
+    :func:`cache_dir`.
     """
     if target == "numpy":
         from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
@@ -53,7 +54,14 @@ def codeobj_class(target: str):
 
 
 def cache_dir() -> Path:
-    """Directory of compiled Cython code objects."""
+    """Directory of compiled Cython code objects.
+
+    ``$BIORTRRL_BRIAN2_CACHE`` if set (a sweep gives each worker its own: processes compiling into
+    one cache contend for its locks), else the project's build area ``<repo>/build/brian2_cache``,
+    or ``~/.cache/bioRTRRL/brian2`` outside a source checkout.
+    """
+    if os.environ.get("BIORTRRL_BRIAN2_CACHE"):
+        return Path(os.environ["BIORTRRL_BRIAN2_CACHE"])
     repo = Path(__file__).resolve().parents[3]
     if (repo / "pyproject.toml").exists():
         return repo / "build" / "brian2_cache"
