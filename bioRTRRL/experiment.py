@@ -6,15 +6,14 @@ import contextlib
 import os
 from pathlib import Path
 
-import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
 from .config import Model, ModelError, load_model
-from .engines import kernels
 from .engines.parameters import CircuitDims, run_seeds
 from .engines.reference import ReferenceEngine
 from .environment import EnvDriver
+from .evaluation import evaluate
 from .recording.recorder import Recorder, run_attrs
 
 ENGINES = ("reference", "brian2")
@@ -154,41 +153,6 @@ class Session:
         ds = self.recorder.finish(finished=True)
         self.driver.close()
         return ds
-
-
-def evaluate(model: Model, engine: ReferenceEngine, seed_seq, episodes: int) -> float:
-    """Mean first-episode return of ``episodes`` environments under a frozen copy of ``engine``."""
-    limit = model.run.eval_max_steps or None
-    drv = EnvDriver(model.task, int(seed_seq.generate_state(1)[0]), num_envs=episodes,
-                    max_episode_steps=limit if limit else None)
-    # the frozen copy needs no gradient: RFLO's trace is the cheapest to carry along unused
-    frozen = ReferenceEngine(model.with_overrides({"learning.gradient": "rflo"}), engine.dims,
-                             episodes, int(seed_seq.generate_state(2)[1]), drv.action_low,
-                             drv.action_high)
-    frozen.theta[:] = engine.theta
-    frozen.feedback_random = engine.feedback_random
-    frozen.icfg[:] = engine.icfg
-    frozen.icfg[kernels.I_GRADIENT] = kernels.GRAD_RFLO
-    frozen.icfg[kernels.I_PLASTIC] = 0
-    frozen.fcfg[:] = engine.fcfg
-    frozen.unit_mask[:] = engine.unit_mask
-    returns = np.full(episodes, np.nan)
-    drv.reset()
-    cap = limit or 100_000
-    for _ in range(cap + 1):
-        frozen.tick(drv.obs, drv.reward, drv.terminated, drv.truncated, drv.fresh)
-        drv.step(frozen.actions)
-        for b, _end, ret, _len, _term in drv.completed:
-            if np.isnan(returns[b]):
-                returns[b] = ret
-        drv.completed.clear()
-        if not np.isnan(returns).any():
-            break
-    drv.close()
-    if np.isnan(returns).any():  # an episode outlasted the cap: count its return so far
-        missing = np.isnan(returns)
-        returns[missing] = drv.episode_return[missing]
-    return float(returns.mean())
 
 
 def _no_bar(progress):

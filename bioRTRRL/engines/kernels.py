@@ -189,11 +189,102 @@ def bptt_gradient(theta, N, Z, D, dt, signal, hist_xi, hist_phi, hist_hold, coun
 
 
 @njit(cache=True)
+def select_discrete(y, u, psi, chi, onehot):
+    """Softmax policy π = softmax(y), action by inverse-CDF sampling with the uniform ``u``.
+
+    Parameters
+    ----------
+    y : ndarray (P,)
+        Logits.
+    u : float
+        Uniform draw in [0, 1).
+    psi, chi, onehot : ndarray (P,)
+        Receive the score onehot(a) − π, the entropy gradient −π (log π + H) and onehot(a).
+
+    Returns
+    -------
+    int
+        The action index.
+    """
+    P = y.shape[0]
+    mx = y[0]
+    for p in range(1, P):
+        mx = max(mx, y[p])
+    zsum = 0.0
+    for p in range(P):
+        psi[p] = math.exp(y[p] - mx)
+        zsum += psi[p]
+    logz = math.log(zsum) + mx
+    ent = 0.0
+    for p in range(P):
+        pi = psi[p] / zsum
+        psi[p] = pi
+        ent -= pi * (y[p] - logz)
+    a = P - 1
+    c = 0.0
+    for p in range(P):
+        c += psi[p]
+        if u < c:
+            a = p
+            break
+    for p in range(P):
+        pi = psi[p]
+        chi[p] = -pi * ((y[p] - logz) + ent)
+        psi[p] = (1.0 if p == a else 0.0) - pi
+        onehot[p] = 1.0 if p == a else 0.0
+    return a
+
+
+@njit(cache=True)
+def select_gaussian(y, noise, lo, hi, bounded, psi, chi, action):
+    """Gaussian policy: loc μ from y[:A] (squashed into a bounded Box), std σ from y[A:].
+
+    μ = lo + (hi − lo)·sigmoid(m) on a bounded dimension (else m),
+    σ = softplus(−2 + 4·sigmoid(s)), a = μ + σ·noise, clipped to the Box. ψ and χ are taken at
+    the unclipped sample.
+
+    Parameters
+    ----------
+    y : ndarray (2A,)
+    noise : ndarray (A,)
+        Standard normal draws.
+    lo, hi : ndarray (A,)
+    bounded : ndarray (A,) bool
+    psi, chi : ndarray (2A,)
+        Receive the score and the entropy gradient.
+    action : ndarray (A,)
+        Receives the clipped action (also the efference copy).
+    """
+    A = action.shape[0]
+    for k in range(A):
+        m = y[k]
+        s = y[A + k]
+        sm = _sigmoid(m)
+        if bounded[k]:
+            mu = lo[k] + (hi[k] - lo[k]) * sm
+            dmu = (hi[k] - lo[k]) * sm * (1.0 - sm)
+        else:
+            mu = m
+            dmu = 1.0
+        ss = _sigmoid(s)
+        zz = -2.0 + 4.0 * ss
+        std = _softplus(zz)
+        dstd = _sigmoid(zz) * 4.0 * ss * (1.0 - ss)
+        a_raw = mu + std * noise[k]
+        diff = a_raw - mu
+        psi[k] = diff / (std * std) * dmu
+        psi[A + k] = (-1.0 / std + diff * diff / (std * std * std)) * dstd
+        chi[k] = 0.0
+        chi[A + k] = dstd / std
+        action[k] = min(max(a_raw, lo[k]), hi[k])
+
+
+@njit(cache=True)
 def heads(theta, N, Z, P, A, actor, h, lo, hi, bounded, noise_u, noise_n, actor_lesion,
           critic_lesion, logits, psi, chi, action, action_in):
     """Critic value, actor outputs, sampled action, score ψ = ∂log π/∂outputs, entropy gradient χ.
 
-    Returns (value, entropy). ``action`` receives the env action (index or clipped sample);
+    Returns the value. ``action`` receives the env action (index or clipped sample);
     ``action_in`` the Meta-RL encoding of it (one-hot, or the clipped action). A lesioned
     (silenced) readout outputs 0: the critic predicts nothing, the actor's outputs are all 0
     (uniform policy; for a Gaussian actor the midpoint with σ = softplus(0)).
@@ -213,60 +304,12 @@ def heads(theta, N, Z, P, A, actor, h, lo, hi, bounded, noise_u, noise_n, actor_
                 acc += theta[o_ka + i * P + p] * h[i]
         logits[p] = acc
     if actor == ACTOR_DISCRETE:
-        mx = logits[0]
-        for p in range(1, P):
-            mx = max(mx, logits[p])
-        z = 0.0
-        for p in range(P):
-            psi[p] = math.exp(logits[p] - mx)
-            z += psi[p]
-        logz = math.log(z) + mx
-        ent = 0.0
-        for p in range(P):
-            pi = psi[p] / z
-            psi[p] = pi
-            ent -= pi * (logits[p] - logz)
-        # inverse-CDF sampling with one uniform: the draw both engines reproduce
-        a = P - 1
-        c = 0.0
-        for p in range(P):
-            c += psi[p]
-            if noise_u < c:
-                a = p
-                break
-        for p in range(P):
-            pi = psi[p]
-            chi[p] = -pi * ((logits[p] - logz) + ent)
-            psi[p] = (1.0 if p == a else 0.0) - pi
-            action_in[p] = 1.0 if p == a else 0.0
-        action[0] = a
-        return v, ent
-    ent = 0.0
-    for k in range(A):
-        m = logits[k]
-        s = logits[A + k]
-        sm = _sigmoid(m)
-        if bounded[k]:
-            mu = lo[k] + (hi[k] - lo[k]) * sm
-            dmu = (hi[k] - lo[k]) * sm * (1.0 - sm)
-        else:
-            mu = m
-            dmu = 1.0
-        ss = _sigmoid(s)
-        zz = -2.0 + 4.0 * ss
-        std = _softplus(zz)
-        dstd = _sigmoid(zz) * 4.0 * ss * (1.0 - ss)
-        a_raw = mu + std * noise_n[k]
-        diff = a_raw - mu
-        psi[k] = diff / (std * std) * dmu
-        psi[A + k] = (-1.0 / std + diff * diff / (std * std * std)) * dstd
-        chi[k] = 0.0
-        chi[A + k] = dstd / std
-        ent += 0.5 * math.log(2.0 * math.pi * math.e * std * std)
-        a_env = min(max(a_raw, lo[k]), hi[k])
-        action[k] = a_env
-        action_in[k] = a_env
-    return v, ent
+        action[0] = select_discrete(logits, noise_u, psi, chi, action_in)
+    else:
+        select_gaussian(logits, noise_n, lo, hi, bounded, psi, chi, action)
+        for k in range(A):
+            action_in[k] = action[k]
+    return v
 
 
 @njit(cache=True)
@@ -347,7 +390,7 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
         for i in range(N):
             h[b, i] = scratch_h[i]
         # 3. heads and action
-        v, _ = heads(theta, N, Z, Pn, A, actor, h[b], lo, hi, bounded, noise_u[b], noise_n[b],
+        v = heads(theta, N, Z, Pn, A, actor, h[b], lo, hi, bounded, noise_u[b], noise_n[b],
                      actor_lesion, critic_lesion, logits, psi, chi, action_out[b], action_in[b])
         # 4. learning signals through the feedback synapses (a silenced readout sends none)
         _cortical_signal(fb_a, fb_c, N, Pn, 0.0 if actor_lesion else eta_pi, psi, sig,

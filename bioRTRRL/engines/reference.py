@@ -107,7 +107,7 @@ class ReferenceEngine:
         self.e = np.zeros((B, dims.n_params))
         self.v_prev = np.zeros(B)
         self.v_old = np.zeros(B)
-        self.action_in = np.zeros((B, dims.A_in if dims.A_in else 1))
+        self.action_in = np.zeros((B, A))  # efference copy; enters the input only with meta_rl_input
         self.adam_m = np.zeros(dims.n_params)
         self.adam_v = np.zeros(dims.n_params)
         self.opt_state = np.zeros(2)  # [update count, average reward r̄]
@@ -122,7 +122,7 @@ class ReferenceEngine:
         self._tmpJ = np.zeros((N, NC) if grad_kind == K.GRAD_RTRL else (0, 0))
         self._logits, self._psi, self._chi = np.zeros(P), np.zeros(P), np.zeros(P)
         self.ticks = 0
-        self._schedule = _lr_schedule(opt)
+        self._schedule = lr_schedule(opt)
         self._scheduled = opt.lr_schedule != "constant"
         self._args = None
 
@@ -237,7 +237,7 @@ class ReferenceEngine:
         return rflo, td
 
 
-def _lr_schedule(opt):
+def lr_schedule(opt):
     """Multiplier of the learning rates as a function of the optimizer step count."""
     T, floor = float(opt.lr_decay_steps), opt.lr_final_fraction
     if opt.lr_schedule == "constant":

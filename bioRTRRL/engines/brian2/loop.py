@@ -22,11 +22,11 @@ from ...config import Model, ModelError, load_model
 from ...environment import EnvDriver
 from ...recording.recorder import Recorder, run_attrs
 from ..parameters import CircuitDims, init_parameters, run_seeds
-from ..reference import ReferenceEngine, _lr_schedule
+from ..kernels import select_discrete, select_gaussian
+from ..reference import ReferenceEngine, lr_schedule
 from ..sampling import ActionNoise
 from . import backend
 from .circuit import SCHEDULE, Circuit
-from .selection import select_discrete, select_gaussian
 
 _CHECK_EVERY = 1000
 
@@ -135,7 +135,7 @@ class ClosedLoop:
         self.recorder = Recorder(model, dims, drv, run_attrs(model, "brian2", seed, drv), writer)
         self._eval_seed = seeds["eval"]
         self._eval_proxy = None
-        self._schedule = _lr_schedule(model.optimizer)
+        self._schedule = lr_schedule(model.optimizer)
 
         self.tick = 0
         self._bar = None
@@ -365,7 +365,7 @@ class ClosedLoop:
         The frozen policy is evaluated by the reference engine's evaluator with this circuit's
         weights: the same environments and draws as a reference-engine run would use.
         """
-        from ...experiment import evaluate  # imported late: experiment dispatches to this engine
+        from ...evaluation import evaluate
 
         if self._eval_proxy is None:
             drv = self.driver
