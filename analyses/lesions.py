@@ -17,7 +17,7 @@ Conditions (bioRTRRL.manipulation kinds):
 - exact feedback:        weight transport instead of random feedback to cortex;
 - shorter traces:        λ = 0.5 instead of 0.99 in every TD trace.
 
-Usage:  python analyses/lesions.py [--steps 100000] [--seeds 0,1,2,3,4] [--workers 2]
+Usage:  python analyses/lesions.py [--steps 150000] [--seeds 0,1,2,3,4] [--workers 2]
 Writes analyses/figures/lesions.png and analyses/results/lesions.csv.
 """
 
@@ -85,7 +85,7 @@ def main(argv=None):
     from bioRTRRL.stats import compare
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=100_000)
+    parser.add_argument("--steps", type=int, default=150_000)
     parser.add_argument("--seeds", default="0,1,2,3,4")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
