@@ -97,7 +97,8 @@ def main(argv=None):
     print("blocking: test-phase responses (X blocked by A; Y the control, trained with B)")
     print(f"{'seed':>4} {'δ X':>7} {'δ Y':>7} {'V X':>7} {'V Y':>7}")
     for seed, r in results.items():
-        print(f"{seed:>4} {r['X'][0]:>+7.3f} {r['Y'][0]:>+7.3f} {r['X'][1]:>+7.3f} {r['Y'][1]:>+7.3f}")
+        print(f"{seed:>4} {r['X'][0]:>+7.3f} {r['Y'][0]:>+7.3f} {r['X'][1]:>+7.3f} "
+              f"{r['Y'][1]:>+7.3f}")
     blocked = sum(r["X"][0] < r["Y"][0] for r in results.values())
     print(f"blocked cue below the control cue in {blocked}/{len(results)} seeds")
     for k, label in ((0, "δ at cue onset"), (1, "value at cue onset")):
@@ -106,8 +107,9 @@ def main(argv=None):
                         control="Y (control)")
         x = table.sel(condition="X (blocked)")
         print(f"{label}: X − Y = {float(x.difference):+.3f} "
-              f"[{float(x.difference_low):+.3f}, {float(x.difference_high):+.3f}] (95 % bootstrap), "
-              f"Hedges' g = {float(x.hedges_g):+.2f} [{float(x.g_low):+.2f}, {float(x.g_high):+.2f}], "
+              f"[{float(x.difference_low):+.3f}, {float(x.difference_high):+.3f}] "
+              f"(95 % bootstrap), Hedges' g = {float(x.hedges_g):+.2f} "
+              f"[{float(x.g_low):+.2f}, {float(x.g_high):+.2f}], "
               f"{len(results)} seeds")
 
     from matplotlib.figure import Figure

@@ -52,7 +52,8 @@ def trial_table(ds, cue_time: int, delay: int) -> dict[str, np.ndarray]:
         "rewarded": at_us.sel(event="reward").values > 0,
         "omitted": at_us.sel(event="omission").values > 0,
         # the ITI: every tick of a trial before its cue
-        "baseline": np.nanmean(delta.sel(t_in_trial=slice(1, cue_time - 1)).values[complete], axis=1),
+        "baseline": np.nanmean(delta.sel(t_in_trial=slice(1, cue_time - 1)).values[complete],
+                               axis=1),
         "trace": delta.values[complete],
     }
 
@@ -170,14 +171,16 @@ def main(argv=None):
               f"{r['omission_late']:>+16.3f} {r['baseline_late']:>+13.3f} "
               f"{str(r['transfer_trial']):>15}")
     mean = {k: np.mean([r[k] for r in rows.values()]) for k in
-            ("reward_early", "reward_late", "cue_early", "cue_late", "omission_late", "baseline_late")}
+            ("reward_early", "reward_late", "cue_early", "cue_late", "omission_late",
+             "baseline_late")}
     print(f"mean over {len(rows)} seeds: reward early {mean['reward_early']:+.3f} → late "
           f"{mean['reward_late']:+.3f}; cue early {mean['cue_early']:+.3f} → late "
           f"{mean['cue_late']:+.3f}; omission late {mean['omission_late']:+.3f} "
           f"(ITI baseline {mean['baseline_late']:+.3f})")
     FIGURES.mkdir(parents=True, exist_ok=True)
     figure(tables, FIGURES / "dopamine_transfer.png", FIGURES / "dopamine_transfer_trials.png")
-    print(f"figures: {FIGURES / 'dopamine_transfer.png'}, {FIGURES / 'dopamine_transfer_trials.png'}")
+    print(f"figures: {FIGURES / 'dopamine_transfer.png'}, "
+          f"{FIGURES / 'dopamine_transfer_trials.png'}")
 
 
 if __name__ == "__main__":

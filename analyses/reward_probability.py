@@ -107,7 +107,8 @@ def main(argv=None):
         results = dict(map(train, jobs))
 
     print(f"reward probability, {args.steps} ticks per seed, last half of the session")
-    print(f"{'seed':>4} {'cue':>3} {'p':>5} {'trials':>6} {'δ cue':>7} {'δ reward':>9} {'δ no reward':>12}")
+    print(f"{'seed':>4} {'cue':>3} {'p':>5} {'trials':>6} {'δ cue':>7} {'δ reward':>9} "
+          f"{'δ no reward':>12}")
     p_all, cue_all, rew_all = [], [], []
     for seed, res in results.items():
         for name, p in PROBABILITIES.items():
@@ -115,13 +116,15 @@ def main(argv=None):
             print(f"{seed:>4} {name:>3} {p:>5.2f} {n:>6} {c:>+7.3f} {r:>+9.3f} {o:>+12.3f}")
             p_all.append(p), cue_all.append(c), rew_all.append(r)
     p_all, cue_all, rew_all = map(np.asarray, (p_all, cue_all, rew_all))
-    monotone = sum(np.all(np.diff([res[n][0] for n in PROBABILITIES]) > 0) for res in results.values())
+    monotone = sum(np.all(np.diff([res[n][0] for n in PROBABILITIES]) > 0)
+                   for res in results.values())
     print(f"cue response increasing in p in {monotone}/{len(results)} seeds; "
           f"Spearman(p, δ cue) = {spearman(p_all, cue_all):+.2f}, "
           f"Spearman(p, δ reward) = {spearman(p_all, rew_all):+.2f}")
     for name, p in PROBABILITIES.items():
         vals = np.array([res[name][:3] for res in results.values()])
-        print(f"p = {p:.2f}: mean δ cue {vals[:, 0].mean():+.3f}, δ reward {vals[:, 1].mean():+.3f} "
+        print(f"p = {p:.2f}: mean δ cue {vals[:, 0].mean():+.3f}, "
+              f"δ reward {vals[:, 1].mean():+.3f} "
               f"(1 − p = {1 - p:.2f}), δ no reward {vals[:, 2].mean():+.3f}")
 
     from matplotlib.figure import Figure

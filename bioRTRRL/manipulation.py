@@ -15,27 +15,27 @@ whole run; a later tick manipulates a circuit mid-training) and the kind's param
 
 Kinds (valid targets; parameters):
 
-=================== ================================== ==============================================
-kind                targets                            effect from ``start`` on
-=================== ================================== ==============================================
-lesion              cortex, striatum_dorsal,           silence the population: cortical units (all, or
-                    striatum_ventral, vta              ``units``) output 0; a striatal readout outputs
-                                                       0 and sends no learning signal to cortex; no
-                                                       VTA = dopamine clamped at 0 (see below)
-clamp_dopamine      vta                                δ = ``value`` on every TD transition
-scale_dopamine      vta                                δ = ``gain`` · δ
-shift_dopamine      vta                                δ = δ + ``shift`` (a tonic baseline change)
-rectify_dopamine    vta                                δ = max(δ, −``baseline``): dips are bounded by
-                                                       the tonic baseline (Potjans et al. 2011)
-block_plasticity    a projection (see PROJECTIONS),    the projection's weights stop changing
-                    ``cortex`` or ``all``
-trace_lambda        same as block_plasticity           TD-trace decay of the projection: γ·``lam``
-exact_feedback      feedback                           cortex receives its learning signal through the
-                                                       readout weights (weight transport) instead of
-                                                       the fixed random feedback synapses
-freeze_cortex       cortex                             no plasticity in cortex (W, bias, τ): the
-                                                       echo-state control
-=================== ================================== ==============================================
+================ =============================== ==============================================
+kind             targets                         effect from ``start`` on
+================ =============================== ==============================================
+lesion           cortex, striatum_dorsal,        silence the population: cortical units (all,
+                 striatum_ventral, vta           or ``units``) output 0; a striatal readout
+                                                 outputs 0 and sends no learning signal to
+                                                 cortex; no VTA = dopamine clamped at 0
+clamp_dopamine   vta                             δ = ``value`` on every TD transition
+scale_dopamine   vta                             δ = ``gain`` · δ
+shift_dopamine   vta                             δ = δ + ``shift`` (a tonic baseline change)
+rectify_dopamine vta                             δ = max(δ, −``baseline``): dips bounded by the
+                                                 tonic baseline (Potjans et al. 2011)
+block_plasticity a projection (PROJECTIONS),     the projection's weights stop changing
+                 ``cortex`` or ``all``
+trace_lambda     same as block_plasticity        TD-trace decay of the projection: γ·``lam``
+exact_feedback   feedback                        cortex receives its learning signal through
+                                                 the readout weights (weight transport), not
+                                                 the fixed random feedback synapses
+freeze_cortex    cortex                          no plasticity in cortex (W, bias, τ): the
+                                                 echo-state control
+================ =============================== ==============================================
 
 Scale, shift and rectification compose (δ_eff = max(gain·δ + shift, −baseline)); a clamp overrides
 scale and shift. Clamping dopamine (and lesioning the VTA) also switches off the entropy bonus and
@@ -235,7 +235,8 @@ def _normalise(where: str, entry: dict, cortex_size: int) -> dict:
 
 def _check_param(where: str, p: Param, value):
     if p.kind is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not math.isfinite(value)):
             raise ModelError(f"{where} must be a finite number, got {value!r}")
         if not p.low <= value <= p.high:
             raise ModelError(f"{where} must be in [{p.low}, {p.high}], got {value!r}")
@@ -278,7 +279,8 @@ class Manipulations:
                    for i, e in enumerate(model.manipulation)]
         if engine == "brian2":
             for i, e in enumerate(entries):
-                if not (KINDS[e["kind"]].brian2 or (e["kind"] == "lesion" and e["target"] == "vta")):
+                vta_lesion = e["kind"] == "lesion" and e["target"] == "vta"
+                if not (KINDS[e["kind"]].brian2 or vta_lesion):
                     supported = [k for k, s in KINDS.items() if s.brian2] + ["lesion (target vta)"]
                     raise ModelError(
                         f"manipulation[{i}]: kind {e['kind']!r} (target {e['target']!r}) is not "

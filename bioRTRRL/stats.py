@@ -95,7 +95,8 @@ def bootstrap_ci(treatment, control=None, statistic: str = "mean_difference", n_
             # the size of the effect, so it is left out rather than pulling a bound to ±inf
             stats = stats[np.isfinite(stats)]
     else:
-        raise ValueError(f"statistic must be 'mean_difference', 'hedges_g' or 'mean', got {statistic!r}")
+        raise ValueError("statistic must be 'mean_difference', 'hedges_g' or 'mean', "
+                         f"got {statistic!r}")
     if not stats.size:
         return math.nan, math.nan
     tail = 100.0 * (1.0 - level) / 2.0

@@ -71,7 +71,8 @@ def test_cue_response_increases_with_reward_probability():
     ds = br.run(model, steps=20_000, seed=SEED, progress=False)
     delta, at_cue, _, cue, _ = _trials(ds, model)
     late = np.arange(delta.sizes["trial"]) >= delta.sizes["trial"] // 2
-    response = [delta.sel(t_in_trial=cue).values[late & (at_cue.sel(event=f"cue_{c}").values > 0)].mean()
+    at_onset = delta.sel(t_in_trial=cue).values
+    response = [at_onset[late & (at_cue.sel(event=f"cue_{c}").values > 0)].mean()
                 for c in probabilities]
     assert response[0] < response[1] < response[2], response
 

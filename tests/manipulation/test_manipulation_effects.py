@@ -137,7 +137,8 @@ def test_ventral_striatum_lesion_removes_the_value_mid_training(model):
     # no critic: dopamine is the raw reward
     fresh = ds.t_in_episode.values == 0
     after = np.arange(ds.sizes["step"]) > 100
-    np.testing.assert_array_equal(ds.dopamine.values[after & ~fresh], ds.reward.values[after & ~fresh])
+    transitions = after & ~fresh
+    np.testing.assert_array_equal(ds.dopamine.values[transitions], ds.reward.values[transitions])
 
 
 def test_dorsal_striatum_lesion_leaves_a_uniform_policy(model):

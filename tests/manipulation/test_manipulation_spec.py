@@ -84,7 +84,8 @@ def test_manipulate_returns_a_new_model():
     (dict(kind="trace_lambda", target="all", lam=1.5), "lam must be in [0.0, 1.0]"),
     (dict(kind="rectify_dopamine", baseline=-1.0), "baseline must be in [0.0"),
     (dict(kind="scale_dopamine", gain=2.0, shift=1.0), "unknown key(s) ['shift']"),
-    (dict(kind="lesion", target="cortex", units=[6]), "units must be cortical unit indices in [0, 6)"),
+    (dict(kind="lesion", target="cortex", units=[6]),
+     "units must be cortical unit indices in [0, 6)"),
     (dict(kind="lesion", target="vta", units=[0]), "only a cortical lesion can be partial"),
     (dict(kind="freeze_cortex", start=-1), "start must be an integer tick >= 0"),
 ])
@@ -98,7 +99,8 @@ def test_invalid_table_in_a_model_file_names_its_index(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text('[[manipulation]]\nkind = "freeze_cortex"\n\n'
                     '[[manipulation]]\nkind = "lesion"\ntarget = "amygdala"\n')
-    with pytest.raises(br.ModelError, match=r"manipulation\[1\]\.target: unknown target 'amygdala'"):
+    with pytest.raises(br.ModelError,
+                       match=r"manipulation\[1\]\.target: unknown target 'amygdala'"):
         br.load_model(path)
 
 

@@ -45,7 +45,8 @@ def test_compare_table():
     assert ds.difference.sel(condition="control") == 0.0
     assert ds.difference.sel(condition="lesion") == pytest.approx(-1.5)
     assert ds.hedges_g.sel(condition="lesion") < 0
-    assert ds.difference_low.sel(condition="lesion") <= -1.5 <= ds.difference_high.sel(condition="lesion")
+    lesion = ds.sel(condition="lesion")
+    assert lesion.difference_low <= -1.5 <= lesion.difference_high
 
 
 @pytest.mark.parametrize("call, message", [
