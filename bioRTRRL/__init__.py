@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 from . import analysis, plot, tasks  # noqa: F401  (tasks registers the bioRTRRL/ Gymnasium environments)
 from .config import Model, ModelError, load_model
 from .experiment import Session, run
+from .manipulation import manipulate
 from .recording import open_recording, save
 
 
@@ -27,5 +28,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'bioRTRRL' has no attribute {name!r}")
 
 
-__all__ = ["Model", "ModelError", "Session", "analysis", "load_model", "open_recording", "plot",
+__all__ = ["Model", "ModelError", "Session", "analysis", "load_model", "manipulate", "open_recording", "plot",
            "run", "save", "sweep", "tasks"]
