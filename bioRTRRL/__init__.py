@@ -28,5 +28,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'bioRTRRL' has no attribute {name!r}")
 
 
-__all__ = ["Model", "ModelError", "Session", "analysis", "load_model", "manipulate", "open_recording", "plot",
-           "run", "save", "sweep", "tasks"]
+__all__ = ["Model", "ModelError", "Session", "analysis", "load_model", "manipulate",
+           "open_recording", "plot", "run", "save", "sweep", "tasks"]
