@@ -25,8 +25,12 @@ def __getattr__(name):
         for attr in ("sweep", "open_sweep", "rerun_failed"):
             globals()[attr] = getattr(module, attr)
         return globals()[name]
+    if name == "build_circuit":  # brian2 is imported only by those who use it
+        from .engines.brian2 import build_circuit
+
+        return build_circuit
     raise AttributeError(f"module 'bioRTRRL' has no attribute {name!r}")
 
 
-__all__ = ["Model", "ModelError", "Session", "analysis", "load_model", "manipulate",
+__all__ = ["Model", "ModelError", "Session", "analysis", "build_circuit", "load_model", "manipulate",
            "open_recording", "plot", "run", "save", "sweep", "tasks"]
