@@ -112,7 +112,8 @@ class Session:
         every_e = model.run.eval_every
         bar = tqdm(total=steps, disable=_no_bar(progress), unit="step", mininterval=0.5,
                    desc=f"{model.name} seed {self.seed}")
-        end = self.tick + steps
+        start = self.tick
+        end = start + steps
         check_every = 1000
         manip = self.manipulations
         with contextlib.closing(bar):
@@ -135,8 +136,8 @@ class Session:
                     rec.add_evaluation(self.tick, self.evaluate())
                 if self.tick % check_every == 0:
                     eng.check_finite()
-                    bar.update(check_every)
-        bar.update(self.tick % check_every)
+                    bar.update(self.tick - start - bar.n)
+            bar.update(self.tick - start - bar.n)
 
     def evaluate(self, episodes: int | None = None) -> float:
         """Mean return of the first episode of ``run.eval_episodes`` fresh environments.
