@@ -14,6 +14,7 @@ from .engines.parameters import CircuitDims, run_seeds
 from .engines.reference import ReferenceEngine
 from .environment import EnvDriver
 from .evaluation import evaluate
+from .manipulation import Manipulations
 from .recording.recorder import Recorder, run_attrs
 
 ENGINES = ("reference", "brian2")
@@ -82,8 +83,6 @@ class Session:
         self.dims = CircuitDims.build(model.circuit.cortex_size, d.O, d.A, d.continuous,
                                       model.circuit.meta_rl_input)
         self.engine = ReferenceEngine(model, self.dims, d.num_envs, seed, d.action_low, d.action_high)
-        from .manipulation import Manipulations
-
         self.manipulations = Manipulations(model, self.dims)
         writer = None
         if stream_to is not None:

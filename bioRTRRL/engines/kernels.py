@@ -45,23 +45,23 @@ I_META = 9
 I_OPTIM = 10  # 0 adam, 1 sgd
 I_PLASTIC = 11
 I_AVG_REWARD = 12
-I_BPTT_T = 13
-I_ACTOR_LESION = 14
-I_CRITIC_LESION = 15
-I_DA_RECTIFY = 16
-I_ENTROPY_NONZERO = 17
-N_ICFG = 18
+I_ACTOR_LESION = 13
+I_CRITIC_LESION = 14
+I_DA_RECTIFY = 15
+I_ENTROPY_NONZERO = 16
+N_ICFG = 17
 
 # --- float configuration (fcfg) ---------------------------------------------------------------
 F_DT, F_GAMMA, F_ETA_PI, F_ETA_H = 0, 1, 2, 3
-F_LAM_ACTOR, F_LAM_CRITIC, F_LAM_CORTEX = 4, 5, 6
-F_LR_READOUT, F_LR_CORTEX = 7, 8  # current (scheduled) learning rates, set by the caller each tick
-F_BETA1, F_BETA2, F_EPS, F_CLIP = 9, 10, 11, 12
-F_TAU_MIN = 13
-F_AVG_LR = 14
-F_DA_FIXED = 15  # NaN = dopamine not clamped
-F_DA_GAIN, F_DA_SHIFT, F_DA_BASELINE = 16, 17, 18
-N_FCFG = 19
+# λ of the critic, needed by the dutch trace; every trace's decay γλ is in the ``decay`` vector
+F_LAM_CRITIC = 4
+F_LR_READOUT, F_LR_CORTEX = 5, 6  # current (scheduled) learning rates, set by the caller each tick
+F_BETA1, F_BETA2, F_EPS, F_CLIP = 7, 8, 9, 10
+F_TAU_MIN = 11
+F_AVG_LR = 12
+F_DA_FIXED = 13  # NaN = dopamine not clamped
+F_DA_GAIN, F_DA_SHIFT, F_DA_BASELINE = 14, 15, 16
+N_FCFG = 17
 
 ACTOR_DISCRETE, ACTOR_GAUSSIAN = 0, 1
 GRAD_RFLO, GRAD_RTRL, GRAD_BPTT = 0, 1, 2

@@ -64,12 +64,11 @@ class ReferenceEngine:
         self.icfg[K.I_OPTIM] = K.OPTIM_ADAM if opt.kind == "adam" else K.OPTIM_SGD
         self.icfg[K.I_PLASTIC] = int(lrn.plasticity)
         self.icfg[K.I_AVG_REWARD] = int(lrn.average_reward)
-        self.icfg[K.I_BPTT_T] = lrn.bptt_window
         self.icfg[K.I_ENTROPY_NONZERO] = int(lrn.entropy > 0)
         self.fcfg = np.zeros(K.N_FCFG)
         f = self.fcfg
         f[K.F_DT], f[K.F_GAMMA], f[K.F_ETA_PI], f[K.F_ETA_H] = circ.dt, lrn.gamma, lrn.eta_pi, lrn.entropy
-        f[K.F_LAM_ACTOR], f[K.F_LAM_CRITIC], f[K.F_LAM_CORTEX] = lrn.lambda_actor, lrn.lambda_critic, lrn.lambda_cortex
+        f[K.F_LAM_CRITIC] = lrn.lambda_critic
         f[K.F_LR_READOUT], f[K.F_LR_CORTEX] = opt.lr_readout, opt.lr_cortex
         f[K.F_BETA1], f[K.F_BETA2], f[K.F_EPS], f[K.F_CLIP] = opt.beta1, opt.beta2, opt.eps, opt.clip_norm
         f[K.F_TAU_MIN], f[K.F_AVG_LR] = circ.tau_min, lrn.average_reward_lr
