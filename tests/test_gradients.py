@@ -105,7 +105,7 @@ def test_rflo_equals_exact_gradient_over_one_step_and_differs_after():
     for t in range(3):
         xi = np.concatenate([xs[t], h, [1.0]])
         K.forward(theta, N, Z, xi, h, dt, np.ones(N), u, phi, hn)
-        K.rflo_update(theta, N, Z, xi, h, phi, dt, P)
+        K.rflo_update(theta, N, Z, xi, h, phi, dt, P, np.full(Z + 1, -1.0), False)
         h = hn.copy()
         J = Js[t]
         # RFLO's P is the block diagonal of J computed without the recurrent Jacobian
@@ -115,3 +115,31 @@ def test_rflo_equals_exact_gradient_over_one_step_and_differs_after():
             np.testing.assert_allclose(P_as_J, J, rtol=0, atol=1e-15)
         else:
             assert np.abs(P_as_J - J).max() > 1e-3
+
+
+def test_rflo_column_time_constant_filters_its_columns_only():
+    """A column with its own τ_e is the low-pass filter Σ_s (1 − dt/τ_e)^(t−s) (dt φ'_s/τ_i) ξ_s."""
+    theta, xs, _, dt = _problem(seed=4)
+    tau_e = 7.0
+    cols = np.full(Z + 1, -1.0)
+    cols[[1, Z]] = 1.0 - dt / tau_e  # one input column and the τ trace
+    P_ref, P_col = np.zeros(N * Z + N), np.zeros(N * Z + N)
+    expect_col1, expect_tau = np.zeros(N), np.zeros(N)
+    h = np.zeros(N)
+    u, phi, hn = np.zeros(N), np.zeros(N), np.zeros(N)
+    tau = theta[N * Z:N * Z + N]
+    for t in range(12):
+        xi = np.concatenate([xs[t], h, [1.0]])
+        K.forward(theta, N, Z, xi, h, dt, np.ones(N), u, phi, hn)
+        K.rflo_update(theta, N, Z, xi, h, phi, dt, P_ref, cols, False)
+        K.rflo_update(theta, N, Z, xi, h, phi, dt, P_col, cols, True)
+        d = 1.0 - dt / tau_e
+        expect_col1 = d * expect_col1 + dt * (1 - phi ** 2) / tau * xi[1]
+        expect_tau = d * expect_tau + dt * (h - phi) / tau ** 2
+        h = hn.copy()
+    W_ref, W_col = P_ref[:N * Z].reshape(N, Z), P_col[:N * Z].reshape(N, Z)
+    np.testing.assert_allclose(W_col[:, 1], expect_col1, rtol=1e-12)
+    np.testing.assert_allclose(P_col[N * Z:], expect_tau, rtol=1e-12)
+    others = np.delete(np.arange(Z), 1)
+    np.testing.assert_array_equal(W_col[:, others], W_ref[:, others])
+    assert not np.allclose(W_col[:, 1], W_ref[:, 1])

@@ -34,6 +34,9 @@ _FASTMATH = {"reassoc", "contract", "arcp", "nsz"}
 
 def njit(*args, **kwargs):
     kwargs.setdefault("fastmath", _FASTMATH)
+    # NumPy's error model: a float division needs no ZeroDivisionError branch, so divisions (Adam,
+    # 1/τ) vectorise; every divisor here is positive by construction (τ ≥ τ_min ≥ dt, Σ exp > 0).
+    kwargs.setdefault("error_model", "numpy")
     return _njit(*args, **kwargs)
 
 # --- integer configuration (icfg) -------------------------------------------------------------
@@ -49,7 +52,9 @@ I_ACTOR_LESION = 13
 I_CRITIC_LESION = 14
 I_DA_RECTIFY = 15
 I_ENTROPY_NONZERO = 16
-N_ICFG = 17
+I_LR_SCHEDULE = 17  # SCHEDULES index
+I_RFLO_TAU_COLUMNS = 18  # 1 = some RFLO trace columns decay with their own time constant
+N_ICFG = 19
 
 # --- float configuration (fcfg) ---------------------------------------------------------------
 F_DT, F_GAMMA, F_ETA_PI, F_ETA_H = 0, 1, 2, 3
@@ -61,12 +66,15 @@ F_TAU_MIN = 11
 F_AVG_LR = 12
 F_DA_FIXED = 13  # NaN = dopamine not clamped
 F_DA_GAIN, F_DA_SHIFT, F_DA_BASELINE = 14, 15, 16
-N_FCFG = 17
+# initial rates and the schedule's decay length T and floor; F_LR_* hold the current rates
+F_LR0_READOUT, F_LR0_CORTEX, F_LR_DECAY_STEPS, F_LR_FLOOR = 17, 18, 19, 20
+N_FCFG = 21
 
 ACTOR_DISCRETE, ACTOR_GAUSSIAN = 0, 1
 GRAD_RFLO, GRAD_RTRL, GRAD_BPTT = 0, 1, 2
 TRACE_ACCUMULATING, TRACE_DUTCH = 0, 1
 OPTIM_ADAM, OPTIM_SGD = 0, 1
+SCHEDULES = ("constant", "inverse_sqrt", "linear", "cosine")
 
 
 def layout(N: int, Z: int, P: int) -> dict[str, slice]:
@@ -88,6 +96,23 @@ def layout(N: int, Z: int, P: int) -> dict[str, slice]:
 
 def n_params(N: int, Z: int, P: int) -> int:
     return N * Z + N + N * P + N + 1
+
+
+@njit(cache=True)
+def lr_factor(schedule, t, T, floor):
+    """Learning-rate multiplier after ``t`` optimizer steps (``schedule`` indexes SCHEDULES).
+
+    ``inverse_sqrt``: 1/sqrt(1 + t/T); ``linear`` and ``cosine`` go from 1 to ``floor`` at t = T
+    and stay there.
+    """
+    if schedule == 0:
+        return 1.0
+    if schedule == 1:
+        return 1.0 / math.sqrt(1.0 + t / T)
+    x = min(t / T, 1.0)
+    if schedule == 2:
+        return 1.0 - (1.0 - floor) * x
+    return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * x))
 
 
 @njit(cache=True, inline="always")
@@ -119,17 +144,30 @@ def forward(theta, N, Z, xi, h, dt, unit_mask, u, phi, h_new):
 
 
 @njit(cache=True)
-def rflo_update(theta, N, Z, xi, h_old, phi, dt, P):
-    """P_W ← (1 − dt/τ)P_W + (dt φ'(u)/τ) ξᵀ ;  P_τ ← (1 − dt/τ)P_τ + dt (h_old − φ(u))/τ²."""
+def rflo_update(theta, N, Z, xi, h_old, phi, dt, P, column_decay, by_column):
+    """P_W ← (1 − dt/τ)P_W + (dt φ'(u)/τ) ξᵀ ;  P_τ ← (1 − dt/τ)P_τ + dt (h_old − φ(u))/τ².
+
+    With ``by_column``, a column j of P_W (presynaptic input j; j = Z for P_τ) whose
+    ``column_decay[j]`` is ≥ 0 decays by that factor instead of 1 − dt/τ_i: the eligibility of one
+    projection keeps its own time constant, while the drive (dt φ'/τ_i) stays the unit's.
+    """
     o_tau = N * Z
     for i in range(N):
         tau = theta[o_tau + i]
         decay = 1.0 - dt / tau
         gain = dt * (1.0 - phi[i] * phi[i]) / tau
         row = i * Z
-        for j in range(Z):
-            P[row + j] = decay * P[row + j] + gain * xi[j]
-        P[o_tau + i] = decay * P[o_tau + i] + dt * (h_old[i] - phi[i]) / (tau * tau)
+        drive_tau = dt * (h_old[i] - phi[i]) / (tau * tau)
+        if by_column:
+            for j in range(Z):
+                d = column_decay[j]
+                P[row + j] = (decay if d < 0.0 else d) * P[row + j] + gain * xi[j]
+            d = column_decay[Z]
+            P[o_tau + i] = (decay if d < 0.0 else d) * P[o_tau + i] + drive_tau
+        else:
+            for j in range(Z):
+                P[row + j] = decay * P[row + j] + gain * xi[j]
+            P[o_tau + i] = decay * P[o_tau + i] + drive_tau
 
 
 @njit(cache=True)
@@ -324,20 +362,32 @@ def _cortical_signal(fb_a, fb_c, N, P, eta, psi, out, with_critic):
 
 @njit(cache=True)
 def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plastic,
-         h, xi, P, J, e, v_prev, v_old, action_in,
+         column_decay, h, xi, P, J, e, v_prev, v_old, action_in,
          hist_xi, hist_phi, hist_hold, hist_count, hist_head,
          adam_m, adam_v, opt_state,
-         obs, reward, terminated, truncated, fresh, noise_u, noise_n,
-         act, action_out, delta_out,
-         grad, ent_grad, delta_vec, scratch_u, scratch_phi, scratch_h, sig, sig_h, tmpJ, logits,
-         psi, chi):
+         obs, reward, terminated, truncated, fresh, noise_u, noise_n, noise_pos,
+         act, action_out, action_index, delta_out,
+         grad, ent_grad, delta_vec, scratch, head_scratch, tmpJ):
     """Advance the whole batch by one tick: forward pass, action, δ, update, traces.
 
     Parameters are documented in the module docstring and in ``ReferenceEngine``; every array is
-    updated in place. ``act`` (B × (D+N+P+2)) receives [x, h, actor outputs, value, δ] per env.
-    ``opt_state`` = [optimizer step count, average reward r̄].
+    updated in place. ``act`` (B × (D+N+P+2)) receives [x, h, actor outputs, value, δ] per env,
+    ``action_out`` the env actions (``action_index`` too, as integers, for a discrete actor).
+    ``opt_state`` = [optimizer step count, average reward r̄]. ``noise_u`` (K × B) and ``noise_n``
+    (K × B × A) are blocks of action noise; row ``noise_pos[0]`` is used and the position advanced.
+    ``scratch`` (5 × N) and ``head_scratch`` (3 × P) are work space.
     Returns the number of envs that contributed a TD transition.
     """
+    scratch_u = scratch[0]; scratch_phi = scratch[1]; scratch_h = scratch[2]
+    sig = scratch[3]; sig_h = scratch[4]
+    logits = head_scratch[0]; psi = head_scratch[1]; chi = head_scratch[2]
+    k_noise = noise_pos[0]
+    noise_pos[0] = k_noise + 1
+    # the learning-rate schedule, from the optimizer's step count
+    factor = lr_factor(icfg[I_LR_SCHEDULE], opt_state[0], fcfg[F_LR_DECAY_STEPS], fcfg[F_LR_FLOOR])
+    fcfg[F_LR_READOUT] = fcfg[F_LR0_READOUT] * factor
+    fcfg[F_LR_CORTEX] = fcfg[F_LR0_CORTEX] * factor
+    by_column = icfg[I_RFLO_TAU_COLUMNS] == 1
     N = icfg[I_N]; Z = icfg[I_Z]; D = icfg[I_D]; O = icfg[I_O]; A = icfg[I_A]; Pn = icfg[I_P]
     actor = icfg[I_ACTOR]; gradient = icfg[I_GRADIENT]; dutch = icfg[I_CRITIC_TRACE] == TRACE_DUTCH
     meta = icfg[I_META] == 1
@@ -360,22 +410,24 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
     critic_lesion = icfg[I_CRITIC_LESION] == 1
 
     for b in range(B):
+        # 1-D views of this env's state: indexing them (not the 2-D arrays) lets LLVM vectorise
+        xb = xi[b]; hb = h[b]; Pb = P[b]; eb = e[b]; Jb = J[b]; ab = act[b]
         # 1. input ξ = [o, ã_prev, r, h_old, 1]
         for j in range(O):
-            xi[b, j] = obs[b, j]
+            xb[j] = obs[b, j]
         if meta:
             for j in range(A_in):
-                xi[b, O + j] = 0.0 if fresh[b] else action_in[b, j]
-            xi[b, O + A_in] = 0.0 if fresh[b] else reward[b]
+                xb[O + j] = 0.0 if fresh[b] else action_in[b, j]
+            xb[O + A_in] = 0.0 if fresh[b] else reward[b]
         for i in range(N):
-            xi[b, D + i] = h[b, i]
-        xi[b, Z - 1] = 1.0
+            xb[D + i] = hb[i]
+        xb[Z - 1] = 1.0
         # 2. forward and gradient traces with the old h
-        forward(theta, N, Z, xi[b], h[b], dt, unit_mask, scratch_u, scratch_phi, scratch_h)
+        forward(theta, N, Z, xb, hb, dt, unit_mask, scratch_u, scratch_phi, scratch_h)
         if gradient == GRAD_RFLO:
-            rflo_update(theta, N, Z, xi[b], h[b], scratch_phi, dt, P[b])
+            rflo_update(theta, N, Z, xb, hb, scratch_phi, dt, Pb, column_decay, by_column)
         elif gradient == GRAD_RTRL:
-            rtrl_update(theta, N, Z, D, xi[b], h[b], scratch_phi, dt, J[b], tmpJ)
+            rtrl_update(theta, N, Z, D, xb, hb, scratch_phi, dt, Jb, tmpJ)
         else:
             T = hist_xi.shape[1]
             hd = (hist_head[b] + 1) % T
@@ -383,15 +435,18 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
             if hist_count[b] < T:
                 hist_count[b] += 1
             for j in range(Z):
-                hist_xi[b, hd, j] = xi[b, j]
+                hist_xi[b, hd, j] = xb[j]
             for i in range(N):
                 hist_phi[b, hd, i] = scratch_phi[i]
-                hist_hold[b, hd, i] = h[b, i]
+                hist_hold[b, hd, i] = hb[i]
         for i in range(N):
-            h[b, i] = scratch_h[i]
+            hb[i] = scratch_h[i]
         # 3. heads and action
-        v = heads(theta, N, Z, Pn, A, actor, h[b], lo, hi, bounded, noise_u[b], noise_n[b],
-                     actor_lesion, critic_lesion, logits, psi, chi, action_out[b], action_in[b])
+        v = heads(theta, N, Z, Pn, A, actor, hb, lo, hi, bounded, noise_u[k_noise, b],
+                  noise_n[k_noise, b], actor_lesion, critic_lesion, logits, psi, chi,
+                  action_out[b], action_in[b])
+        if actor == ACTOR_DISCRETE:
+            action_index[b] = int(action_out[b, 0])
         # 4. learning signals through the feedback synapses (a silenced readout sends none)
         _cortical_signal(fb_a, fb_c, N, Pn, 0.0 if actor_lesion else eta_pi, psi, sig,
                          not critic_lesion)
@@ -404,7 +459,7 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
             if dutch:
                 v_cur = theta[o_bc]
                 for i in range(N):
-                    v_cur += theta[o_wc + i] * xi[b, D + i]
+                    v_cur += theta[o_wc + i] * xb[D + i]
                 delta = reward[b] - rbar + boot - v_cur
             else:
                 v_cur = v_prev[b]
@@ -425,20 +480,26 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
             _cortical_signal(fb_a, fb_c, N, Pn, 1.0, chi, sig_h, False)
         first_untraced = 0  # δ·e still to be added from this index on
         if gradient == GRAD_RFLO:
-            # one pass over the cortical synapses (gradient, δ·e, entropy): the hot loop
+            # one pass over the cortical synapses, the hot loop: δ·e (old trace) and the entropy
+            # term into the update direction, then the trace e ← γλ e + signal · P (an episode end
+            # clears it below). No optimizer step reads e, so updating it here is in order.
             dlt = delta if transition else 0.0
             for i in range(N):
                 s = sig[i]
                 sh = eta_h * sig_h[i] if ent_on else 0.0
                 row = i * Z
-                for c in range(row, row + Z):
-                    p = P[b, c]
-                    gb[c] = s * p
-                    delta_vec[c] += dlt * e[b, c] + sh * p
+                # ``range(Z)`` plus an offset, not ``range(row, row + Z)``: only this form vectorises
+                for j in range(Z):
+                    c = row + j
+                    p = Pb[c]
+                    ec = eb[c]
+                    delta_vec[c] += dlt * ec + sh * p
+                    eb[c] = decay[c] * ec + s * p
                 c = N * Z + i
-                p = P[b, c]
-                gb[c] = s * p
-                delta_vec[c] += dlt * e[b, c] + sh * p
+                p = Pb[c]
+                ec = eb[c]
+                delta_vec[c] += dlt * ec + sh * p
+                eb[c] = decay[c] * ec + s * p
             first_untraced = NC
         elif gradient == GRAD_RTRL:
             for c in range(NC):
@@ -446,12 +507,12 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
             for k in range(N):
                 s = sig[k]
                 for c in range(NC):
-                    gb[c] += s * J[b, k, c]
+                    gb[c] += s * Jb[k, c]
         else:
             bptt_gradient(theta, N, Z, D, dt, sig, hist_xi[b], hist_phi[b], hist_hold[b],
                           hist_count[b], hist_head[b], gb)
         for i in range(N):
-            hi_ = h[b, i]
+            hi_ = hb[i]
             for p in range(Pn):
                 gb[o_ka + i * Pn + p] = eta_pi * hi_ * psi[p]
             gb[o_wc + i] = hi_
@@ -465,20 +526,21 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
                 gb[o_wc + i] = 0.0
         if transition:
             n_trans += 1
-            for k in range(first_untraced, NP):
-                delta_vec[k] += delta * e[b, k]
+            for j in range(NP - first_untraced):
+                k = first_untraced + j
+                delta_vec[k] += delta * eb[k]
             if dutch:
                 # true online TD(λ): (δ + V − V_old) z − (V − V_old) x, x = [h_{t-1}; 1]
                 corr = v_cur - v_old[b]
                 for i in range(N):
-                    delta_vec[o_wc + i] += corr * e[b, o_wc + i] - corr * xi[b, D + i]
-                delta_vec[o_bc] += corr * e[b, o_bc] - corr
+                    delta_vec[o_wc + i] += corr * eb[o_wc + i] - corr * xb[D + i]
+                delta_vec[o_bc] += corr * eb[o_bc] - corr
             if ent_on:
                 if gradient == GRAD_RTRL:
                     for k in range(N):
                         s = eta_h * sig_h[k]
                         for c in range(NC):
-                            delta_vec[c] += s * J[b, k, c]
+                            delta_vec[c] += s * Jb[k, c]
                 elif gradient == GRAD_BPTT:
                     bptt_gradient(theta, N, Z, D, dt, sig_h, hist_xi[b], hist_phi[b],
                                   hist_hold[b], hist_count[b], hist_head[b], ent_grad)
@@ -486,16 +548,16 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
                         delta_vec[c] += eta_h * ent_grad[c]
                 for i in range(N):
                     for p in range(Pn):
-                        delta_vec[o_ka + i * Pn + p] += eta_h * h[b, i] * chi[p]
+                        delta_vec[o_ka + i * Pn + p] += eta_h * hb[i] * chi[p]
         # record [x, h, actor outputs, value, δ]
         for j in range(D):
-            act[b, j] = xi[b, j]
+            ab[j] = xb[j]
         for i in range(N):
-            act[b, D + i] = h[b, i]
+            ab[D + i] = hb[i]
         for p in range(Pn):
-            act[b, D + N + p] = logits[p]
-        act[b, D + N + Pn] = v
-        act[b, D + N + Pn + 1] = delta
+            ab[D + N + p] = logits[p]
+        ab[D + N + Pn] = v
+        ab[D + N + Pn + 1] = delta
         v_prev[b] = v
         if fresh[b]:
             v_old[b] = 0.0
@@ -533,7 +595,8 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
                 delta_vec[k] = math.sqrt(vk * ic2) + eps
             for k in range(NC):
                 theta[k] += plastic[k] * lr_c * (adam_m[k] * ic1) / delta_vec[k]
-            for k in range(NC, NP):
+            for j in range(NP - NC):
+                k = NC + j
                 theta[k] += plastic[k] * lr_r * (adam_m[k] * ic1) / delta_vec[k]
         else:
             opt_state[0] += 1.0
@@ -552,36 +615,40 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
                     dsum += delta_out[b]
             opt_state[1] = rbar + fcfg[F_AVG_LR] * dsum / n_trans
 
-    # 9. traces: reset at episode ends, else e ← γλ e + ∇ (dutch form for the critic)
+    # 9. traces: reset at episode ends, else e ← γλ e + ∇ (dutch form for the critic); RFLO's
+    # cortical traces were advanced in the hot loop
+    first_trace = NC if gradient == GRAD_RFLO else 0
     for b in range(B):
+        hb = h[b]; Pb = P[b]; eb = e[b]; Jb = J[b]
         if terminated[b] or truncated[b]:
             for k in range(NP):
-                e[b, k] = 0.0
+                eb[k] = 0.0
             for i in range(N):
-                h[b, i] = 0.0
+                hb[i] = 0.0
             if gradient == GRAD_RFLO:
                 for c in range(NC):
-                    P[b, c] = 0.0
+                    Pb[c] = 0.0
             elif gradient == GRAD_RTRL:
                 for k in range(N):
                     for c in range(NC):
-                        J[b, k, c] = 0.0
+                        Jb[k, c] = 0.0
             else:
                 hist_count[b] = 0
             continue
         gb = grad[b]
         if dutch:
-            for k in range(o_wc):
-                e[b, k] = decay[k] * e[b, k] + gb[k]
+            for k in range(first_trace, o_wc):
+                eb[k] = decay[k] * eb[k] + gb[k]
             gl = gamma * lam_c
-            ex = e[b, o_bc]
+            ex = eb[o_bc]
             for i in range(N):
-                ex += e[b, o_wc + i] * h[b, i]
+                ex += eb[o_wc + i] * hb[i]
             f = 1.0 - alpha_c * gl * ex
             for i in range(N):
-                e[b, o_wc + i] = gl * e[b, o_wc + i] + f * h[b, i]
-            e[b, o_bc] = gl * e[b, o_bc] + f
+                eb[o_wc + i] = gl * eb[o_wc + i] + f * hb[i]
+            eb[o_bc] = gl * eb[o_bc] + f
         else:
-            for k in range(NP):
-                e[b, k] = decay[k] * e[b, k] + gb[k]
+            for j in range(NP - first_trace):
+                k = first_trace + j
+                eb[k] = decay[k] * eb[k] + gb[k]
     return n_trans

@@ -73,7 +73,9 @@ class ReferenceEngine:
         f[K.F_BETA1], f[K.F_BETA2], f[K.F_EPS], f[K.F_CLIP] = opt.beta1, opt.beta2, opt.eps, opt.clip_norm
         f[K.F_TAU_MIN], f[K.F_AVG_LR] = circ.tau_min, lrn.average_reward_lr
         f[K.F_DA_FIXED], f[K.F_DA_GAIN], f[K.F_DA_SHIFT], f[K.F_DA_BASELINE] = math.nan, 1.0, 0.0, 0.0
-        self._lr0 = (opt.lr_readout, opt.lr_cortex)
+        f[K.F_LR0_READOUT], f[K.F_LR0_CORTEX] = opt.lr_readout, opt.lr_cortex
+        f[K.F_LR_DECAY_STEPS], f[K.F_LR_FLOOR] = opt.lr_decay_steps, opt.lr_final_fraction
+        self.icfg[K.I_LR_SCHEDULE] = K.SCHEDULES.index(opt.lr_schedule)
 
         lay = self.layout
         self.decay = np.empty(dims.n_params)
@@ -82,6 +84,8 @@ class ReferenceEngine:
         self.decay[lay["w_C"]] = lrn.gamma * lrn.lambda_critic
         self.decay[lay["b_C"]] = lrn.gamma * lrn.lambda_critic
         self.plastic = np.ones(dims.n_params)
+        # decay factor of each RFLO eligibility column [inputs ξ | P_τ]; < 0 = the unit's 1 − dt/τ
+        self.column_decay = np.full(dims.Z + 1, -1.0)
         if not circ.train_tau:
             self.plastic[lay["tau"]] = 0.0
         self.unit_mask = np.ones(N)
@@ -112,18 +116,16 @@ class ReferenceEngine:
         self.opt_state = np.zeros(2)  # [update count, average reward r̄]
         self.act = np.zeros((B, D + N + P + 2))
         self.action_out = np.zeros((B, A if dims.continuous else 1))
+        self.action_index = np.zeros(B, dtype=np.int64)
         self.delta = np.zeros(B)
         self._grad = np.zeros((B, dims.n_params))
         self._ent = np.zeros(NC)
         self._dvec = np.zeros(dims.n_params)
-        self._su, self._sphi, self._sh = np.zeros(N), np.zeros(N), np.zeros(N)
-        self._sig, self._sig_h = np.zeros(N), np.zeros(N)
+        self._scratch = np.zeros((5, N))
+        self._head_scratch = np.zeros((3, P))
         self._tmpJ = np.zeros((N, NC) if grad_kind == K.GRAD_RTRL else (0, 0))
-        self._logits, self._psi, self._chi = np.zeros(P), np.zeros(P), np.zeros(P)
         self.ticks = 0
-        self._schedule = lr_schedule(opt)
-        self._scheduled = opt.lr_schedule != "constant"
-        self._args = None
+        self._call = None
 
     # -- named views -------------------------------------------------------------------------
     @property
@@ -146,7 +148,7 @@ class ReferenceEngine:
     @exact_feedback.setter
     def exact_feedback(self, value: bool) -> None:
         self._exact_feedback = bool(value)
-        self._args = None
+        self._call = None
 
     @property
     def feedback(self) -> tuple[np.ndarray, np.ndarray]:
@@ -158,9 +160,20 @@ class ReferenceEngine:
 
     @property
     def actions(self) -> np.ndarray:
-        if self.dims.continuous:
-            return self.action_out
-        return self.action_out[:, 0].astype(np.int64)
+        """The last tick's actions: (B, A) floats, or (B,) int indices for a discrete actor.
+
+        A buffer the next tick overwrites; copy it to keep it.
+        """
+        return self.action_out if self.dims.continuous else self.action_index
+
+    def set_rflo_tau(self, columns, tau: float) -> None:
+        """Give RFLO eligibility columns (indices into [ξ | P_τ]) their own time constant τ_e.
+
+        Those columns decay by 1 − dt/τ_e instead of 1 − dt/τ_i; see
+        :func:`bioRTRRL.engines.kernels.rflo_update`.
+        """
+        self.column_decay[np.asarray(columns, dtype=np.int64)] = 1.0 - self.fcfg[K.F_DT] / tau
+        self.icfg[K.I_RFLO_TAU_COLUMNS] = 1
 
     # -- the loop ------------------------------------------------------------------------------
     def tick(self, obs, reward, terminated, truncated, fresh) -> int:
@@ -169,7 +182,7 @@ class ReferenceEngine:
         Parameters
         ----------
         obs : ndarray (B, O) float64
-        reward : ndarray (B,)
+        reward : ndarray (B,) float64
         terminated, truncated, fresh : ndarray (B,) bool
 
         Returns
@@ -177,30 +190,39 @@ class ReferenceEngine:
         int
             Number of envs that contributed a TD transition on this tick.
         """
-        if self._scheduled:
-            factor = self._schedule(self.opt_state[0])
-            self.fcfg[K.F_LR_READOUT] = self._lr0[0] * factor
-            self.fcfg[K.F_LR_CORTEX] = self._lr0[1] * factor
-        u, n = self.noise.next()
-        if self._args is None:
-            self._bind()
-        head, tail = self._args
-        n_trans = K.tick(*head, obs, reward, terminated, truncated, fresh, u, n, *tail)
+        call = self._call
+        if call is None or call[1] is not obs or call[2] is not reward or call[3] is not terminated \
+                or call[4] is not truncated or call[5] is not fresh:
+            call = self._bind(obs, reward, terminated, truncated, fresh)
+        self.noise.ensure()
+        n_trans = call[0](*call[6])
         self.ticks += 1
         return n_trans
 
-    def _bind(self) -> None:
-        """Freeze the kernel's argument lists: every buffer is persistent, so this runs once."""
+    def _bind(self, obs, reward, terminated, truncated, fresh) -> tuple:
+        """Freeze the kernel's argument list and its compiled entry point.
+
+        Every buffer is persistent, and a driver passes the same input arrays every tick, so this
+        runs once per run. Calling the compiled entry point directly skips numba's type dispatch
+        over ~45 arguments (a few µs a tick); the signature is taken from these very arrays.
+        """
+        obs = np.ascontiguousarray(obs, dtype=np.float64)
+        reward = np.ascontiguousarray(reward, dtype=np.float64)
+        flags = [np.ascontiguousarray(x, dtype=np.bool_) for x in (terminated, truncated, fresh)]
         fb_a, fb_c = self.feedback
-        self._args = (
-            (self.icfg, self.fcfg, self.theta, fb_a, fb_c, self.unit_mask, self.lo, self.hi,
-             self.bounded, self.decay, self.plastic,
-             self.h, self.xi, self.P, self.J, self.e, self.v_prev, self.v_old, self.action_in,
-             self.hist_xi, self.hist_phi, self.hist_hold, self.hist_count, self.hist_head,
-             self.adam_m, self.adam_v, self.opt_state),
-            (self.act, self.action_out, self.delta,
-             self._grad, self._ent, self._dvec, self._su, self._sphi, self._sh, self._sig,
-             self._sig_h, self._tmpJ, self._logits, self._psi, self._chi))
+        args = (self.icfg, self.fcfg, self.theta, fb_a, fb_c, self.unit_mask, self.lo, self.hi,
+                self.bounded, self.decay, self.plastic, self.column_decay,
+                self.h, self.xi, self.P, self.J, self.e, self.v_prev, self.v_old, self.action_in,
+                self.hist_xi, self.hist_phi, self.hist_hold, self.hist_count, self.hist_head,
+                self.adam_m, self.adam_v, self.opt_state,
+                obs, reward, *flags, self.noise.uniform, self.noise.normal, self.noise.pos,
+                self.act, self.action_out, self.action_index, self.delta,
+                self._grad, self._ent, self._dvec, self._scratch, self._head_scratch, self._tmpJ)
+        entry = K.tick.compile(tuple(K.tick.typeof_pyval(a) for a in args))
+        # keep the caller's arrays for the identity check only when they are the ones bound
+        same = all(a is b for a, b in zip((obs, reward, *flags), args[28:33]))
+        self._call = (entry, obs if same else None, reward, terminated, truncated, fresh, args)
+        return self._call
 
     def check_finite(self) -> None:
         """Raise FloatingPointError naming the parameter if any weight became NaN or infinite."""
@@ -237,12 +259,10 @@ class ReferenceEngine:
 
 
 def lr_schedule(opt):
-    """Multiplier of the learning rates as a function of the optimizer step count."""
-    T, floor = float(opt.lr_decay_steps), opt.lr_final_fraction
-    if opt.lr_schedule == "constant":
-        return lambda t: 1.0
-    if opt.lr_schedule == "inverse_sqrt":
-        return lambda t: 1.0 / math.sqrt(1.0 + t / T)
-    if opt.lr_schedule == "linear":
-        return lambda t: 1.0 - (1.0 - floor) * min(t / T, 1.0)
-    return lambda t: floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * min(t / T, 1.0)))
+    """Multiplier of the learning rates as a function of the optimizer step count.
+
+    The same compiled function the reference kernel evaluates every tick
+    (:func:`bioRTRRL.engines.kernels.lr_factor`), so both engines follow one schedule exactly.
+    """
+    kind, T, floor = K.SCHEDULES.index(opt.lr_schedule), float(opt.lr_decay_steps), opt.lr_final_fraction
+    return lambda t: K.lr_factor(kind, float(t), T, floor)

@@ -19,26 +19,36 @@ class ActionNoise:
         Continuous action dimensions (0 for a discrete actor).
     block : int
         Ticks drawn at once; the stream does not depend on it being consumed tick by tick.
+
+    Attributes
+    ----------
+    uniform : ndarray (block, num_envs)
+    normal : ndarray (block, num_envs, max(action_dims, 1))
+        The current block, refilled in place (a compiled kernel may hold on to these arrays).
+    pos : ndarray (1,) int64
+        Row of the block the next tick uses; a consumer that reads the block itself advances it.
     """
 
     def __init__(self, seed, num_envs: int, action_dims: int, block: int = 4096):
         self._rng = np.random.default_rng(seed)
-        self._B = num_envs
-        self._A = max(action_dims, 1)
         self._continuous = action_dims > 0
-        self._block = block
-        self._k = block
-        self._u = np.zeros((block, num_envs))
-        self._n = np.zeros((block, num_envs, self._A))
+        self.block = block
+        self.uniform = np.zeros((block, num_envs))
+        self.normal = np.zeros((block, num_envs, max(action_dims, 1)))
+        self.pos = np.full(1, block, dtype=np.int64)
+
+    def ensure(self) -> None:
+        """Draw a new block if the current one is used up."""
+        if self.pos[0] >= self.block:
+            if self._continuous:
+                self._rng.standard_normal(out=self.normal)
+            else:
+                self._rng.random(out=self.uniform)
+            self.pos[0] = 0
 
     def next(self) -> tuple[np.ndarray, np.ndarray]:
         """(uniforms (B,), normals (B, A)) for the next tick."""
-        if self._k == self._block:
-            if self._continuous:
-                self._n = self._rng.standard_normal((self._block, self._B, self._A))
-            else:
-                self._u = self._rng.random((self._block, self._B))
-            self._k = 0
-        k = self._k
-        self._k += 1
-        return self._u[k], self._n[k]
+        self.ensure()
+        k = int(self.pos[0])
+        self.pos[0] = k + 1
+        return self.uniform[k], self.normal[k]

@@ -1,8 +1,9 @@
 """Fills the recording schema (docs/recording_schema.md) tick by tick, for either engine.
 
-The per-tick cost is a handful of row copies into preallocated chunk buffers; a full chunk becomes
-an ``xarray.Dataset`` that is kept in memory and, when a stream writer is given, appended to disk at
-once, so a run that dies keeps every completed chunk.
+The per-tick cost is one compiled call that copies a row into each preallocated chunk buffer; a full
+chunk's buffers become an ``xarray.Dataset`` as they are (fresh buffers take their place), kept in
+memory and, when a stream writer is given, appended to disk at once, so a run that dies keeps every
+completed chunk.
 
 Memory cost per recorded tick and env (defaults): ``rate`` 4·(D+N+P+2) bytes, ``obs`` 4·O, ``action``
 8·A, ``dopamine``/``value``/``reward`` 24, step coordinates ~34 — about 230 bytes for the default
@@ -55,27 +56,21 @@ class Recorder:
         self.populations = [p for p in POPULATIONS if p in rec.populations]
         self.rate_index = np.concatenate(
             [np.arange(offset[p], offset[p] + sizes[p]) for p in self.populations]).astype(np.int64)
-        self._all_units = len(self.rate_index) == int(starts[-1])
         self.i_value = offset["striatum_ventral"]
         self.i_delta = offset["vta"]
-        n_act = int(starts[-1])
-        A = dims.A if dims.continuous else 1
-        self.buf_act = np.zeros((C, B, n_act))
-        self.buf_obs = np.zeros((C, B, dims.O))
-        self.buf_action = np.zeros((C, B, A))
-        self.buf_reward = np.zeros((C, B))
-        self.buf_step = np.zeros(C, dtype=np.int64)
-        self.buf_episode = np.zeros((C, B), dtype=np.int64)
-        self.buf_tie = np.zeros((C, B), dtype=np.int64)
-        self.buf_term = np.zeros((C, B), dtype=bool)
-        self.buf_trunc = np.zeros((C, B), dtype=bool)
-        n_ev = len(driver.trial_events)
-        self.buf_trial = np.zeros((C, B), dtype=np.int64)
-        self.buf_tit = np.zeros((C, B), dtype=np.int64)
-        self.buf_events = np.zeros((C, B, n_ev), dtype=bool)
         self.trace_norms = "trace_norms" in self.vars
-        self.buf_rflo = np.zeros((C, B, len(PROJECTIONS)))
-        self.buf_td = np.zeros((C, B, len(PROJECTIONS)))
+        self._shapes = {  # chunk buffers: (per-tick shape, dtype)
+            "rate": ((B, len(self.rate_index)), self.dtype), "dopamine": ((B,), np.float64),
+            "value": ((B,), np.float64), "obs": ((B, dims.O), self.dtype),
+            "action": ((B, dims.A if dims.continuous else 1), np.float64),
+            "reward": ((B,), np.float64), "step": ((), np.int64), "episode": ((B,), np.int64),
+            "t_in_episode": ((B,), np.int64), "terminated": ((B,), bool),
+            "truncated": ((B,), bool), "trial": ((B,), np.int64), "t_in_trial": ((B,), np.int64),
+            "events": ((B, len(driver.trial_events)), bool),
+            "rflo_trace_norm": ((B, len(PROJECTIONS)), np.float64),
+            "td_trace_norm": ((B, len(PROJECTIONS)), np.float64),
+        }
+        self._new_buffers()
         self.k = 0
         self.chunks: list[xr.Dataset] = []
         self.snapshots: list[tuple[int, dict]] = []
@@ -85,24 +80,46 @@ class Recorder:
         self.env_dt = model.circuit.env_dt_ms / 1000.0
 
     # -- per tick ------------------------------------------------------------------------------
+    def _new_buffers(self) -> None:
+        """Fresh chunk buffers (the previous ones now belong to a chunk Dataset)."""
+        self.buf = {name: np.zeros((self.chunk, *shape), dtype=dtype)
+                    for name, (shape, dtype) in self._shapes.items()}
+        self._store_call = None
+
     def record(self, tick: int, act: np.ndarray, actions: np.ndarray, engine=None) -> None:
-        """Store one tick (skipped unless ``tick % stride == 0``)."""
+        """Store one tick (skipped unless ``tick % stride == 0``).
+
+        ``act`` is the engine's (B, D+N+P+2) activity row, ``actions`` its (B, A) action output;
+        the driver's arrays are read directly. Both must be the same arrays every tick.
+        """
         if tick % self.stride:
             return
         k, d = self.k, self.driver
-        _store(k, act, d.obs, actions, d.reward, d.episode, d.t_in_episode, d.terminated,
-               d.truncated, self.buf_act, self.buf_obs, self.buf_action, self.buf_reward,
-               self.buf_episode, self.buf_tie, self.buf_term, self.buf_trunc)
-        self.buf_step[k] = tick
+        call = self._store_call
+        if call is None or call[1] is not act or call[2] is not actions:
+            call = self._bind_store(act, actions)
+        call[0](k, tick, *call[3])
         if d.trial_events:
-            self.buf_trial[k] = d.trial
-            self.buf_tit[k] = d.t_in_trial
-            self.buf_events[k] = d.events
+            self.buf["trial"][k] = d.trial
+            self.buf["t_in_trial"][k] = d.t_in_trial
+            self.buf["events"][k] = d.events
         if self.trace_norms and engine is not None:
-            self.buf_rflo[k], self.buf_td[k] = engine.trace_norms()
-        self.k += 1
+            self.buf["rflo_trace_norm"][k], self.buf["td_trace_norm"][k] = engine.trace_norms()
+        self.k = k + 1
         if self.k == self.chunk:
             self.flush()
+
+    def _bind_store(self, act, actions) -> tuple:
+        """The compiled entry point of :func:`_store` and its argument list (as in the engine)."""
+        d, b = self.driver, self.buf
+        args = (act, self.rate_index, self.i_delta, self.i_value, d.obs, actions, d.reward,
+                d.episode, d.t_in_episode, d.terminated, d.truncated,
+                b["rate"], b["dopamine"], b["value"], b["obs"], b["action"], b["reward"],
+                b["step"], b["episode"], b["t_in_episode"], b["terminated"], b["truncated"])
+        sig = (_store.typeof_pyval(0), _store.typeof_pyval(0),
+               *(_store.typeof_pyval(a) for a in args))
+        self._store_call = (_store.compile(sig), act, actions, args)
+        return self._store_call
 
     def snapshot(self, tick: int, params: dict, feedback) -> None:
         """Keep a copy of every weight matrix (``params`` as in ``ReferenceEngine.params``)."""
@@ -116,6 +133,8 @@ class Recorder:
     def flush(self) -> None:
         """Turn the buffered ticks (and new episodes/snapshots/evaluations) into a chunk."""
         ds = self._chunk_dataset(self.k)
+        if self.k:
+            self._new_buffers()
         self.k = 0
         if ds is None:
             return
@@ -129,41 +148,29 @@ class Recorder:
             single = self.B == 1
             sdims = ("step",) if single else ("step", "env")
 
-            def per_step(arr, extra=()):
-                a = arr[:n]
+            def per_step(name, extra=()):
+                # the buffers are handed over, not copied: flush() allocates fresh ones
+                a = self.buf[name][:n]
                 if single:
                     a = a[:, 0]
-                return (sdims + extra, a.copy())
+                return (sdims + extra, a)
 
-            act = self.buf_act[:n]
-            if "rate" in self.vars:
-                rate = act if self._all_units else act[:, :, self.rate_index]
-                data["rate"] = per_step(rate.astype(self.dtype), ("neuron",))
-            if "dopamine" in self.vars:
-                data["dopamine"] = per_step(act[:, :, self.i_delta])
-            if "value" in self.vars:
-                data["value"] = per_step(act[:, :, self.i_value])
-            if "reward" in self.vars:
-                data["reward"] = per_step(self.buf_reward)
-            if "action" in self.vars:
-                data["action"] = per_step(self.buf_action, ("action_dim",))
-            if "obs" in self.vars:
-                data["obs"] = per_step(self.buf_obs.astype(self.dtype), ("obs_dim",))
-            if "events" in self.vars:
-                data["events"] = per_step(self.buf_events, ("event",))
+            extra = {"rate": ("neuron",), "action": ("action_dim",), "obs": ("obs_dim",),
+                     "events": ("event",)}
+            for name in ("rate", "dopamine", "value", "reward", "action", "obs", "events"):
+                if name in self.vars:
+                    data[name] = per_step(name, extra.get(name, ()))
             if self.trace_norms:
-                data["rflo_trace_norm"] = per_step(self.buf_rflo, ("projection",))
-                data["td_trace_norm"] = per_step(self.buf_td, ("projection",))
-            step = self.buf_step[:n].copy()
+                data["rflo_trace_norm"] = per_step("rflo_trace_norm", ("projection",))
+                data["td_trace_norm"] = per_step("td_trace_norm", ("projection",))
+            step = self.buf["step"][:n]
             coords["step"] = ("step", step)
             coords["time"] = ("step", step * self.env_dt, {"units": "s"})
-            coords["episode"] = per_step(self.buf_episode)
-            coords["t_in_episode"] = per_step(self.buf_tie)
-            coords["terminated"] = per_step(self.buf_term)
-            coords["truncated"] = per_step(self.buf_trunc)
+            for name in ("episode", "t_in_episode", "terminated", "truncated"):
+                coords[name] = per_step(name)
             if self.driver.trial_events:
-                coords["trial"] = per_step(self.buf_trial)
-                coords["t_in_trial"] = per_step(self.buf_tit)
+                coords["trial"] = per_step("trial")
+                coords["t_in_trial"] = per_step("t_in_trial")
         done = self.driver.completed[self._episodes_flushed:]
         self._episodes_flushed += len(done)
         if done:
@@ -222,13 +229,23 @@ class Recorder:
 
 
 @njit(cache=True)
-def _store(k, act, obs, action, reward, episode, tie, term, trunc,
-           buf_act, buf_obs, buf_action, buf_reward, buf_episode, buf_tie, buf_term, buf_trunc):
-    """Copy one tick into row k of the chunk buffers (one call instead of a dozen NumPy ones)."""
-    buf_act[k] = act
+def _store(k, tick, act, rate_index, i_delta, i_value, obs, action, reward, episode, tie, term,
+           trunc, buf_rate, buf_dopamine, buf_value, buf_obs, buf_action, buf_reward, buf_step,
+           buf_episode, buf_tie, buf_term, buf_trunc):
+    """Copy one tick into row k of the chunk buffers (one call instead of a dozen NumPy ones).
+
+    ``rate`` keeps the recorded units (``rate_index``) of ``act`` in the recording dtype;
+    dopamine and value are its columns ``i_delta`` and ``i_value``.
+    """
+    for b in range(act.shape[0]):
+        for j in range(rate_index.shape[0]):
+            buf_rate[k, b, j] = act[b, rate_index[j]]
+        buf_dopamine[k, b] = act[b, i_delta]
+        buf_value[k, b] = act[b, i_value]
     buf_obs[k] = obs
     buf_action[k] = action
     buf_reward[k] = reward
+    buf_step[k] = tick
     buf_episode[k] = episode
     buf_tie[k] = tie
     buf_term[k] = term

@@ -197,5 +197,13 @@ def test_zero_lambda_leaves_only_the_immediate_gradient_in_the_traces(model):
     m = manipulate(model, "trace_lambda", target="all", lam=0.0)
     session = Session(m, seed=0)
     session.advance(20)
-    eng = session.engine
-    np.testing.assert_array_equal(eng.e[0], eng._grad[0])
+    eng, d = session.engine, session.dims
+    NC = d.N * d.Z + d.N
+    # cortex: the RFLO gradient signal_i · P_ij of the last tick; readouts: their gradient
+    signal = eng._scratch[3]
+    P = eng.P[0]
+    immediate = np.concatenate([(signal[:, None] * P[:d.N * d.Z].reshape(d.N, d.Z)).ravel(),
+                                signal * P[d.N * d.Z:]])
+    np.testing.assert_allclose(eng.e[0, :NC], immediate, rtol=1e-12, atol=1e-300)
+    np.testing.assert_array_equal(eng.e[0, NC:], eng._grad[0, NC:])
+    assert np.abs(immediate).max() > 0
