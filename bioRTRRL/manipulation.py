@@ -35,6 +35,10 @@ exact_feedback   feedback                        cortex receives its learning si
                                                  the fixed random feedback synapses
 freeze_cortex    cortex                          no plasticity in cortex (W, bias, τ): the
                                                  echo-state control
+rflo_tau         input_cortex, cortex_cortex,    the RFLO eligibility of the projection's
+                 cortex_bias, cortex_tau, cortex synapses decays with its own time constant
+                                                 ``tau`` (ticks): P ← (1 − dt/τ_e) P + (dt φ'/τ_i) ξ
+                                                 instead of the unit's own τ_i
 ================ =============================== ==============================================
 
 Scale, shift and rectification compose (δ_eff = max(gain·δ + shift, −baseline)); a clamp overrides
@@ -43,13 +47,14 @@ clears the optimizer's momentum when it starts: in ALGORITHM.md the entropy grad
 update not gated by δ, and through Adam's normalisation it alone would move every weight by about
 one learning rate per tick; with it off, dopamine clamped at 0 is exactly plasticity off.
 
-Engines: the reference engine implements every kind. The Brian2 engine implements the dopamine
-kinds and the VTA lesion (its circuit has no unit mask, readout-lesion flags, per-projection
-plasticity switches or per-synapse trace decays yet); :class:`Manipulations` refuses the others
-with a :class:`~bioRTRRL.config.ModelError` before the run starts.
+Engines: both engines implement every kind. In the Brian2 engine each manipulation is a variable
+of the circuit a user can also set by hand: ``silenced`` (per cortical unit), ``lesioned`` (per
+striatal population), ``plastic`` and ``lam`` (per projection; ``plastic_tau``, ``lam_b``, ... for
+a population's τ and bias), the ``da_*`` variables of ``vta``, and ``circuit.exact_feedback``.
 
-Not available: RFLO time constants per projection (the RFLO trace decays with each cortical unit's
-own τ, for all its input synapses at once; the engines have no separate constant per projection).
+RFLO's eligibility trace normally decays with the postsynaptic unit's membrane τ (that is what makes
+it an approximate gradient); ``rflo_tau`` gives a projection's traces a longer or shorter memory of
+pre/post coincidences while the unit's dynamics stay as they are.
 """
 
 from __future__ import annotations
@@ -92,11 +97,10 @@ class Param:
 
 @dataclass(frozen=True)
 class Kind:
-    """A kind of manipulation: its valid targets, parameters and the engines implementing it."""
+    """A kind of manipulation: its valid targets and parameters."""
 
     targets: tuple[str, ...]
     params: dict[str, Param] = field(default_factory=dict)
-    brian2: bool = False
     doc: str = ""
 
 
@@ -104,19 +108,22 @@ KINDS: dict[str, Kind] = {
     "lesion": Kind(("cortex", "striatum_dorsal", "striatum_ventral", "vta"),
                    {"units": Param(list, [])},
                    doc="silence a population (cortex: all units, or the indices in units)"),
-    "clamp_dopamine": Kind(("vta",), {"value": Param(float)}, brian2=True,
+    "clamp_dopamine": Kind(("vta",), {"value": Param(float)},
                            doc="dopamine fixed at value"),
-    "scale_dopamine": Kind(("vta",), {"gain": Param(float)}, brian2=True,
+    "scale_dopamine": Kind(("vta",), {"gain": Param(float)},
                            doc="dopamine multiplied by gain"),
-    "shift_dopamine": Kind(("vta",), {"shift": Param(float)}, brian2=True,
+    "shift_dopamine": Kind(("vta",), {"shift": Param(float)},
                            doc="dopamine plus shift"),
-    "rectify_dopamine": Kind(("vta",), {"baseline": Param(float, low=0.0)}, brian2=True,
+    "rectify_dopamine": Kind(("vta",), {"baseline": Param(float, low=0.0)},
                              doc="dopamine bounded below by -baseline"),
     "block_plasticity": Kind(_PROJECTION_TARGETS, doc="no weight change in the projection"),
     "trace_lambda": Kind(_PROJECTION_TARGETS, {"lam": Param(float, low=0.0, high=1.0)},
                          doc="TD-trace decay gamma * lam in the projection"),
     "exact_feedback": Kind(("feedback",), doc="learning signal through the readout weights"),
     "freeze_cortex": Kind(("cortex",), doc="no cortical plasticity (echo-state control)"),
+    "rflo_tau": Kind(("input_cortex", "cortex_cortex", "cortex_bias", "cortex_tau", "cortex"),
+                     {"tau": Param(float, low=1.0)},
+                     doc="RFLO eligibility time constant of the projection (ticks)"),
 }
 ENGINES = ("reference", "brian2")
 
@@ -277,15 +284,6 @@ class Manipulations:
             raise ModelError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
         entries = [_normalise(f"manipulation[{i}]", e, model.circuit.cortex_size)
                    for i, e in enumerate(model.manipulation)]
-        if engine == "brian2":
-            for i, e in enumerate(entries):
-                vta_lesion = e["kind"] == "lesion" and e["target"] == "vta"
-                if not (KINDS[e["kind"]].brian2 or vta_lesion):
-                    supported = [k for k, s in KINDS.items() if s.brian2] + ["lesion (target vta)"]
-                    raise ModelError(
-                        f"manipulation[{i}]: kind {e['kind']!r} (target {e['target']!r}) is not "
-                        f"available in the Brian2 engine; it implements {supported}. Use "
-                        "engine='reference'")
         self.entries = sorted(entries, key=lambda e: e["start"])
         self.active = bool(self.entries)
         self.dims = dims
@@ -331,6 +329,16 @@ class Manipulations:
                           critic=target in ("cortex_striatum_ventral", "all"), lam=e["lam"])
         elif kind == "exact_feedback":
             eng.exact_feedback()
+        elif kind == "rflo_tau":
+            eng.set_rflo_tau(self.rflo_columns(target), e["tau"])
+
+    def rflo_columns(self, target: str) -> np.ndarray:
+        """Columns of the RFLO eligibility [ξ = (input, cortex, bias) | P_τ] of a projection."""
+        d = self.dims
+        parts = {"input_cortex": np.arange(d.D), "cortex_cortex": d.D + np.arange(d.N),
+                 "cortex_bias": np.array([d.Z - 1]), "cortex_tau": np.array([d.Z])}
+        names = _GROUPS["cortex"] if target == "cortex" else (target,)
+        return np.concatenate([parts[n] for n in names])
 
     def indices(self, target: str) -> np.ndarray:
         """Positions of a projection (or group) in the flat parameter vector of the engines."""
@@ -397,6 +405,9 @@ class _ReferenceTarget:
     def exact_feedback(self) -> None:
         self.e.exact_feedback = True
 
+    def set_rflo_tau(self, columns: np.ndarray, tau: float) -> None:
+        self.e.set_rflo_tau(columns, tau)
+
 
 #: Adam first moments of the Brian2 circuit, per owner (projection or population).
 _BRIAN2_FIRST_MOMENTS = {
@@ -405,11 +416,32 @@ _BRIAN2_FIRST_MOMENTS = {
 }
 
 
+#: Brian2 (owner, parameter) of each projection a manipulation addresses.
+_BRIAN2_PLASTIC = {
+    "input_cortex": (("input_cortex", "w"),),
+    "cortex_cortex": (("cortex_cortex", "w"),),
+    "cortex_bias": (("cortex", "b"),),
+    "cortex_tau": (("cortex", "tau"),),
+    "cortex_striatum_dorsal": (("cortex_striatum_dorsal", "w"),),
+    "cortex_striatum_ventral": (("cortex_striatum_ventral", "w"), ("striatum_ventral", "b")),
+}
+
+
 class _Brian2Target:
-    """The Brian2 circuit's dopamine knobs (shared variables of the ``vta`` population)."""
+    """The Brian2 circuit's knobs: variables of its populations and projections
+    (:mod:`bioRTRRL.engines.brian2.equations`)."""
 
     def __init__(self, loop):
         self.loop, self.c = loop, loop.circuit
+
+    def silence_cortex(self, units) -> None:
+        units = np.asarray(list(units), dtype=np.int64)
+        self.c.array("cortex", "silenced")[units] = 1.0
+        # the silenced units' last activity must not reach the others on this tick either
+        self.c.array("cortex", "h")[units] = 0.0
+
+    def silence_readout(self, population: str) -> None:
+        self.c.array(population, "lesioned")[:] = 1.0
 
     def clamp_dopamine(self, value: float) -> None:
         self.c.array("vta", "da_clamp")[:] = 1.0
@@ -424,3 +456,22 @@ class _Brian2Target:
         for name, value in (("da_gain", gain), ("da_shift", shift), ("da_floor", floor)):
             if value is not None:
                 self.c.array("vta", name)[:] = value
+
+    def block(self, idx: np.ndarray) -> None:
+        for owner, name in self._addressed(idx, "plastic"):
+            self.c.array(owner, name)[:] = 0.0
+
+    def set_decay(self, idx: np.ndarray, decay: float, critic: bool, lam: float) -> None:
+        # the circuit holds λ and decays its traces by γ·λ, the ``decay`` given here
+        for owner, name in self._addressed(idx, "lam"):
+            self.c.array(owner, name)[:] = lam
+
+    def exact_feedback(self) -> None:
+        self.c.exact_feedback = True
+
+    def _addressed(self, idx: np.ndarray, base: str) -> list[tuple[str, str]]:
+        """(owner, variable ``base`` of the parameter) of every projection within ``idx``."""
+        indices = self.loop.manipulations.indices
+        return [(owner, base if var == "w" else f"{base}_{var}")
+                for projection, params in _BRIAN2_PLASTIC.items()
+                if np.isin(indices(projection), idx).all() for owner, var in params]

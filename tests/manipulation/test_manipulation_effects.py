@@ -207,3 +207,31 @@ def test_zero_lambda_leaves_only_the_immediate_gradient_in_the_traces(model):
     np.testing.assert_allclose(eng.e[0, :NC], immediate, rtol=1e-12, atol=1e-300)
     np.testing.assert_array_equal(eng.e[0, NC:], eng._grad[0, NC:])
     assert np.abs(immediate).max() > 0
+
+
+def test_rflo_tau_equal_to_the_membrane_tau_changes_nothing(model):
+    """With every unit at τ = 4 (fixed), a trace time constant of 4 is RFLO's own: same run."""
+    fixed = model.with_overrides({"circuit.tau_init": [4.0, 4.0], "circuit.train_tau": False})
+    a = run(fixed)
+    b = run(fixed, kind="rflo_tau", target="cortex", tau=4.0)
+    for name in ("dopamine", "action", *WEIGHTS):
+        np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
+
+
+def test_rflo_tau_acts_from_its_start_on_its_projection_only(model):
+    start = 200
+    m = manipulate(model, "rflo_tau", target="cortex_cortex", tau=30.0, start=start)
+    session = Session(m, seed=3)
+    session.advance(start)
+    assert (session.engine.column_decay < 0).all()  # not yet in force
+    session.advance(1)
+    d = session.dims
+    decay = session.engine.column_decay
+    np.testing.assert_allclose(decay[d.D:d.D + d.N], 1.0 - 1.0 / 30.0)
+    assert (np.delete(decay, np.arange(d.D, d.D + d.N)) < 0).all()
+    control = Session(model, seed=3)
+    control.advance(start + 1)
+    # the trace of the manipulated columns differs from tick `start` on; the input columns do not
+    P, Pc = (s.engine.P[0, :d.N * d.Z].reshape(d.N, d.Z) for s in (session, control))
+    np.testing.assert_array_equal(P[:, :d.D], Pc[:, :d.D])
+    assert not np.allclose(P[:, d.D:d.D + d.N], Pc[:, d.D:d.D + d.N])

@@ -23,6 +23,8 @@ EXAMPLES = [
     dict(kind="trace_lambda", target="all", lam=0.5, start=100),
     dict(kind="exact_feedback", start=20),
     dict(kind="freeze_cortex"),
+    dict(kind="rflo_tau", target="input_cortex", tau=20.0),
+    dict(kind="rflo_tau", target="cortex", tau=1.0, start=50),
 ]
 
 
@@ -102,11 +104,3 @@ def test_invalid_table_in_a_model_file_names_its_index(tmp_path):
     with pytest.raises(br.ModelError,
                        match=r"manipulation\[1\]\.target: unknown target 'amygdala'"):
         br.load_model(path)
-
-
-def test_brian2_refuses_what_it_cannot_do_before_the_run():
-    dims = CircuitDims.build(6, 4, 2, False, True)
-    Manipulations(manipulate(_model(), "scale_dopamine", gain=0.5), dims, engine="brian2")
-    Manipulations(manipulate(_model(), "lesion", target="vta"), dims, engine="brian2")
-    with pytest.raises(br.ModelError, match="not available in the Brian2 engine"):
-        Manipulations(manipulate(_model(), "freeze_cortex"), dims, engine="brian2")
