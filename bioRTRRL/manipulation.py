@@ -49,8 +49,9 @@ one learning rate per tick; with it off, dopamine clamped at 0 is exactly plasti
 
 Engines: both engines implement every kind. In the Brian2 engine each manipulation is a variable
 of the circuit a user can also set by hand: ``silenced`` (per cortical unit), ``lesioned`` (per
-striatal population), ``plastic`` and ``lam`` (per projection; ``plastic_tau``, ``lam_b``, ... for
-a population's τ and bias), the ``da_*`` variables of ``vta``, and ``circuit.exact_feedback``.
+striatal population), ``plastic``, ``lam`` and ``own_tau_e``/``tau_e`` (per projection;
+``plastic_tau``, ``lam_b``, ``tau_e_b``, ... for the cortical τ and biases), the ``da_*`` variables
+of ``vta``, and ``circuit.exact_feedback``.
 
 RFLO's eligibility trace normally decays with the postsynaptic unit's membrane τ (that is what makes
 it an approximate gradient); ``rflo_tau`` gives a projection's traces a longer or shorter memory of
@@ -426,6 +427,10 @@ _BRIAN2_PLASTIC = {
     "cortex_striatum_ventral": (("cortex_striatum_ventral", "w"), ("striatum_ventral", "b")),
 }
 
+#: Brian2 owner and variable suffix of the RFLO eligibility time constant of each projection.
+_BRIAN2_RFLO = {"input_cortex": ("input_cortex", ""), "cortex_cortex": ("cortex_cortex", ""),
+                "cortex_bias": ("cortex", "_b"), "cortex_tau": ("cortex", "_tau")}
+
 
 class _Brian2Target:
     """The Brian2 circuit's knobs: variables of its populations and projections
@@ -468,6 +473,13 @@ class _Brian2Target:
 
     def exact_feedback(self) -> None:
         self.c.exact_feedback = True
+
+    def set_rflo_tau(self, columns: np.ndarray, tau: float) -> None:
+        rflo_columns = self.loop.manipulations.rflo_columns
+        for projection, (owner, suffix) in _BRIAN2_RFLO.items():
+            if np.isin(rflo_columns(projection), columns).all():
+                self.c.array(owner, f"own_tau_e{suffix}")[:] = 1.0
+                self.c.array(owner, f"tau_e{suffix}")[:] = tau * float(self.c.tick)
 
     def _addressed(self, idx: np.ndarray, base: str) -> list[tuple[str, str]]:
         """(owner, variable ``base`` of the parameter) of every projection within ``idx``."""

@@ -9,7 +9,6 @@ import pytest
 import bioRTRRL as br
 from bioRTRRL.config import ModelError
 from bioRTRRL.engines.brian2 import MODELS, build_circuit
-from bioRTRRL.manipulation import manipulate
 
 pytestmark = pytest.mark.filterwarnings("ignore:'parseAll' argument is deprecated")
 
@@ -60,12 +59,9 @@ def test_equations_clashing_with_the_rule_or_unknown_populations_are_refused():
         build_circuit(_model(), seed=0, equations={"thalamus": "x : 1"})
 
 
-def test_bad_codegen_target_and_unsupported_manipulation():
+def test_bad_codegen_target_is_refused():
     with pytest.raises(ModelError, match="codegen_target"):
         build_circuit(_model(), seed=0, codegen_target="cpp")
-    lesioned = manipulate(_model(), "lesion", target="cortex")
-    with pytest.raises(ModelError, match="Brian2"):
-        build_circuit(lesioned, seed=0)
 
 
 def test_a_failing_run_keeps_its_recording():

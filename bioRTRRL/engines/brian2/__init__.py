@@ -21,8 +21,9 @@ and task the engine reproduces the reference engine step for step (tests/brian2)
 
 Supported: RFLO; accumulating TD traces; SGD and Adam; the global-norm clip; learning-rate
 schedules; τ learning (or fixed τ); entropy bonus; average reward; random or exact feedback;
-discrete and continuous (Gaussian) actors; the dopamine manipulations (clamp, scale, shift,
-rectify, VTA lesion); one circuit in one environment. Refused with a message naming the field:
+discrete and continuous (Gaussian) actors; every manipulation of :mod:`bioRTRRL.manipulation`
+(each a variable of the circuit: ``silenced``, ``lesioned``, ``plastic``, ``lam``, ``tau_e``, the
+dopamine ``da_*``); one circuit in one environment. Refused with a message naming the field:
 ``learning.gradient`` other than ``"rflo"``, ``learning.critic_trace = "dutch"``,
 ``task.num_envs > 1``, standalone devices.
 """

@@ -6,7 +6,8 @@ objects run in the slots of :data:`SCHEDULE`, which is ALGORITHM.md §5 written 
 ========== ================================================================================
 slot       what runs
 ========== ================================================================================
-sense      (loop) the environment steps; input rates, reward and episode flags are written
+sense      (loop) the environment steps; input rates, reward and episode flags are written;
+           manipulations due on this tick are applied
 groups     forward pass: summed drives u_in, u_rec → cortex slope φ'(u) → RFLO traces of the
            synapses (with the old rates) → cortex Euler step (h, and the traces of τ and b)
            → summed striatal drives → critic value
@@ -15,8 +16,8 @@ feedback   fixed random feedback synapses sum ψ, χ and the critic signal onto 
 dopamine   the VTA computes δ; cortex combines its feedback into the learning signals
 clip       (loop) global-norm clip of all update directions: the one non-local step
 record     (loop) the tick is recorded
-plasticity every plastic element computes its direction d = δ z + entropy term, takes its
-           optimizer step (SGD or Adam) along the clipped d, then updates its TD trace
+plasticity every plastic element computes its direction d = plastic · (δ z + entropy term),
+           takes its optimizer step (SGD or Adam) along the clipped d, then updates its TD trace
            z ← γλ z + gradient; at an episode end traces, RFLO traces and h are reset
 end        (loop) snapshots, evaluations, progress
 ========== ================================================================================
@@ -91,11 +92,8 @@ class Circuit:
         self.exact_feedback = circ.feedback == "exact"
         namespace = {
             "gamma": lrn.gamma, "eta_pi": lrn.eta_pi, "adam_eps": opt.eps,
-            "decay_cortex": lrn.gamma * lrn.lambda_cortex,
-            "decay_actor": lrn.gamma * lrn.lambda_actor,
-            "decay_critic": lrn.gamma * lrn.lambda_critic,
             "tau_min": circ.tau_min * tick, "tick": tick,
-            "train_tau": float(circ.train_tau), "average_reward_lr": lrn.average_reward_lr,
+            "average_reward_lr": lrn.average_reward_lr,
         }
         self.namespace = namespace
         common = dict(clock=clock, codeobj_class=codeobj_class, namespace=namespace)
@@ -115,11 +113,12 @@ class Circuit:
         self._link_modulators()
 
         self.projections = {}
-        for name, (pre, post, _rate, target) in eq.PLASTIC_PROJECTIONS.items():
+        for name, (pre, post, _rate, _drive) in eq.PLASTIC_PROJECTIONS.items():
             syn = Synapses(pops[pre], pops[post], eq.projection_equations(name, adam),
                            method="euler", name=name, order=2, **common)
             syn.connect()
-            syn.summed_updaters[f"{target}_post"].order = 0 if name in _CORTICAL else 4
+            (drive,) = syn.summed_updaters.values()
+            drive.order = 0 if name in _CORTICAL else 4
             self.projections[name] = syn
         for name, (pre, post, model_text) in eq.FEEDBACK_PROJECTIONS.items():
             syn = Synapses(pops[pre], pops[post], model_text, name=name, **common)
@@ -166,35 +165,37 @@ class Circuit:
                                          name="cortex_signal"),
         ]
         for order, owner in enumerate(eq.PLASTIC_OWNERS):
+            # the step reads only d and the traces never read d: direction, step, traces
+            code = "\n".join((eq.direction_code(owner), eq.step_code(owner, adam),
+                              eq.trace_code(owner)))
             runners.append(self._owner(owner).run_regularly(
-                eq.plasticity_code(owner, adam), when="plasticity", order=order,
-                name=f"{owner}_plasticity"))
+                code, when="plasticity", order=order, name=f"{owner}_plasticity"))
         return runners
 
     def directions(self) -> list[tuple[LiveExpression, float]]:
         """(direction, unit factor) of every plastic variable, evaluable by numpy each tick."""
         out = []
         for pv in eq.PLASTIC:
-            group = self._owner(pv.owner)
             unit = float(self.namespace[pv.unit]) if pv.unit else 1.0
-            out.append((LiveExpression(group, pv.direction, self.namespace), unit))
+            out.append((LiveExpression(self._owner(pv.owner), eq.direction(pv), self.namespace),
+                        unit))
         return out
 
     def _index_maps(self) -> None:
         """Synapse index → (row, column) of the reference layout's matrices."""
         proj, d = self.projections, self.dims
         self._ij = {name: (np.asarray(s.j[:]), np.asarray(s.i[:])) for name, s in proj.items()}
-        if self.exact_feedback:
-            # feedback synapse dorsal p → cortex i carries the forward weight cortex i → dorsal p
-            post, pre = self._ij["cortex_striatum_dorsal"]
-            forward = np.empty((d.N, d.P), dtype=np.int64)
-            forward[pre, post] = np.arange(len(pre))
-            fpost, fpre = self._ij["feedback_striatum_dorsal"]
-            self.feedback_source_dorsal = forward[fpost, fpre]
-            post, pre = self._ij["cortex_striatum_ventral"]
-            forward = np.empty(d.N, dtype=np.int64)
-            forward[pre] = np.arange(len(pre))
-            self.feedback_source_ventral = forward[self._ij["feedback_striatum_ventral"][0]]
+        # feedback synapse dorsal p → cortex i carries the forward weight cortex i → dorsal p under
+        # exact feedback, which a manipulation may switch on mid-run: the maps are always at hand
+        post, pre = self._ij["cortex_striatum_dorsal"]
+        forward = np.empty((d.N, d.P), dtype=np.int64)
+        forward[pre, post] = np.arange(len(pre))
+        fpost, fpre = self._ij["feedback_striatum_dorsal"]
+        self.feedback_source_dorsal = forward[fpost, fpre]
+        post, pre = self._ij["cortex_striatum_ventral"]
+        forward = np.empty(d.N, dtype=np.int64)
+        forward[pre] = np.arange(len(pre))
+        self.feedback_source_ventral = forward[self._ij["feedback_striatum_ventral"][0]]
 
     def _initial_state(self, theta, fb_a, fb_c) -> None:
         d, lay = self.dims, layout(self.dims.N, self.dims.Z, self.dims.P)
@@ -217,7 +218,16 @@ class Circuit:
         cortex.variables["b"].set_value(W[:, -1])
         ventral = pops["striatum_ventral"]
         ventral.variables["b"].set_value(theta[lay["b_C"]])
-        ventral.variables["g"].set_value(1.0)
+        lrn, train_tau = self.model.learning, float(self.model.circuit.train_tau)
+        lam = {"cortex": lrn.lambda_cortex, "actor": lrn.lambda_actor, "critic": lrn.lambda_critic}
+        for pv in eq.PLASTIC:
+            owner = self._owner(pv.owner)
+            owner.variables[pv.name("lam")].set_value(lam[pv.trace])
+            owner.variables[pv.name("plastic")].set_value(train_tau if pv.var == "tau" else 1.0)
+        # any positive value: the eligibilities decay with the unit's τ until own_tau_e is set
+        for owner, suffix in (("input_cortex", ""), ("cortex_cortex", ""), ("cortex", "_b"),
+                              ("cortex", "_tau")):
+            self._owner(owner).variables[f"tau_e{suffix}"].set_value(float(self.tick))
         vta = pops["vta"]
         vta.variables["da_gain"].set_value(1.0)
         vta.variables["da_floor"].set_value(np.inf)

@@ -3,8 +3,9 @@
 Each population has a *model* (what its units compute; a user may replace it) and, for the plastic
 ones, *rule* equations that :func:`population_equations` appends (the traces, update directions,
 optimizer moments and the links to the broadcast modulators). The learning rule itself is
-:data:`PLASTIC` (one entry per plastic quantity) turned into code by :func:`plasticity_code`,
-run once per tick in the order set by :mod:`bioRTRRL.engines.brian2.circuit`.
+:data:`PLASTIC` (one entry per plastic quantity) turned into code by :func:`direction_code`,
+:func:`trace_code` and :func:`step_code`, run once per tick in the order set by
+:mod:`bioRTRRL.engines.brian2.circuit`.
 
 Notation follows ALGORITHM.md: ``x`` input rates, ``h`` cortical rates, ``p`` the RFLO eligibility
 of a synapse (or of a neuron's τ and bias), ``z`` its TD trace, ``d`` its update direction.
@@ -31,13 +32,14 @@ x : 1  # rate: Meta-RL input [observation, efference copy of the last action, re
 """
 
 CORTEX = """
-dh/dt = (phi - h) / tau : 1    # leaky rate unit of the CT-RNN, forward Euler at the env clock
+dh/dt = ((1 - silenced) * phi - h) / tau : 1  # leaky rate unit of the CT-RNN (forward Euler)
 phi = tanh(u_in + u_rec + b) : 1  # rate nonlinearity of the total drive u
 phi_prime = 1 - phi**2 : 1     # its slope: the post-synaptic factor of the RFLO traces
 u_in : 1                       # drive from the input population (summed by input_cortex)
 u_rec : 1                      # recurrent drive (summed by cortex_cortex)
 b : 1                          # bias (intrinsic excitability), plastic
 tau : second                   # time constant, plastic, kept >= tau_min
+silenced : 1                   # 1 = unit lesioned: no output (the lesion also sets its h to 0)
 """
 
 STRIATUM_DORSAL = """
@@ -47,10 +49,10 @@ chi : 1  # entropy gradient dH/dy (set by action selection)
 """
 
 STRIATUM_VENTRAL = """
-v : 1           # critic value v = v_in + b
-v_in : 1        # drive from cortex (summed by cortex_striatum_ventral)
-b : 1 (shared)  # critic bias, plastic
-g : 1           # learning signal sent back to cortex: dv/dv = 1
+v : 1                  # critic value v = v_in + b (0 when lesioned)
+v_in : 1               # drive from cortex (summed by cortex_striatum_ventral)
+b : 1 (shared)         # critic bias, plastic
+g = 1 - lesioned : 1 (shared)  # slope dv/d(v_in + b): the learning signal sent back to cortex
 """
 
 VTA = """
@@ -88,6 +90,7 @@ REQUIRED = {
         "u_in": "the target of input_cortex",
         "u_rec": "the target of cortex_cortex",
         "b": "the plastic bias",
+        "silenced": "the lesion flag (a silenced unit must output 0)",
     },
     "striatum_dorsal": {
         "y": "the target of cortex_striatum_dorsal",
@@ -98,17 +101,18 @@ REQUIRED = {
         "v": "the value read by the VTA",
         "v_in": "the target of cortex_striatum_ventral",
         "b": "the plastic critic bias",
-        "g": "the learning signal of the ventral feedback",
+        "g": "the learning signal of the ventral feedback (0 when lesioned)",
     },
     "vta": {name: "the dopamine computation" for name in
             ("v", "v_prev", "reward", "terminal", "ended", "transition", "rbar", "delta",
              "da_gain", "da_shift", "da_clamp", "da_fixed", "da_floor")},
 }
 
-#: Code of the forward pass (groups slot): the cortical slope the synapses read, the critic value.
+#: Code of the forward pass (groups slot): the cortical slope the synapses read, the critic value
+#: (a lesioned readout outputs 0).
 FORWARD_CODE = {
     "cortex": "gain = phi_prime",
-    "striatum_ventral": "v = v_in + b",
+    "striatum_ventral": "v = (1 - lesioned) * (v_in + b)",
 }
 
 #: The VTA: TD error of the transition into this tick (bootstrapping unless terminated), after
@@ -139,10 +143,17 @@ c2 : 1 (linked)
 _ENTROPY_MODULATOR = """
 ent : 1 (linked)    # entropy weight eta_H on ticks with a TD transition, else 0
 """
+_LESION = """
+lesioned : 1 (shared)  # 1 = population lesioned: it outputs 0 and sends no learning signal
+"""
 
 _CORTEX_RULE = """
-dp_tau/dt = ((h - phi) / tau - p_tau) / tau : second**-1  # RFLO eligibility of tau
-dp_b/dt = (phi_prime - p_b) / tau : 1                     # RFLO eligibility of the bias
+dp_tau/dt = ((h - phi) / tau - p_tau) / tau - own_tau_e_tau * p_tau * (1 / tau_e_tau - 1 / tau) : second**-1  # RFLO eligibility of tau
+dp_b/dt = (phi_prime - p_b) / tau - own_tau_e_b * p_b * (1 / tau_e_b - 1 / tau) : 1  # ... of the bias
+own_tau_e_tau : 1 (shared)    # 1 = these eligibilities decay with tau_e_... instead of tau
+own_tau_e_b : 1 (shared)      # (manipulation rflo_tau; the drive keeps the unit's tau)
+tau_e_tau : second (shared)
+tau_e_b : second (shared)
 gain : 1            # phi'(u) of this tick, read by the incoming plastic synapses
 sig_A : 1           # feedback from striatum_dorsal: sum_p B_A psi_p
 sig_H : 1           # feedback from striatum_dorsal: sum_p B_A chi_p (entropy)
@@ -153,6 +164,10 @@ z_tau : second**-1  # TD traces
 z_b : 1
 d_tau : second**-1  # update directions
 d_b : 1
+plastic_tau : 1 (shared)  # 1 = tau learns, 0 = blocked (plasticity block, fixed tau)
+plastic_b : 1 (shared)    # 1 = the bias learns, 0 = blocked
+lam_tau : 1 (shared)      # lambda of the TD traces: they decay by gamma * lam per tick
+lam_b : 1 (shared)
 """
 _CORTEX_ADAM = """
 m_tau : 1  # Adam moments, tau's in tick units
@@ -162,8 +177,10 @@ n_b : 1
 """
 # the critic bias belongs to the whole (one-unit) population: shared, updated by scalar code
 _VENTRAL_RULE = """
-z_b : 1 (shared)  # TD trace of the critic bias
-d_b : 1 (shared)  # its update direction
+z_b : 1 (shared)        # TD trace of the critic bias
+d_b : 1 (shared)        # its update direction
+plastic_b : 1 (shared)  # 1 = the critic bias learns, 0 = blocked
+lam_b : 1 (shared)      # lambda of its TD trace
 """
 _VENTRAL_ADAM = """
 m_b : 1 (shared)
@@ -173,24 +190,30 @@ n_b : 1 (shared)
 # --- projections ---------------------------------------------------------------------------------
 
 _PLASTIC_SYNAPSE = """
-w : 1  # weight
-z : 1  # TD trace
-d : 1  # update direction
+w : 1                 # weight
+z : 1                 # TD trace
+d : 1                 # update direction
+plastic : 1 (shared)  # 1 = the weights learn, 0 = plasticity blocked
+lam : 1 (shared)      # lambda of the TD traces: they decay by gamma * lam per tick
 """
 _ADAM_SYNAPSE = """
 m : 1  # Adam first moment
 n : 1  # Adam second moment
 """
 _RFLO_SYNAPSE = """
-dp/dt = (gain_post * {pre}_pre - p) / tau_post : 1 (clock-driven)  # RFLO eligibility
+dp/dt = (gain_post * {pre}_pre - p) / tau_post - own_tau_e * p * (1 / tau_e - 1 / tau_post) : 1 (clock-driven)  # RFLO eligibility
+own_tau_e : 1 (shared)  # 1 = the eligibility decays with tau_e instead of the post unit's tau
+tau_e : second (shared) # (manipulation rflo_tau; the drive keeps the post unit's tau)
 """
 
-#: name -> (pre, post, presynaptic rate, summed target)
+#: name -> (pre, post, presynaptic rate, summed drive of the post population)
 PLASTIC_PROJECTIONS = {
-    "input_cortex": ("input", "cortex", "x", "u_in"),
-    "cortex_cortex": ("cortex", "cortex", "h", "u_rec"),
-    "cortex_striatum_dorsal": ("cortex", "striatum_dorsal", "h", "y"),
-    "cortex_striatum_ventral": ("cortex", "striatum_ventral", "h", "v_in"),
+    "input_cortex": ("input", "cortex", "x", "u_in_post = w * x_pre"),
+    "cortex_cortex": ("cortex", "cortex", "h", "u_rec_post = w * h_pre"),
+    # a lesioned population receives no drive
+    "cortex_striatum_dorsal": ("cortex", "striatum_dorsal", "h",
+                               "y_post = (1 - lesioned_post) * w * h_pre"),
+    "cortex_striatum_ventral": ("cortex", "striatum_ventral", "h", "v_in_post = w * h_pre"),
 }
 #: name -> (pre, post, model): fixed random feedback carrying the learning signal to cortex
 FEEDBACK_PROJECTIONS = {
@@ -208,11 +231,11 @@ sig_C_post = w * g_pre : 1 (summed)
 
 def projection_equations(name: str, adam: bool) -> Equations:
     """Model of a plastic projection: weight, traces, direction, moments, summed drive."""
-    _pre, _post, rate, target = PLASTIC_PROJECTIONS[name]
+    _pre, _post, rate, drive = PLASTIC_PROJECTIONS[name]
     text = _PLASTIC_SYNAPSE + (_ADAM_SYNAPSE if adam else "")
     if name in ("input_cortex", "cortex_cortex"):
         text += _RFLO_SYNAPSE.format(pre=rate)
-    text += f"{target}_post = w * {rate}_pre : 1 (summed)\n"
+    text += f"{drive} : 1 (summed)\n"
     return Equations(text)
 
 
@@ -236,14 +259,12 @@ class PlasticVariable:
     var : str
         The parameter (``w``, ``tau``, ``b``).
     direction : str
-        Brian2 expression of its update direction: δ times its TD trace (the trace *before* this
-        tick's gradient) plus the entropy term. Evaluated by the rule and by the clip operation.
+        Brian2 expression of its update direction before the plasticity switch: δ times its TD
+        trace (the trace *before* this tick's gradient) plus the entropy term.
     gradient : str
         Immediate gradient of this tick, accumulated into the TD trace.
-    decay : str
-        Name of the trace decay constant γλ.
-    names : tuple of str
-        (direction, TD trace, Adam first moment, Adam second moment) variable names.
+    trace : str
+        Which λ of ``learning`` its TD trace starts with: ``cortex``, ``actor`` or ``critic``.
     unit : str
         Constant converting the direction to the reference's units ("" = none; τ: ``tick``).
     """
@@ -252,28 +273,26 @@ class PlasticVariable:
     var: str
     direction: str
     gradient: str
-    decay: str
-    names: tuple
+    trace: str
     unit: str = ""
 
+    def name(self, base: str) -> str:
+        """The owner's variable ``base`` of this quantity: ``d``, ``z``, ``m``, ``n``,
+        ``plastic``, ``lam`` for a weight; ``d_tau``, ``z_tau``, ... for a neuron's τ."""
+        return base if self.var == "w" else f"{base}_{self.var}"
 
-_SYN = ("d", "z", "m", "n")
+
 PLASTIC = (
-    PlasticVariable("input_cortex", "w", "delta_post * z + s_H_post * p", "s_post * p",
-                    "decay_cortex", _SYN),
-    PlasticVariable("cortex_cortex", "w", "delta_post * z + s_H_post * p", "s_post * p",
-                    "decay_cortex", _SYN),
+    PlasticVariable("input_cortex", "w", "delta_post * z + s_H_post * p", "s_post * p", "cortex"),
+    PlasticVariable("cortex_cortex", "w", "delta_post * z + s_H_post * p", "s_post * p", "cortex"),
     PlasticVariable("cortex_striatum_dorsal", "w",
                     "delta_post * z + ent_post * h_pre * chi_post", "eta_pi * h_pre * psi_post",
-                    "decay_actor", _SYN),
-    PlasticVariable("cortex_striatum_ventral", "w", "delta_post * z", "h_pre", "decay_critic",
-                    _SYN),
-    PlasticVariable("cortex", "tau", "train_tau * (delta * z_tau + s_H * p_tau)", "s * p_tau",
-                    "decay_cortex", ("d_tau", "z_tau", "m_tau", "n_tau"), unit="tick"),
-    PlasticVariable("cortex", "b", "delta * z_b + s_H * p_b", "s * p_b", "decay_cortex",
-                    ("d_b", "z_b", "m_b", "n_b")),
-    PlasticVariable("striatum_ventral", "b", "delta * z_b", "1", "decay_critic",
-                    ("d_b", "z_b", "m_b", "n_b")),
+                    "actor"),
+    PlasticVariable("cortex_striatum_ventral", "w", "delta_post * z", "g_post * h_pre", "critic"),
+    PlasticVariable("cortex", "tau", "delta * z_tau + s_H * p_tau", "s * p_tau", "cortex",
+                    unit="tick"),
+    PlasticVariable("cortex", "b", "delta * z_b + s_H * p_b", "s * p_b", "cortex"),
+    PlasticVariable("striatum_ventral", "b", "delta * z_b", "g", "critic"),
 )
 
 #: Variables reset to 0 at an episode end, after the update, per owner.
@@ -289,41 +308,59 @@ PLASTIC_OWNERS = ("input_cortex", "cortex_cortex", "cortex_striatum_dorsal",
                   "cortex_striatum_ventral", "striatum_ventral", "cortex")
 
 
-def _step(pv: PlasticVariable, adam: bool, post: str) -> str:
-    """Optimizer step of one plastic variable along its clipped direction ``clip_scale · d``.
+def _post(owner: str) -> str:
+    """Suffix of the modulators as seen from the owner (synapses read them post-synaptically)."""
+    return "_post" if owner in PLASTIC_PROJECTIONS else ""
+
+
+def direction(pv: PlasticVariable) -> str:
+    """Update direction of a plastic variable: plastic · (δ z + entropy term)."""
+    return f"{pv.name('plastic')} * ({pv.direction})"
+
+
+def direction_code(owner: str) -> str:
+    """Update directions d of the plastic variables of ``owner``."""
+    return "\n".join(f"{pv.name('d')} = {direction(pv)}" for pv in PLASTIC if pv.owner == owner)
+
+
+def trace_code(owner: str) -> str:
+    """TD traces z ← γλ z + gradient — or, at an episode end, z ← 0 and the RFLO traces (and h)
+    ← 0."""
+    keep = f"(1 - ended{_post(owner)})"
+    lines = [f"{pv.name('z')} = {keep} * (gamma * {pv.name('lam')} * {pv.name('z')} "
+             f"+ {pv.gradient})" for pv in PLASTIC if pv.owner == owner]
+    lines += [f"{v} = {keep} * {v}" for v in EPISODE_RESET.get(owner, ())]
+    return "\n".join(lines)
+
+
+def step_code(owner: str, adam: bool) -> str:
+    """Optimizer step of each plastic variable of ``owner`` along its clipped direction
+    ``clip_scale · d`` (SGD or Adam); τ is then kept ≥ tau_min.
 
     τ's direction is taken in tick units (``· tick``) and its step converted back, so that the
-    Adam moments, ε and the learning rate are those of the reference engine.
+    Adam moments, ε and the learning rate are those of the reference engine. A blocked variable
+    (plastic = 0) has d = 0, and under Adam its step is switched off too: the moments it
+    accumulated before the block would still move it.
     """
-    d, _z, m, n = pv.names
-    cs, lr = f"clip_scale{post}", f"lr{post}"
-    g = f"{cs} * {d}" + (f" * {pv.unit}" if pv.unit else "")
-    back = f"{pv.unit} * " if pv.unit else ""
-    if not adam:
-        return f"{pv.var} += {back}{lr} * {g}"
-    b1, b2, c1, c2 = (f"{k}{post}" for k in ("beta1", "beta2", "c1", "c2"))
-    return (f"{m} = {b1} * {m} + (1 - {b1}) * {g}\n"
-            f"{n} = {b2} * {n} + (1 - {b2}) * ({g})**2\n"
-            f"{pv.var} += {back}{lr} * ({m} / {c1}) / (sqrt({n} / {c2}) + adam_eps)")
-
-
-def plasticity_code(owner: str, adam: bool) -> str:
-    """The rule of one projection or population, run once per tick after the clip.
-
-    For each plastic variable: direction d, optimizer step, then the TD trace
-    z ← γλ z + gradient — or, at an episode end, z ← 0 and the RFLO traces (and h) ← 0.
-    """
-    post = "_post" if owner in PLASTIC_PROJECTIONS else ""
-    keep = f"(1 - ended{post})"
-    mine = [pv for pv in PLASTIC if pv.owner == owner]
-    lines = [f"{pv.names[0]} = {pv.direction}" for pv in mine]
-    for pv in mine:
-        lines.append(_step(pv, adam, post))
+    post = _post(owner)
+    lines = []
+    for pv in PLASTIC:
+        if pv.owner != owner:
+            continue
+        d, m, n = pv.name("d"), pv.name("m"), pv.name("n")
+        cs, lr = f"clip_scale{post}", f"lr{post}"
+        g = f"{cs} * {d}" + (f" * {pv.unit}" if pv.unit else "")
+        back = f"{pv.unit} * " if pv.unit else ""
+        if not adam:
+            lines.append(f"{pv.var} += {back}{lr} * {g}")
+        else:
+            b1, b2, c1, c2 = (f"{k}{post}" for k in ("beta1", "beta2", "c1", "c2"))
+            lines += [f"{m} = {b1} * {m} + (1 - {b1}) * {g}",
+                      f"{n} = {b2} * {n} + (1 - {b2}) * ({g})**2",
+                      f"{pv.var} += {back}{pv.name('plastic')} * {lr} * ({m} / {c1}) "
+                      f"/ (sqrt({n} / {c2}) + adam_eps)"]
         if pv.var == "tau":
             lines.append("tau = clip(tau, tau_min, inf * second)")
-    lines += [f"{pv.names[1]} = {keep} * ({pv.decay} * {pv.names[1]} + {pv.gradient})"
-              for pv in mine]
-    lines += [f"{v} = {keep} * {v}" for v in EPISODE_RESET.get(owner, ())]
     return "\n".join(lines)
 
 
@@ -347,11 +384,12 @@ def population_equations(name: str, model: str | Equations | None, adam: bool) -
         rule = _CORTEX_RULE + _MODULATORS + _ENTROPY_MODULATOR + (
             _CORTEX_ADAM + _ADAM_MODULATORS if adam else "")
     elif name == "striatum_dorsal":
-        rule = _MODULATORS + _ENTROPY_MODULATOR + (_ADAM_MODULATORS if adam else "")
+        rule = _LESION + _MODULATORS + _ENTROPY_MODULATOR + (_ADAM_MODULATORS if adam else "")
     elif name == "vta":
         rule = "learn : 1 (linked)  # 1 when this tick applies an update (average reward)"
     elif name == "striatum_ventral":
-        rule = _VENTRAL_RULE + _MODULATORS + (_VENTRAL_ADAM + _ADAM_MODULATORS if adam else "")
+        rule = _LESION + _VENTRAL_RULE + _MODULATORS + (
+            _VENTRAL_ADAM + _ADAM_MODULATORS if adam else "")
     if not rule:
         return eqs
     rule_eqs = Equations(rule)

@@ -141,10 +141,12 @@ class ClosedLoop:
         self._bar = None
         self._started = False
         self._arrays()
+        steps = [(self._sense, "sense"), (self._select, "select"), (self._record, "record"),
+                 (self._housekeeping, "end")]
+        if self._clip_norm > 0.0:  # without a clip, clip_scale stays 1
+            steps.append((self._clip, "clip"))
         ops = [NetworkOperation(f, clock=circ.clock, when=when, name=f"loop_{when}")
-               for f, when in ((self._sense, "sense"), (self._select, "select"),
-                               (self._clip, "clip"), (self._record, "record"),
-                               (self._housekeeping, "end"))]
+               for f, when in steps]
         self.network = Network(*circ.objects, *ops, name="biortrrl_circuit")
         self.network.schedule = SCHEDULE
 
@@ -192,11 +194,12 @@ class ClosedLoop:
         self._opt = {k: c.array("optimizer", k) for k in (
             "learn", "lr_cortex", "lr_readout", "clip_scale", "beta1", "beta2", "c1", "c2", "ent")}
         self._directions = c.directions()
-        if c.exact_feedback:
-            self._fb_dorsal = c.array("feedback_striatum_dorsal", "w")
-            self._fw_dorsal = c.array("cortex_striatum_dorsal", "w")
-            self._fb_ventral = c.array("feedback_striatum_ventral", "w")
-            self._fw_ventral = c.array("cortex_striatum_ventral", "w")
+        self._dorsal_lesioned = c.array("striatum_dorsal", "lesioned")
+        # exact feedback copies the readout weights into the feedback synapses every tick
+        self._fb_dorsal = c.array("feedback_striatum_dorsal", "w")
+        self._fw_dorsal = c.array("cortex_striatum_dorsal", "w")
+        self._fb_ventral = c.array("feedback_striatum_ventral", "w")
+        self._fw_ventral = c.array("cortex_striatum_ventral", "w")
         self._efference = np.zeros(max(d.A_in, 1))
         self._act = np.zeros((1, d.D + d.N + d.P + 2))
         self._action = np.zeros((1, d.A if d.continuous else 1))
@@ -268,24 +271,24 @@ class ClosedLoop:
         else:
             self._action[0, 0] = select_discrete(self._y, u[0], self._psi, self._chi,
                                                  self._efference)
+        if self._dorsal_lesioned[0]:  # a silenced readout sends no learning signal
+            self._psi[:] = 0.0
+            self._chi[:] = 0.0
         self._vta["v"][0] = self._v[0]
 
     def _clip(self) -> None:
         """Global-norm clip of this tick's update over every plastic element.
 
         Non-local: the norm sums the directions of all synapses and neurons, evaluated here from
-        the same expressions the plasticity code uses (:data:`.equations.PLASTIC`); τ's direction
-        is taken in tick units, as in the reference's flat parameter vector.
+        the same expressions the plasticity code uses (:func:`.equations.direction`); τ's
+        direction is taken in tick units, as in the reference's flat parameter vector.
         """
-        scale = 1.0
-        if self._clip_norm > 0.0:
-            norm2 = 0.0
-            for direction, unit in self._directions:
-                d = direction() * unit
-                norm2 += float(np.dot(d, d)) if np.ndim(d) else float(d * d)
-            if norm2 > self._clip_norm2:
-                scale = self._clip_norm / math.sqrt(norm2)
-        self._opt["clip_scale"][0] = scale
+        norm2 = 0.0
+        for direction, unit in self._directions:
+            d = direction() * unit
+            norm2 += float(np.dot(d, d)) if np.ndim(d) else float(d * d)
+        self._opt["clip_scale"][0] = (self._clip_norm / math.sqrt(norm2)
+                                      if norm2 > self._clip_norm2 else 1.0)
 
     def _record(self) -> None:
         """Keep this tick's activity [x, h, actor outputs, value, δ] before the update resets h."""
