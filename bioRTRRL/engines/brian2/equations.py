@@ -148,10 +148,12 @@ lesioned : 1 (shared)  # 1 = population lesioned: it outputs 0 and sends no lear
 """
 
 _CORTEX_RULE = """
-dp_tau/dt = ((h - phi) / tau - p_tau) / tau - own_tau_e_tau * p_tau * (1 / tau_e_tau - 1 / tau) : second**-1  # RFLO eligibility of tau
-dp_b/dt = (phi_prime - p_b) / tau - own_tau_e_b * p_b * (1 / tau_e_b - 1 / tau) : 1  # ... of the bias
-own_tau_e_tau : 1 (shared)    # 1 = these eligibilities decay with tau_e_... instead of tau
-own_tau_e_b : 1 (shared)      # (manipulation rflo_tau; the drive keeps the unit's tau)
+dp_tau/dt = ((h - phi) / tau - p_tau) / tau - leak_e_tau * p_tau : second**-1  # RFLO eligibility
+dp_b/dt = (phi_prime - p_b) / tau - leak_e_b * p_b : 1  # ... of tau and of the bias
+leak_e_tau = own_tau_e_tau * (1 / tau_e_tau - 1 / tau) : Hz  # extra leak: decay with tau_e_...
+leak_e_b = own_tau_e_b * (1 / tau_e_b - 1 / tau) : Hz        # instead of tau (rflo_tau)
+own_tau_e_tau : 1 (shared)  # 1 = these eligibilities decay with their tau_e_...
+own_tau_e_b : 1 (shared)
 tau_e_tau : second (shared)
 tau_e_b : second (shared)
 gain : 1            # phi'(u) of this tick, read by the incoming plastic synapses
@@ -201,9 +203,10 @@ m : 1  # Adam first moment
 n : 1  # Adam second moment
 """
 _RFLO_SYNAPSE = """
-dp/dt = (gain_post * {pre}_pre - p) / tau_post - own_tau_e * p * (1 / tau_e - 1 / tau_post) : 1 (clock-driven)  # RFLO eligibility
-own_tau_e : 1 (shared)  # 1 = the eligibility decays with tau_e instead of the post unit's tau
-tau_e : second (shared) # (manipulation rflo_tau; the drive keeps the post unit's tau)
+dp/dt = (gain_post * {pre}_pre - p) / tau_post - leak_e * p : 1 (clock-driven)  # RFLO eligibility
+leak_e = own_tau_e * (1 / tau_e - 1 / tau_post) : Hz  # extra leak: p decays with tau_e instead
+own_tau_e : 1 (shared)   # 1 = the eligibility decays with tau_e (the manipulation rflo_tau);
+tau_e : second (shared)  # its drive keeps the post unit's tau
 """
 
 #: name -> (pre, post, presynaptic rate, summed drive of the post population)
