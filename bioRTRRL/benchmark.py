@@ -72,7 +72,9 @@ def timed_rate(advance, seconds: float = 1.0, fixed: tuple[float, float] = (0.0,
 def reference_rate(model: Model, seconds: float = 1.0) -> tuple[float, float]:
     """(wall, CPU) ticks per second of the reference engine on a training session."""
     session = Session(model, seed=0)
-    session.advance(20)  # numba compiles (or loads) every kernel on first use
+    # numba compiles (or loads) every kernel on first use, and the first recording chunk imports
+    # xarray's optional backends (about 1 s, once per process): both belong to the warm-up
+    session.advance(model.recording.chunk_steps + 20)
     return timed_rate(session.advance, seconds)
 
 

@@ -60,6 +60,7 @@ class EnvDriver:
         elif isinstance(single_obs, spaces.Box):
             self.O = int(np.prod(single_obs.shape))
             self._onehot_obs = False
+            self._flatten_obs = len(single_obs.shape) != 1
         else:
             raise ModelError(
                 f"task.env {task.env!r}: observation space {single_obs} is not supported "
@@ -120,18 +121,26 @@ class EnvDriver:
         else:
             if self._ended[0]:
                 obs, info = self.env.reset()
-                self.reward[0] = 0.0
-                self.terminated[0] = self.truncated[0] = False
-                self.fresh[0] = True
+                rew, term, trunc, fresh = 0.0, False, False, True
             else:
                 a = actions[0] if self.continuous else int(actions[0]) + self._action_start
                 obs, rew, term, trunc, info = self.env.step(a)
-                self.reward[0] = rew
-                self.terminated[0] = term
-                self.truncated[0] = trunc
-                self.fresh[0] = False
-            self._set_obs(obs)
-            self._read_info(info)
+                fresh = False
+            if self._onehot_obs:
+                self._set_obs(obs)
+                obs = self.obs[0]
+            elif self._flatten_obs:
+                obs = np.asarray(obs, dtype=np.float64).reshape(-1)
+            # one compiled call for the writes and the bookkeeping: this path runs every tick
+            ended = _single_tick(obs, float(rew), bool(term), bool(trunc), fresh, self.obs,
+                                 self.reward, self.terminated, self.truncated, self.fresh,
+                                 self._ended, self.episode, self.t_in_episode, self.episode_return)
+            if self.trial_events:
+                self._read_info(info)
+            if ended:
+                self.completed.append((0, self.ticks, float(self.episode_return[0]),
+                                       int(self.t_in_episode[0]), bool(self.terminated[0])))
+            return
         if _bookkeep(self.fresh, self.reward, self.terminated, self.truncated, self._ended,
                      self.episode, self.t_in_episode, self.episode_return):
             for b in np.flatnonzero(self._ended):
@@ -155,6 +164,20 @@ class EnvDriver:
 
     def close(self) -> None:
         self.env.close()
+
+
+@njit(cache=True)
+def _single_tick(obs_in, rew, term, trunc, fresh_in, obs, reward, terminated, truncated, fresh,
+                 ended, episode, t_in_episode, episode_return):
+    """Store one env's step into the driver's (1, ...) arrays and advance its bookkeeping."""
+    for j in range(obs.shape[1]):
+        obs[0, j] = obs_in[j]
+    reward[0] = rew
+    terminated[0] = term
+    truncated[0] = trunc
+    fresh[0] = fresh_in
+    return _bookkeep(fresh, reward, terminated, truncated, ended, episode, t_in_episode,
+                     episode_return)
 
 
 @njit(cache=True)
@@ -185,7 +208,9 @@ def _make(task: TaskSpec, num_envs: int, limit: int):
     kwargs = dict(task.kwargs)
     try:
         if num_envs == 1:
-            env = gym.make(task.env, max_episode_steps=limit or None, **kwargs)
+            # the passive checker only inspects the first steps; the driver checks the spaces
+            env = gym.make(task.env, max_episode_steps=limit or None, disable_env_checker=True,
+                           **kwargs)
             if task.observation_mask != "none":
                 env = ObservationMask(env, task.observation_mask)
             return env

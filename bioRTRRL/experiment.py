@@ -115,6 +115,10 @@ class Session:
         end = start + steps
         check_every = 1000
         manip = self.manipulations
+        # every one of these is a persistent buffer, written in place tick after tick
+        obs, reward, terminated, truncated, fresh = (drv.obs, drv.reward, drv.terminated,
+                                                     drv.truncated, drv.fresh)
+        actions, act, action_out = eng.actions, eng.act, eng.action_out
         with contextlib.closing(bar):
             while self.tick < end:
                 t = self.tick
@@ -123,11 +127,11 @@ class Session:
                     rec.snapshot(0, eng.params, eng.feedback)
                     self._started = True
                 else:
-                    drv.step(eng.actions)
+                    drv.step(actions)
                 if manip.active and manip.due(t):
                     manip.apply(eng, t)
-                eng.tick(drv.obs, drv.reward, drv.terminated, drv.truncated, drv.fresh)
-                rec.record(t, eng.act, eng.action_out, eng)
+                eng.tick(obs, reward, terminated, truncated, fresh)
+                rec.record(t, act, action_out, eng)
                 self.tick = t + 1
                 if every_w and self.tick % every_w == 0:
                     rec.snapshot(self.tick, eng.params, eng.feedback)
