@@ -139,7 +139,10 @@ class OptimizerSpec:
     beta1, beta2, eps : float
         Adam constants.
     clip_norm : float
-        Global-norm clip of the update over both groups (0 = off; 1.0 in the paper).
+        Norm clip of the update direction before the optimizer (0 = off; 1.0 in the paper).
+    clip_scope : {"all", "cortex"}
+        What the clip measures and rescales: the whole update (both groups, the paper's global
+        clip) or only the cortical group {W, τ}, leaving the readouts' TD updates unclipped.
     lr_schedule : {"constant", "inverse_sqrt", "linear", "cosine"}
         Learning-rate decay over ``lr_decay_steps`` ticks — the stabiliser the paper names:
         ``inverse_sqrt`` multiplies by 1/sqrt(1 + t/T); ``linear`` and ``cosine`` go from 1 to
@@ -157,6 +160,7 @@ class OptimizerSpec:
     beta2: float = 0.999
     eps: float = 1e-8
     clip_norm: float = 1.0
+    clip_scope: str = "all"
     lr_schedule: str = "constant"
     lr_decay_steps: int = 200_000
     lr_final_fraction: float = 0.1
@@ -265,6 +269,7 @@ _CHOICES = {
     "learning.gradient": ("rflo", "rtrl", "bptt"),
     "learning.critic_trace": ("accumulating", "dutch"),
     "optimizer.kind": ("adam", "sgd"),
+    "optimizer.clip_scope": ("all", "cortex"),
     "optimizer.lr_schedule": ("constant", "inverse_sqrt", "linear", "cosine"),
     "recording.dtype": ("float32", "float64"),
 }

@@ -54,7 +54,8 @@ I_DA_RECTIFY = 15
 I_ENTROPY_NONZERO = 16
 I_LR_SCHEDULE = 17  # SCHEDULES index
 I_RFLO_TAU_COLUMNS = 18  # 1 = some RFLO trace columns decay with their own time constant
-N_ICFG = 19
+I_CLIP_CORTEX_ONLY = 19  # 1 = the norm clip measures and rescales only the cortical group
+N_ICFG = 20
 
 # --- float configuration (fcfg) ---------------------------------------------------------------
 F_DT, F_GAMMA, F_ETA_PI, F_ETA_H = 0, 1, 2, 3
@@ -567,16 +568,18 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
     # 8. optimizer step on the batch-mean direction
     if n_trans > 0 and icfg[I_PLASTIC] == 1:
         inv_b = 1.0 / B
-        norm2 = 0.0
         for k in range(NP):
-            d = delta_vec[k] * inv_b * plastic[k]
-            delta_vec[k] = d
-            norm2 += d * d
+            delta_vec[k] *= inv_b * plastic[k]
         clip = fcfg[F_CLIP]
-        if clip > 0.0 and norm2 > clip * clip:
-            scale = clip / math.sqrt(norm2)
-            for k in range(NP):
-                delta_vec[k] *= scale
+        if clip > 0.0:
+            n_clip = NC if icfg[I_CLIP_CORTEX_ONLY] == 1 else NP
+            norm2 = 0.0
+            for k in range(n_clip):
+                norm2 += delta_vec[k] * delta_vec[k]
+            if norm2 > clip * clip:
+                scale = clip / math.sqrt(norm2)
+                for k in range(n_clip):
+                    delta_vec[k] *= scale
         lr_c = fcfg[F_LR_CORTEX]
         lr_r = fcfg[F_LR_READOUT]
         if icfg[I_OPTIM] == OPTIM_ADAM:

@@ -65,6 +65,7 @@ class ReferenceEngine:
         self.icfg[K.I_PLASTIC] = int(lrn.plasticity)
         self.icfg[K.I_AVG_REWARD] = int(lrn.average_reward)
         self.icfg[K.I_ENTROPY_NONZERO] = int(lrn.entropy > 0)
+        self.icfg[K.I_CLIP_CORTEX_ONLY] = int(opt.clip_scope == "cortex")
         self.fcfg = np.zeros(K.N_FCFG)
         f = self.fcfg
         f[K.F_DT], f[K.F_GAMMA], f[K.F_ETA_PI], f[K.F_ETA_H] = circ.dt, lrn.gamma, lrn.eta_pi, lrn.entropy

@@ -1,0 +1,59 @@
+"""The optimizer step: norm clip scopes and the learning-rate schedule, against analytic values."""
+
+import numpy as np
+import pytest
+
+import bioRTRRL as br
+from bioRTRRL.engines import kernels as K
+from bioRTRRL.engines.reference import lr_schedule
+from bioRTRRL.experiment import Session
+
+
+def _first_update(clip_norm, clip_scope):
+    """θ before and after the first TD update (SGD), and the engine's layout."""
+    model = br.load_model({
+        "circuit": {"cortex_size": 8},
+        "optimizer": {"kind": "sgd", "lr_cortex": 0.5, "lr_readout": 0.5,
+                      "clip_norm": clip_norm, "clip_scope": clip_scope},
+        "learning": {"entropy": 0.0},
+    })
+    session = Session(model, seed=1)
+    session.advance(1)  # a fresh tick: no TD transition, no update
+    before = session.engine.theta.copy()
+    session.advance(1)
+    return before, session.engine.theta.copy(), session.engine.layout
+
+
+@pytest.mark.parametrize("scope", ["all", "cortex"])
+def test_clip_bounds_the_step_of_its_scope_and_leaves_the_rest(scope):
+    clip = 1e-4
+    b0, free, lay = _first_update(0.0, "all")
+    b1, clipped, _ = _first_update(clip, scope)
+    np.testing.assert_array_equal(b0, b1)
+    cortex, readout = lay["cortex"], lay["readout"]
+    step_free, step = free - b0, clipped - b1
+    measured = {"all": step, "cortex": step[cortex]}[scope]
+    # SGD: the clipped direction has norm `clip`, the step lr · clip
+    assert np.linalg.norm({"all": step_free, "cortex": step_free[cortex]}[scope]) > 0.5 * clip
+    np.testing.assert_allclose(np.linalg.norm(measured), 0.5 * clip, rtol=1e-9)
+    if scope == "cortex":  # the readouts move exactly as without a clip
+        np.testing.assert_array_equal(step[readout], step_free[readout])
+    # and the direction is the unclipped one
+    sel = {"all": slice(None), "cortex": cortex}[scope]
+    cos = step[sel] @ step_free[sel] / np.linalg.norm(step[sel]) / np.linalg.norm(step_free[sel])
+    assert cos == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("kind,t,expected", [
+    ("constant", 10_000, 1.0),
+    ("inverse_sqrt", 300, 1 / np.sqrt(1 + 300 / 100)),
+    ("linear", 50, 1 - 0.75 * 0.5),
+    ("linear", 10_000, 0.25),
+    ("cosine", 50, 0.25 + 0.75 * 0.5),
+    ("cosine", 10_000, 0.25),
+])
+def test_schedule_factor(kind, t, expected):
+    opt = br.load_model({"optimizer": {"lr_schedule": kind, "lr_decay_steps": 100,
+                                       "lr_final_fraction": 0.25}}).optimizer
+    assert lr_schedule(opt)(t) == pytest.approx(expected, rel=1e-12)
+    assert K.lr_factor(K.SCHEDULES.index(kind), float(t), 100.0, 0.25) == pytest.approx(expected)
