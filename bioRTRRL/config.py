@@ -110,6 +110,10 @@ class LearningSpec:
         Step size of r̄ ← r̄ + η δ.
     plasticity : bool
         Master switch; False runs the circuit without any weight change.
+    episodic_discount : bool
+        Sutton & Barto's episodic actor-critic (2018, §13.5–13.6): the gradient entering every
+        accumulating trace is scaled by I = γ^t, t the tick within the episode, so a transition
+        late in a long episode moves the weights little (the published RTRRL code does this).
     """
 
     gradient: str = "rflo"
@@ -124,6 +128,7 @@ class LearningSpec:
     average_reward: bool = False
     average_reward_lr: float = 1e-3
     plasticity: bool = True
+    episodic_discount: bool = False
 
 
 @dataclass

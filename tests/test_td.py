@@ -10,6 +10,7 @@ the critic is a linear TD(λ) learner on features [h_t; 1]. Then:
 
 import gymnasium as gym
 import numpy as np
+import pytest
 from gymnasium import spaces
 
 import bioRTRRL as br
@@ -146,3 +147,23 @@ def test_accumulating_td_lambda_converges_to_analytic_values():
     # V(s) = Σ_s' T[s,s'] (R[s'] + γ (1 − p_end) V(s'))
     V = np.linalg.solve(np.eye(K_STATES) - gamma * (1 - p_end) * env.T, env.T @ env.R)
     np.testing.assert_allclose(np.mean(estimates, axis=0), V, atol=0.03 * np.abs(V).max())
+
+
+def test_episodic_discount_scales_the_gradient_entering_the_traces_by_gamma_to_the_t():
+    """With λ = 0 a trace holds only the last gradient: I·∇ with I = γ^t (Sutton & Barto §13.6)."""
+    def session(episodic):
+        model = br.load_model({"circuit": {"cortex_size": 6}, "learning": {
+            "lambda_actor": 0.0, "lambda_critic": 0.0, "lambda_cortex": 0.0, "gamma": 0.9,
+            "episodic_discount": episodic}})
+        s = Session(model, seed=2)
+        s.advance(7)
+        return s
+
+    on, off = session(True), session(False)
+    t = int(on.driver.t_in_episode[0])
+    assert t >= 3 and not (on.driver.terminated[0] or on.driver.truncated[0])
+    NC = on.dims.N * on.dims.Z + on.dims.N
+    readout = on.engine._grad[0, NC:]
+    np.testing.assert_allclose(on.engine.e[0, NC:], 0.9 ** t * readout, rtol=1e-12)
+    np.testing.assert_array_equal(off.engine.e[0, NC:], off.engine._grad[0, NC:])
+    assert on.engine.discount[0] == pytest.approx(0.9 ** t)

@@ -55,7 +55,8 @@ I_ENTROPY_NONZERO = 16
 I_LR_SCHEDULE = 17  # SCHEDULES index
 I_RFLO_TAU_COLUMNS = 18  # 1 = some RFLO trace columns decay with their own time constant
 I_CLIP_CORTEX_ONLY = 19  # 1 = the norm clip measures and rescales only the cortical group
-N_ICFG = 20
+I_EPISODIC_DISCOUNT = 20  # 1 = gradients enter the accumulating traces scaled by I = γ^t
+N_ICFG = 21
 
 # --- float configuration (fcfg) ---------------------------------------------------------------
 F_DT, F_GAMMA, F_ETA_PI, F_ETA_H = 0, 1, 2, 3
@@ -363,7 +364,7 @@ def _cortical_signal(fb_a, fb_c, N, P, eta, psi, out, with_critic):
 
 @njit(cache=True)
 def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plastic,
-         column_decay, h, xi, P, J, e, v_prev, v_old, action_in,
+         column_decay, h, xi, P, J, e, v_prev, v_old, discount, action_in,
          hist_xi, hist_phi, hist_hold, hist_count, hist_head,
          adam_m, adam_v, opt_state,
          obs, reward, terminated, truncated, fresh, noise_u, noise_n, noise_pos,
@@ -374,7 +375,8 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
     Parameters are documented in the module docstring and in ``ReferenceEngine``; every array is
     updated in place. ``act`` (B × (D+N+P+2)) receives [x, h, actor outputs, value, δ] per env,
     ``action_out`` the env actions (``action_index`` too, as integers, for a discrete actor).
-    ``opt_state`` = [optimizer step count, average reward r̄]. ``noise_u`` (K × B) and ``noise_n``
+    ``opt_state`` = [optimizer step count, average reward r̄]; ``discount`` (B) is I = γ^t of
+    the episodic discount (1 when it is off). ``noise_u`` (K × B) and ``noise_n``
     (K × B × A) are blocks of action noise; row ``noise_pos[0]`` is used and the position advanced.
     ``scratch`` (5 × N) and ``head_scratch`` (3 × P) are work space.
     Returns the number of envs that contributed a TD transition.
@@ -389,6 +391,7 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
     fcfg[F_LR_READOUT] = fcfg[F_LR0_READOUT] * factor
     fcfg[F_LR_CORTEX] = fcfg[F_LR0_CORTEX] * factor
     by_column = icfg[I_RFLO_TAU_COLUMNS] == 1
+    episodic = icfg[I_EPISODIC_DISCOUNT] == 1
     N = icfg[I_N]; Z = icfg[I_Z]; D = icfg[I_D]; O = icfg[I_O]; A = icfg[I_A]; Pn = icfg[I_P]
     actor = icfg[I_ACTOR]; gradient = icfg[I_GRADIENT]; dutch = icfg[I_CRITIC_TRACE] == TRACE_DUTCH
     meta = icfg[I_META] == 1
@@ -413,6 +416,9 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
     for b in range(B):
         # 1-D views of this env's state: indexing them (not the 2-D arrays) lets LLVM vectorise
         xb = xi[b]; hb = h[b]; Pb = P[b]; eb = e[b]; Jb = J[b]; ab = act[b]
+        if episodic:
+            discount[b] = 1.0 if fresh[b] else gamma * discount[b]
+        disc = discount[b]
         # 1. input ξ = [o, ã_prev, r, h_old, 1]
         for j in range(O):
             xb[j] = obs[b, j]
@@ -487,6 +493,7 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
             dlt = delta if transition else 0.0
             for i in range(N):
                 s = sig[i]
+                sd = disc * s
                 sh = eta_h * sig_h[i] if ent_on else 0.0
                 row = i * Z
                 # ``range(Z)`` plus an offset, not ``range(row, row + Z)``: only this form vectorises
@@ -495,12 +502,12 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
                     p = Pb[c]
                     ec = eb[c]
                     delta_vec[c] += dlt * ec + sh * p
-                    eb[c] = decay[c] * ec + s * p
+                    eb[c] = decay[c] * ec + sd * p
                 c = N * Z + i
                 p = Pb[c]
                 ec = eb[c]
                 delta_vec[c] += dlt * ec + sh * p
-                eb[c] = decay[c] * ec + s * p
+                eb[c] = decay[c] * ec + sd * p
             first_untraced = NC
         elif gradient == GRAD_RTRL:
             for c in range(NC):
@@ -639,9 +646,10 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
                 hist_count[b] = 0
             continue
         gb = grad[b]
+        disc = discount[b]
         if dutch:
             for k in range(first_trace, o_wc):
-                eb[k] = decay[k] * eb[k] + gb[k]
+                eb[k] = decay[k] * eb[k] + disc * gb[k]
             gl = gamma * lam_c
             ex = eb[o_bc]
             for i in range(N):
@@ -653,5 +661,5 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
         else:
             for j in range(NP - first_trace):
                 k = first_trace + j
-                eb[k] = decay[k] * eb[k] + gb[k]
+                eb[k] = decay[k] * eb[k] + disc * gb[k]
     return n_trans

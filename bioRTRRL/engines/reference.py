@@ -66,6 +66,7 @@ class ReferenceEngine:
         self.icfg[K.I_AVG_REWARD] = int(lrn.average_reward)
         self.icfg[K.I_ENTROPY_NONZERO] = int(lrn.entropy > 0)
         self.icfg[K.I_CLIP_CORTEX_ONLY] = int(opt.clip_scope == "cortex")
+        self.icfg[K.I_EPISODIC_DISCOUNT] = int(lrn.episodic_discount)
         self.fcfg = np.zeros(K.N_FCFG)
         f = self.fcfg
         f[K.F_DT], f[K.F_GAMMA], f[K.F_ETA_PI], f[K.F_ETA_H] = circ.dt, lrn.gamma, lrn.eta_pi, lrn.entropy
@@ -111,6 +112,7 @@ class ReferenceEngine:
         self.e = np.zeros((B, dims.n_params))
         self.v_prev = np.zeros(B)
         self.v_old = np.zeros(B)
+        self.discount = np.ones(B)  # I = γ^t of the episodic discount
         self.action_in = np.zeros((B, A))  # efference copy; enters the input only with meta_rl_input
         self.adam_m = np.zeros(dims.n_params)
         self.adam_v = np.zeros(dims.n_params)
@@ -213,7 +215,8 @@ class ReferenceEngine:
         fb_a, fb_c = self.feedback
         args = (self.icfg, self.fcfg, self.theta, fb_a, fb_c, self.unit_mask, self.lo, self.hi,
                 self.bounded, self.decay, self.plastic, self.column_decay,
-                self.h, self.xi, self.P, self.J, self.e, self.v_prev, self.v_old, self.action_in,
+                self.h, self.xi, self.P, self.J, self.e, self.v_prev, self.v_old, self.discount,
+                self.action_in,
                 self.hist_xi, self.hist_phi, self.hist_hold, self.hist_count, self.hist_head,
                 self.adam_m, self.adam_v, self.opt_state,
                 obs, reward, *flags, self.noise.uniform, self.noise.normal, self.noise.pos,
@@ -221,7 +224,7 @@ class ReferenceEngine:
                 self._grad, self._ent, self._dvec, self._scratch, self._head_scratch, self._tmpJ)
         entry = K.tick.compile(tuple(K.tick.typeof_pyval(a) for a in args))
         # keep the caller's arrays for the identity check only when they are the ones bound
-        same = all(a is b for a, b in zip((obs, reward, *flags), args[28:33]))
+        same = all(a is b for a, b in zip((obs, reward, *flags), args[29:34]))
         self._call = (entry, obs if same else None, reward, terminated, truncated, fresh, args)
         return self._call
 
