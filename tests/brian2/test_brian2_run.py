@@ -8,7 +8,6 @@ import pytest
 
 import bioRTRRL as br
 from bioRTRRL.engines.brian2 import MODELS, build_circuit
-from bioRTRRL.engines.brian2.live import LiveExpression
 from bioRTRRL.recording.io import open_recording
 
 pytestmark = pytest.mark.filterwarnings("ignore:'parseAll' argument is deprecated")
@@ -71,22 +70,6 @@ def test_a_user_cortex_model_drives_the_rule():
     h = ds.rate.sel(neuron=(ds.population == "cortex").values).values
     assert h.min() >= 0.0 and h.max() > 0.05
     assert np.abs(ds.W_cortex_cortex.values[-1] - ds.W_cortex_cortex.values[0]).max() > 0
-
-
-def test_live_expression_evaluates_like_the_model():
-    loop = build_circuit(_model(), seed=5)
-    loop.run(50)
-    syn = loop.projections["cortex_striatum_dorsal"]
-    expr = LiveExpression(syn, "delta_post * z + ent_post * h_pre * chi_post",
-                          loop.circuit.namespace)
-    c = loop.circuit
-    pre, post = np.asarray(syn.i[:]), np.asarray(syn.j[:])
-    expected = (c.array("vta", "delta")[0] * c.array("cortex_striatum_dorsal", "z")
-                + c.array("optimizer", "ent")[0] * c.array("cortex", "h")[pre]
-                * c.array("striatum_dorsal", "chi")[post])
-    np.testing.assert_array_equal(expr(), expected)
-    with pytest.raises(KeyError, match="nowhere"):
-        LiveExpression(syn, "nowhere * z", loop.circuit.namespace)
 
 
 @pytest.mark.slow

@@ -3,24 +3,28 @@
 One tick of the Brian2 clock is one environment step (``circuit.env_dt_ms``). Within a tick the
 objects run in the slots of :data:`SCHEDULE`, which is ALGORITHM.md §5 written as Brian2 phases:
 
-========== ================================================================================
-slot       what runs
-========== ================================================================================
-sense      (loop) the environment steps; input rates, reward and episode flags are written;
-           manipulations due on this tick are applied
-groups     forward pass: summed drives u_in, u_rec → cortex slope φ'(u) → RFLO traces of the
-           synapses (with the old rates) → cortex Euler step (h, and the traces of τ and b)
-           → summed striatal drives → critic value
-select     (loop) action selection from striatum_dorsal; the value reaches the VTA
-feedback   fixed random feedback synapses sum ψ, χ and the critic signal onto cortex
-dopamine   the VTA computes δ; cortex combines its feedback into the learning signals
-clip       (loop) global-norm clip of all update directions: the one non-local step
-record     (loop) the tick is recorded
-plasticity every plastic element computes its direction d = plastic · (δ z + entropy term),
-           takes its optimizer step (SGD or Adam) along the clipped d, then updates its TD trace
-           z ← γλ z + gradient; at an episode end traces, RFLO traces and h are reset
-end        (loop) snapshots, evaluations, progress
-========== ================================================================================
+=========== ===============================================================================
+slot        what runs
+=========== ===============================================================================
+sense       (loop) the environment steps; input rates, reward and episode flags are written;
+            manipulations due on this tick are applied
+groups      forward pass: summed drives u_in, u_rec → cortex slope φ'(u) → RFLO traces of the
+            synapses (with the old rates) → cortex Euler step (h, and the traces of τ and b)
+            → summed striatal drives → critic value
+select      (loop) action selection from striatum_dorsal; the value reaches the VTA
+feedback    fixed random feedback synapses sum ψ, χ and the critic signal onto cortex
+dopamine    the VTA computes δ; cortex combines its feedback into the learning signals
+record      (loop) the tick is recorded
+eligibility every plastic element computes its direction d = plastic · (δ z + entropy term),
+            then updates its TD trace z ← γλ z + gradient; at an episode end traces, RFLO
+            traces and h are reset
+clip        (loop) global-norm clip of all directions: the one non-local step
+plasticity  every plastic element takes its optimizer step (SGD or Adam) along the clipped d
+end         (loop) snapshots, evaluations, progress
+=========== ===============================================================================
+
+Without a global-norm clip (``optimizer.clip_norm = 0``) no step waits for the norm: each owner's
+direction, step and traces run as one code object in the plasticity slot.
 """
 
 from __future__ import annotations
@@ -32,10 +36,9 @@ from ...config import Model, ModelError
 from ..kernels import layout
 from ..parameters import CircuitDims
 from . import equations as eq
-from .live import LiveExpression
 
 SCHEDULE = ["start", "sense", "groups", "thresholds", "synapses", "resets", "select", "feedback",
-            "dopamine", "clip", "record", "plasticity", "end"]
+            "dopamine", "record", "eligibility", "clip", "plasticity", "end"]
 
 _CORTICAL = ("input_cortex", "cortex_cortex")
 
@@ -127,7 +130,7 @@ class Circuit:
                 updater.when, updater.order = "feedback", 0
             self.projections[name] = syn
 
-        self.code_runners = self._rule_code(adam, lrn.average_reward)
+        self.code_runners = self._rule_code(adam, lrn.average_reward, opt.clip_norm > 0)
         self._index_maps()
         self._initial_state(theta, fb_a, fb_c)
 
@@ -149,7 +152,7 @@ class Circuit:
                 for k in ("beta1", "beta2", "c1", "c2"):
                     setattr(g, k, linked_var(opt, k))
 
-    def _rule_code(self, adam: bool, average_reward: bool) -> list:
+    def _rule_code(self, adam: bool, average_reward: bool, clipped: bool) -> list:
         """The run_regularly operations of the forward pass and of the learning rule."""
         pops = self.populations
         runners = [
@@ -165,21 +168,26 @@ class Circuit:
                                          name="cortex_signal"),
         ]
         for order, owner in enumerate(eq.PLASTIC_OWNERS):
-            # the step reads only d and the traces never read d: direction, step, traces
-            code = "\n".join((eq.direction_code(owner), eq.step_code(owner, adam),
-                              eq.trace_code(owner)))
-            runners.append(self._owner(owner).run_regularly(
-                code, when="plasticity", order=order, name=f"{owner}_plasticity"))
+            group = self._owner(owner)
+            direction, trace = eq.direction_code(owner), eq.trace_code(owner)
+            step = eq.step_code(owner, adam)
+            if clipped:  # the steps wait for the global norm of every direction
+                runners += [
+                    group.run_regularly(f"{direction}\n{trace}", when="eligibility", order=order,
+                                        name=f"{owner}_eligibility"),
+                    group.run_regularly(step, when="plasticity", order=order,
+                                        name=f"{owner}_plasticity")]
+            else:  # the step reads only d, the traces never read d: one code object suffices
+                runners.append(group.run_regularly(f"{direction}\n{step}\n{trace}",
+                                                   when="plasticity", order=order,
+                                                   name=f"{owner}_plasticity"))
         return runners
 
-    def directions(self) -> list[tuple[LiveExpression, float]]:
-        """(direction, unit factor) of every plastic variable, evaluable by numpy each tick."""
-        out = []
-        for pv in eq.PLASTIC:
-            unit = float(self.namespace[pv.unit]) if pv.unit else 1.0
-            out.append((LiveExpression(self._owner(pv.owner), eq.direction(pv), self.namespace),
-                        unit))
-        return out
+    def directions(self) -> list[tuple[np.ndarray, float]]:
+        """(live direction array, unit factor) of every plastic variable, as the eligibility code
+        leaves them; τ's factor converts its direction to tick units."""
+        return [(self.array(pv.owner, pv.name("d")),
+                 float(self.namespace[pv.unit]) if pv.unit else 1.0) for pv in eq.PLASTIC]
 
     def _index_maps(self) -> None:
         """Synapse index → (row, column) of the reference layout's matrices."""

@@ -279,14 +279,13 @@ class ClosedLoop:
     def _clip(self) -> None:
         """Global-norm clip of this tick's update over every plastic element.
 
-        Non-local: the norm sums the directions of all synapses and neurons, evaluated here from
-        the same expressions the plasticity code uses (:func:`.equations.direction`); τ's
-        direction is taken in tick units, as in the reference's flat parameter vector.
+        Non-local: the norm sums the directions ``d`` that the eligibility code of every synapse
+        and neuron has just computed; τ's direction is taken in tick units, as in the reference's
+        flat parameter vector.
         """
         norm2 = 0.0
-        for direction, unit in self._directions:
-            d = direction() * unit
-            norm2 += float(np.dot(d, d)) if np.ndim(d) else float(d * d)
+        for d, unit in self._directions:
+            norm2 += float(np.dot(d, d)) * (unit * unit)
         self._opt["clip_scale"][0] = (self._clip_norm / math.sqrt(norm2)
                                       if norm2 > self._clip_norm2 else 1.0)
 
