@@ -1,69 +1,74 @@
-"""Closed-loop throughput of the Brian2 engine next to the reference engine.
+"""Closed-loop throughput of the Brian2 engine next to the reference engine, and where a tick goes.
 
-    python benchmarks/bench_brian2.py [--steps 20000] [--target numpy|cython]
-                                      [--model models/default.toml] [--repeats 2]
+    python benchmarks/bench_brian2.py [--seconds 3] [--targets numpy,cython] [--repeats 3]
+                                      [--model PATH] [--profile]
 
-Both engines train the same model (learning on) on one environment; the time of building the
-circuit and of the first ``run()`` (code generation) is excluded and reported separately. The two
-engines are timed alternately, so a busy machine slows both alike and the ratio stays meaningful;
-rates are also given per second of process CPU time, which other processes disturb less.
+Both engines train the model of ``biortrrl bench`` (N = 32, one CartPole, learning and recording
+on, global-norm clip 1) unless ``--model`` names another; compile and network-preparation costs
+are excluded (:mod:`bioRTRRL.benchmark`). The engines are timed in turns, ``--repeats`` times, and
+the best rate of each is kept: other jobs on the machine slow every engine alike, and the best of
+several turns is the one they disturbed least. The load average is printed with the table.
+
+``--profile`` adds the per-tick cost of every Brian2 object (code objects and the loop's network
+operations), from ``Network.run(profile=True)``.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
+import os
 
 import bioRTRRL as br
+from bioRTRRL.benchmark import bench_model, brian2_rate, reference_rate
 from bioRTRRL.engines.brian2 import build_circuit
-from bioRTRRL.experiment import Session
 
 
-def _rates(advance, steps: int) -> tuple[float, float]:
-    """(steps per wall-clock second, steps per CPU second) of ``advance(steps)``."""
-    w0, c0 = time.perf_counter(), time.process_time()
-    advance(steps)
-    return steps / (time.perf_counter() - w0), steps / (time.process_time() - c0)
-
-
-def bench_reference(model, steps: int, seed: int) -> tuple[float, float]:
-    session = Session(model, seed)
-    session.advance(500)
-    return _rates(session.advance, steps)
-
-
-def bench_brian2(model, steps: int, seed: int, target: str) -> tuple[float, float, float]:
-    t0 = time.perf_counter()
-    loop = build_circuit(model, seed, codegen_target=target)
-    loop.run(500)
-    setup = time.perf_counter() - t0
-    return (*_rates(loop.run, steps), setup)
+def profile(model, target: str, ticks: int) -> None:
+    """Print the mean cost per tick of every object of the Brian2 network."""
+    loop = build_circuit(model, 0, codegen_target=target)
+    loop.run(20)
+    loop.network.run(ticks * loop.circuit.clock.dt, profile=True, namespace={})
+    info = sorted(((name, float(t)) for name, t in loop.network.profiling_info),
+                  key=lambda x: -x[1])
+    total = sum(t for _, t in info)
+    print(f"\nper-tick profile, {target} target, {ticks} ticks: {total / ticks * 1e6:.0f} µs "
+          f"a tick in {len(info)} objects (wall time, profiling overhead included)")
+    for name, t in info:
+        if t / ticks >= 0.5e-6:  # the groups' own (empty) run calls are left out
+            print(f"  {name:56s} {loop.network[name].when:12s} {t / ticks * 1e6:7.1f} µs")
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=20_000)
-    parser.add_argument("--target", default="numpy", choices=("numpy", "cython"))
-    parser.add_argument("--model", default="models/default.toml")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=3.0, help="timed duration per turn")
+    parser.add_argument("--targets", default="numpy,cython",
+                        help="Brian2 code-generation targets, comma-separated")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--model", default=None, help="a model file instead of the bench model")
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
-    model = br.load_model(args.model).with_overrides({"run.eval_every": 0})
-    ref, b2, setups = [], [], []
+    model = (bench_model(32, 1, "rflo") if args.model is None
+             else br.load_model(args.model).with_overrides({"run.eval_every": 0}))
+    targets = args.targets.split(",")
+    load = os.getloadavg()[0]
+    rates = {name: [] for name in ["reference", *targets]}
     for _ in range(args.repeats):
-        ref.append(bench_reference(model, args.steps, args.seed))
-        *rates, setup = bench_brian2(model, args.steps, args.seed, args.target)
-        b2.append(rates)
-        setups.append(setup)
-    (rw, rc), (bw, bc) = (tuple(map(max, zip(*x))) for x in (ref, b2))
+        rates["reference"].append(reference_rate(model, args.seconds))
+        for target in targets:
+            rates[target].append(brian2_rate(model, args.seconds, target))
+    best = {name: tuple(map(max, zip(*r))) for name, r in rates.items()}
     print(f"model {model.name}: N = {model.circuit.cortex_size}, task {model.task.env}, "
-          f"optimizer {model.optimizer.kind}, clip {model.optimizer.clip_norm}, "
-          f"{args.steps} steps, best of {args.repeats}")
-    print(f"{'':24s} {'steps/s (wall)':>15s} {'steps/s (CPU)':>15s}")
-    print(f"{'reference engine':24s} {rw:15.0f} {rc:15.0f}")
-    print(f"{'brian2 engine (' + args.target + ')':24s} {bw:15.0f} {bc:15.0f}   "
-          f"build + first run {min(setups):.1f} s")
-    print(f"{'ratio brian2 / reference':24s} {bw / rw:15.3f} {bc / rc:15.3f}")
+          f"optimizer {model.optimizer.kind}, clip {model.optimizer.clip_norm}; best of "
+          f"{args.repeats} turns of {args.seconds:g} s; load average {load:.2f} before, "
+          f"{os.getloadavg()[0]:.2f} after (2 = both cores of this machine busy)")
+    print(f"{'':24s} {'steps/s (wall)':>15s} {'steps/s (CPU)':>15s} {'/ reference (CPU)':>18s}")
+    ref_cpu = best["reference"][1]
+    for name, (wall, cpu) in best.items():
+        label = name if name == "reference" else f"brian2 ({name})"
+        print(f"{label:24s} {wall:15,.0f} {cpu:15,.0f} {cpu / ref_cpu:18.3f}")
+    if args.profile:
+        for target in targets:
+            profile(model, target, 3000)
 
 
 if __name__ == "__main__":
