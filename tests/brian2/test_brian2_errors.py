@@ -9,6 +9,7 @@ import pytest
 import bioRTRRL as br
 from bioRTRRL.config import ModelError
 from bioRTRRL.engines.brian2 import MODELS, build_circuit
+from bioRTRRL.manipulation import manipulate
 
 pytestmark = pytest.mark.filterwarnings("ignore:'parseAll' argument is deprecated")
 
@@ -72,3 +73,13 @@ def test_a_failing_run_keeps_its_recording():
     ds = info.value.recording
     assert ds.attrs["finished"] == 0 and "FloatingPointError" in ds.attrs["error"]
     assert ds.sizes["step"] == 1000  # stopped at the first finiteness check
+
+
+def test_cortical_lesion_of_a_cortex_model_without_silencing_is_refused():
+    plain = MODELS["cortex"].replace("(1 - silenced) * phi", "phi").replace(
+        "silenced : 1", "")
+    assert "silenced" not in plain
+    build_circuit(_model(), seed=0, equations={"cortex": plain})  # fine without a lesion
+    lesioned = manipulate(_model(), "lesion", target="cortex", units=[0])
+    with pytest.raises(ModelError, match=r"manipulation\[0\].*'silenced'"):
+        build_circuit(lesioned, seed=0, equations={"cortex": plain})

@@ -114,6 +114,7 @@ class Circuit:
             # a group without differential equations has nothing to integrate; skip its no-op
             group.state_updater.active = bool(group.equations.diff_eq_names)
         self._link_modulators()
+        self._check_lesionable(model)
 
         self.projections = {}
         for name, (pre, post, _rate, _drive) in eq.PLASTIC_PROJECTIONS.items():
@@ -151,6 +152,17 @@ class Circuit:
             if self.adam:
                 for k in ("beta1", "beta2", "c1", "c2"):
                     setattr(g, k, linked_var(opt, k))
+
+    def _check_lesionable(self, model: Model) -> None:
+        """Refuse a cortical lesion of a cortex model that cannot silence its units."""
+        if eq.SILENCED in self.populations["cortex"].variables:
+            return
+        for i, m in enumerate(model.manipulation):
+            if m.get("kind") == "lesion" and m.get("target") == "cortex":
+                raise ModelError(
+                    f"manipulation[{i}] lesions cortex, but the cortex equations lack the "
+                    f"variable {eq.SILENCED!r} that silences a unit (1 = silenced: its rate must "
+                    f"stay 0, e.g. dh/dt = ((1 - {eq.SILENCED}) * phi - h) / tau)")
 
     def _rule_code(self, adam: bool, average_reward: bool, clipped: bool) -> list:
         """The run_regularly operations of the forward pass and of the learning rule."""

@@ -90,7 +90,6 @@ REQUIRED = {
         "u_in": "the target of input_cortex",
         "u_rec": "the target of cortex_cortex",
         "b": "the plastic bias",
-        "silenced": "the lesion flag (a silenced unit must output 0)",
     },
     "striatum_dorsal": {
         "y": "the target of cortex_striatum_dorsal",
@@ -107,6 +106,9 @@ REQUIRED = {
             ("v", "v_prev", "reward", "terminal", "ended", "transition", "rbar", "delta",
              "da_gain", "da_shift", "da_clamp", "da_fixed", "da_floor")},
 }
+
+#: Variable a cortical lesion needs in the cortex model (the model must hold a silenced unit at 0).
+SILENCED = "silenced"
 
 #: Code of the forward pass (groups slot): the cortical slope the synapses read, the critic value
 #: (a lesioned readout outputs 0).
