@@ -73,6 +73,10 @@ class CircuitSpec:
         readout weights themselves (weight transport).
     train_tau : bool
         Learn the time constants.
+    input_adaptation : bool
+        Sensory adaptation of the input population: each observation channel is centred and scaled
+        by the running mean and standard deviation of everything it has seen (the statistics of
+        Gymnasium's ``NormalizeObservation``); evaluation uses the statistics frozen.
     """
 
     cortex_size: int = 32
@@ -83,6 +87,7 @@ class CircuitSpec:
     meta_rl_input: bool = True
     feedback: str = "random"
     train_tau: bool = True
+    input_adaptation: bool = False
 
 
 @dataclass

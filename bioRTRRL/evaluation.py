@@ -26,6 +26,9 @@ def evaluate(model: Model, engine: ReferenceEngine, seed_seq, episodes: int) -> 
     frozen.icfg[kernels.I_PLASTIC] = 0
     frozen.fcfg[:] = engine.fcfg
     frozen.unit_mask[:] = engine.unit_mask
+    frozen.obs_stats[:] = engine.obs_stats
+    if frozen.icfg[kernels.I_INPUT_ADAPTATION] == kernels.ADAPT_LEARN:
+        frozen.icfg[kernels.I_INPUT_ADAPTATION] = kernels.ADAPT_FROZEN
     returns = np.full(episodes, np.nan)
     drv.reset()
     cap = limit or 100_000

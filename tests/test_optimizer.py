@@ -57,3 +57,22 @@ def test_schedule_factor(kind, t, expected):
                                        "lr_final_fraction": 0.25}}).optimizer
     assert lr_schedule(opt)(t) == pytest.approx(expected, rel=1e-12)
     assert K.lr_factor(K.SCHEDULES.index(kind), float(t), 100.0, 0.25) == pytest.approx(expected)
+
+
+def test_input_adaptation_matches_gymnasium_running_statistics():
+    """The input population's adaptation = Gymnasium's RunningMeanStd over the same observations."""
+    from gymnasium.wrappers.utils import RunningMeanStd
+
+    model = br.load_model({"circuit": {"cortex_size": 4, "input_adaptation": True},
+                           "learning": {"plasticity": False}})
+    session = Session(model, seed=5)
+    rms = RunningMeanStd(shape=(4,))
+    for _ in range(300):  # spans several episodes: resets are observations too
+        session.advance(1)
+        rms.update(session.driver.obs.copy())
+    stats = session.engine.obs_stats
+    np.testing.assert_allclose(stats[0], rms.mean, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(stats[1], rms.var, rtol=1e-9)
+    expected = (session.driver.obs[0] - rms.mean) / np.sqrt(rms.var + 1e-8)
+    np.testing.assert_allclose(session.engine.act[0, :4], expected, rtol=1e-8)
+    assert session.driver.episode[0] >= 2

@@ -56,7 +56,8 @@ I_LR_SCHEDULE = 17  # SCHEDULES index
 I_RFLO_TAU_COLUMNS = 18  # 1 = some RFLO trace columns decay with their own time constant
 I_CLIP_CORTEX_ONLY = 19  # 1 = the norm clip measures and rescales only the cortical group
 I_EPISODIC_DISCOUNT = 20  # 1 = gradients enter the accumulating traces scaled by I = γ^t
-N_ICFG = 21
+I_INPUT_ADAPTATION = 21  # ADAPT_* : observations normalised by running statistics
+N_ICFG = 22
 
 # --- float configuration (fcfg) ---------------------------------------------------------------
 F_DT, F_GAMMA, F_ETA_PI, F_ETA_H = 0, 1, 2, 3
@@ -76,6 +77,7 @@ ACTOR_DISCRETE, ACTOR_GAUSSIAN = 0, 1
 GRAD_RFLO, GRAD_RTRL, GRAD_BPTT = 0, 1, 2
 TRACE_ACCUMULATING, TRACE_DUTCH = 0, 1
 OPTIM_ADAM, OPTIM_SGD = 0, 1
+ADAPT_OFF, ADAPT_LEARN, ADAPT_FROZEN = 0, 1, 2
 SCHEDULES = ("constant", "inverse_sqrt", "linear", "cosine")
 
 
@@ -115,6 +117,24 @@ def lr_factor(schedule, t, T, floor):
     if schedule == 2:
         return 1.0 - (1.0 - floor) * x
     return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * x))
+
+
+@njit(cache=True)
+def adapt_input(x, j, stats, learn):
+    """Observation channel j centred and scaled by its running statistics ``stats`` (3 × O).
+
+    ``stats`` rows are [mean, variance, count] (start 0, 1, 1e-4). With ``learn`` the sample first
+    joins the statistics (Chan et al.'s parallel update with a batch of one, as Gymnasium's
+    ``RunningMeanStd``); the result is (x − mean) / sqrt(var + 1e-8).
+    """
+    if learn:
+        mean, var, count = stats[0, j], stats[1, j], stats[2, j]
+        total = count + 1.0
+        d = x - mean
+        stats[0, j] = mean + d / total
+        stats[1, j] = (var * count + d * d * count / total) / total
+        stats[2, j] = total
+    return (x - stats[0, j]) / math.sqrt(stats[1, j] + 1e-8)
 
 
 @njit(cache=True, inline="always")
@@ -364,7 +384,7 @@ def _cortical_signal(fb_a, fb_c, N, P, eta, psi, out, with_critic):
 
 @njit(cache=True)
 def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plastic,
-         column_decay, h, xi, P, J, e, v_prev, v_old, discount, action_in,
+         column_decay, obs_stats, h, xi, P, J, e, v_prev, v_old, discount, action_in,
          hist_xi, hist_phi, hist_hold, hist_count, hist_head,
          adam_m, adam_v, opt_state,
          obs, reward, terminated, truncated, fresh, noise_u, noise_n, noise_pos,
@@ -376,7 +396,8 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
     updated in place. ``act`` (B × (D+N+P+2)) receives [x, h, actor outputs, value, δ] per env,
     ``action_out`` the env actions (``action_index`` too, as integers, for a discrete actor).
     ``opt_state`` = [optimizer step count, average reward r̄]; ``discount`` (B) is I = γ^t of
-    the episodic discount (1 when it is off). ``noise_u`` (K × B) and ``noise_n``
+    the episodic discount (1 when it is off); ``obs_stats`` (3 × O) the input adaptation's running
+    [mean, variance, count]. ``noise_u`` (K × B) and ``noise_n``
     (K × B × A) are blocks of action noise; row ``noise_pos[0]`` is used and the position advanced.
     ``scratch`` (5 × N) and ``head_scratch`` (3 × P) are work space.
     Returns the number of envs that contributed a TD transition.
@@ -392,6 +413,7 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
     fcfg[F_LR_CORTEX] = fcfg[F_LR0_CORTEX] * factor
     by_column = icfg[I_RFLO_TAU_COLUMNS] == 1
     episodic = icfg[I_EPISODIC_DISCOUNT] == 1
+    adapt = icfg[I_INPUT_ADAPTATION]
     N = icfg[I_N]; Z = icfg[I_Z]; D = icfg[I_D]; O = icfg[I_O]; A = icfg[I_A]; Pn = icfg[I_P]
     actor = icfg[I_ACTOR]; gradient = icfg[I_GRADIENT]; dutch = icfg[I_CRITIC_TRACE] == TRACE_DUTCH
     meta = icfg[I_META] == 1
@@ -420,8 +442,12 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
             discount[b] = 1.0 if fresh[b] else gamma * discount[b]
         disc = discount[b]
         # 1. input ξ = [o, ã_prev, r, h_old, 1]
-        for j in range(O):
-            xb[j] = obs[b, j]
+        if adapt == ADAPT_OFF:
+            for j in range(O):
+                xb[j] = obs[b, j]
+        else:
+            for j in range(O):
+                xb[j] = adapt_input(obs[b, j], j, obs_stats, adapt == ADAPT_LEARN)
         if meta:
             for j in range(A_in):
                 xb[O + j] = 0.0 if fresh[b] else action_in[b, j]

@@ -67,6 +67,10 @@ class ReferenceEngine:
         self.icfg[K.I_ENTROPY_NONZERO] = int(lrn.entropy > 0)
         self.icfg[K.I_CLIP_CORTEX_ONLY] = int(opt.clip_scope == "cortex")
         self.icfg[K.I_EPISODIC_DISCOUNT] = int(lrn.episodic_discount)
+        self.icfg[K.I_INPUT_ADAPTATION] = K.ADAPT_LEARN if circ.input_adaptation else K.ADAPT_OFF
+        # [mean, variance, count] per observation channel (Gymnasium's RunningMeanStd start)
+        self.obs_stats = np.zeros((3, dims.O))
+        self.obs_stats[1], self.obs_stats[2] = 1.0, 1e-4
         self.fcfg = np.zeros(K.N_FCFG)
         f = self.fcfg
         f[K.F_DT], f[K.F_GAMMA], f[K.F_ETA_PI], f[K.F_ETA_H] = circ.dt, lrn.gamma, lrn.eta_pi, lrn.entropy
@@ -209,23 +213,23 @@ class ReferenceEngine:
         runs once per run. Calling the compiled entry point directly skips numba's type dispatch
         over ~45 arguments (a few µs a tick); the signature is taken from these very arrays.
         """
-        obs = np.ascontiguousarray(obs, dtype=np.float64)
-        reward = np.ascontiguousarray(reward, dtype=np.float64)
-        flags = [np.ascontiguousarray(x, dtype=np.bool_) for x in (terminated, truncated, fresh)]
+        given = (obs, reward, terminated, truncated, fresh)
+        inputs = tuple(np.ascontiguousarray(x, dtype=dtype) for x, dtype in
+                       zip(given, (np.float64, np.float64, np.bool_, np.bool_, np.bool_)))
         fb_a, fb_c = self.feedback
         args = (self.icfg, self.fcfg, self.theta, fb_a, fb_c, self.unit_mask, self.lo, self.hi,
-                self.bounded, self.decay, self.plastic, self.column_decay,
+                self.bounded, self.decay, self.plastic, self.column_decay, self.obs_stats,
                 self.h, self.xi, self.P, self.J, self.e, self.v_prev, self.v_old, self.discount,
                 self.action_in,
                 self.hist_xi, self.hist_phi, self.hist_hold, self.hist_count, self.hist_head,
                 self.adam_m, self.adam_v, self.opt_state,
-                obs, reward, *flags, self.noise.uniform, self.noise.normal, self.noise.pos,
+                *inputs, self.noise.uniform, self.noise.normal, self.noise.pos,
                 self.act, self.action_out, self.action_index, self.delta,
                 self._grad, self._ent, self._dvec, self._scratch, self._head_scratch, self._tmpJ)
         entry = K.tick.compile(tuple(K.tick.typeof_pyval(a) for a in args))
-        # keep the caller's arrays for the identity check only when they are the ones bound
-        same = all(a is b for a, b in zip((obs, reward, *flags), args[29:34]))
-        self._call = (entry, obs if same else None, reward, terminated, truncated, fresh, args)
+        # an input that had to be converted is a copy: bind afresh on every call then
+        reusable = all(a is b for a, b in zip(given, inputs))
+        self._call = (entry, *(given if reusable else (None,) * 5), args)
         return self._call
 
     def check_finite(self) -> None:
