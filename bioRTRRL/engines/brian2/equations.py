@@ -151,7 +151,7 @@ lesioned : 1 (shared)  # 1 = population lesioned: it outputs 0 and sends no lear
 
 _CORTEX_RULE = """
 dp_tau/dt = ((h - phi) / tau - p_tau) / tau - leak_e_tau * p_tau : second**-1  # RFLO eligibility
-dp_b/dt = (phi_prime - p_b) / tau - leak_e_b * p_b : 1  # ... of tau and of the bias
+dp_b/dt = (gain - p_b) / tau - leak_e_b * p_b : 1  # ... of tau and of the bias (input 1)
 leak_e_tau = own_tau_e_tau * (1 / tau_e_tau - 1 / tau) : Hz  # extra leak: decay with tau_e_...
 leak_e_b = own_tau_e_b * (1 / tau_e_b - 1 / tau) : Hz        # instead of tau (rflo_tau)
 own_tau_e_tau : 1 (shared)  # 1 = these eligibilities decay with their tau_e_...
@@ -318,14 +318,10 @@ def _post(owner: str) -> str:
     return "_post" if owner in PLASTIC_PROJECTIONS else ""
 
 
-def direction(pv: PlasticVariable) -> str:
-    """Update direction of a plastic variable: plastic · (δ z + entropy term)."""
-    return f"{pv.name('plastic')} * ({pv.direction})"
-
-
 def direction_code(owner: str) -> str:
-    """Update directions d of the plastic variables of ``owner``."""
-    return "\n".join(f"{pv.name('d')} = {direction(pv)}" for pv in PLASTIC if pv.owner == owner)
+    """Update directions of the plastic variables of ``owner``: d = plastic · (δ z + entropy)."""
+    return "\n".join(f"{pv.name('d')} = {pv.name('plastic')} * ({pv.direction})"
+                      for pv in PLASTIC if pv.owner == owner)
 
 
 def trace_code(owner: str) -> str:
