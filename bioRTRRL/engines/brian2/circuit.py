@@ -74,9 +74,11 @@ class Circuit:
     tick : Quantity
         Duration of one tick of the model's τ (``env_dt / circuit.dt``).
     namespace : dict
-        Constants of the rule (γ, γλ per trace, η_π, Adam's ε, tau_min, tick, ...).
+        Constants of the rule (γ, η_π, Adam's ε, tau_min, tick, ...); λ and the plasticity
+        switches are variables of the projections and populations.
     code_runners : list of CodeRunner
-        The rule's ``run_regularly`` operations (forward-pass helpers, dopamine, plasticity).
+        The rule's ``run_regularly`` operations (forward-pass helpers, dopamine, eligibility and
+        plasticity).
     """
 
     def __init__(self, model: Model, dims: CircuitDims, theta, fb_a, fb_c, codeobj_class,
