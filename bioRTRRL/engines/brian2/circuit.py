@@ -142,13 +142,14 @@ class Circuit:
         """Give every plastic population the broadcast modulators (dopamine, optimizer state)."""
         pops, opt, vta = self.populations, self.optimizer, self.populations["vta"]
         vta.learn = linked_var(opt, "learn")
-        for name, lr in (("cortex", "lr_cortex"), ("striatum_dorsal", "lr_readout"),
-                         ("striatum_ventral", "lr_readout")):
+        for name, group in (("cortex", "cortex"), ("striatum_dorsal", "readout"),
+                            ("striatum_ventral", "readout")):
             g = pops[name]
             g.delta = linked_var(vta, "delta")
             g.ended = linked_var(vta, "ended")
-            g.lr = linked_var(opt, lr)
-            g.clip_scale = linked_var(opt, "clip_scale")
+            g.lr = linked_var(opt, f"lr_{group}")
+            g.clip_scale = linked_var(opt, f"clip_scale_{group}")
+            g.discount = linked_var(opt, "discount")
             if name != "striatum_ventral":
                 g.ent = linked_var(opt, "ent")
             if self.adam:
@@ -183,7 +184,8 @@ class Circuit:
         ]
         for order, owner in enumerate(eq.PLASTIC_OWNERS):
             group = self._owner(owner)
-            direction, trace = eq.direction_code(owner), eq.trace_code(owner)
+            direction = eq.direction_code(owner)
+            trace = eq.trace_code(owner, self.model.learning.episodic_discount)
             step = eq.step_code(owner, adam)
             if clipped:  # the steps wait for the global norm of every direction
                 runners += [
@@ -197,11 +199,13 @@ class Circuit:
                                                    name=f"{owner}_plasticity"))
         return runners
 
-    def directions(self) -> list[tuple[np.ndarray, float]]:
-        """(live direction array, unit factor) of every plastic variable, as the eligibility code
-        leaves them; τ's factor converts its direction to tick units."""
+    def directions(self, cortex_only: bool = False) -> list[tuple[np.ndarray, float]]:
+        """(live direction array, unit factor) of every plastic variable (or of the cortical ones:
+        W and τ, b), as the eligibility code leaves them; τ's factor converts its direction to
+        tick units."""
         return [(self.array(pv.owner, pv.name("d")),
-                 float(self.namespace[pv.unit]) if pv.unit else 1.0) for pv in eq.PLASTIC]
+                 float(self.namespace[pv.unit]) if pv.unit else 1.0) for pv in eq.PLASTIC
+                if not cortex_only or pv.owner in eq.CORTICAL_OWNERS]
 
     def _index_maps(self) -> None:
         """Synapse index → (row, column) of the reference layout's matrices."""
@@ -254,7 +258,8 @@ class Circuit:
         vta.variables["da_gain"].set_value(1.0)
         vta.variables["da_floor"].set_value(np.inf)
         opt = self.optimizer
-        for k in ("clip_scale", "beta1", "beta2", "c1", "c2"):
+        for k in ("clip_scale_cortex", "clip_scale_readout", "discount", "beta1", "beta2", "c1",
+                  "c2"):
             opt.variables[k].set_value(1.0)
 
     # -- access --------------------------------------------------------------------------------

@@ -134,7 +134,8 @@ _MODULATORS = """
 delta : 1 (linked)       # dopamine from the VTA (the third factor)
 ended : 1 (linked)       # episode boundary: traces reset after this tick's update
 lr : 1 (linked)          # learning rate of this group (0 on ticks without an update)
-clip_scale : 1 (linked)  # global-norm clip factor of this tick's update (non-local, see loop)
+clip_scale : 1 (linked)  # norm-clip factor of this tick's update (non-local, see loop)
+discount : 1 (linked)    # episodic discount I = gamma^t of the gradients entering the traces
 """
 _ADAM_MODULATORS = """
 beta1 : 1 (linked)  # Adam decay rates (1 on ticks without an update: moments unchanged)
@@ -307,6 +308,9 @@ EPISODE_RESET = {
     "cortex": ("p_tau", "p_b", "h"),
 }
 
+#: Owners of the cortical group {W, τ, b} (the optimizer's cortical learning rate and clip).
+CORTICAL_OWNERS = ("input_cortex", "cortex_cortex", "cortex")
+
 #: Owners of plastic variables, in the order their plasticity code runs (cortex last: it resets
 #: h, which the readout traces read).
 PLASTIC_OWNERS = ("input_cortex", "cortex_cortex", "cortex_striatum_dorsal",
@@ -324,12 +328,14 @@ def direction_code(owner: str) -> str:
                       for pv in PLASTIC if pv.owner == owner)
 
 
-def trace_code(owner: str) -> str:
-    """TD traces z ← γλ z + gradient — or, at an episode end, z ← 0 and the RFLO traces (and h)
-    ← 0."""
-    keep = f"(1 - ended{_post(owner)})"
+def trace_code(owner: str, episodic: bool) -> str:
+    """TD traces z ← γλ z + gradient (the gradient scaled by I = γ^t if ``episodic``) — or, at an
+    episode end, z ← 0 and the RFLO traces (and h) ← 0."""
+    post = _post(owner)
+    keep = f"(1 - ended{post})"
+    scale = f"discount{post} * " if episodic else ""
     lines = [f"{pv.name('z')} = {keep} * (gamma * {pv.name('lam')} * {pv.name('z')} "
-             f"+ {pv.gradient})" for pv in PLASTIC if pv.owner == owner]
+             f"+ {scale}({pv.gradient}))" for pv in PLASTIC if pv.owner == owner]
     lines += [f"{v} = {keep} * {v}" for v in EPISODE_RESET.get(owner, ())]
     return "\n".join(lines)
 
@@ -406,7 +412,9 @@ OPTIMIZER = """
 learn : 1 (shared)       # 1 when this tick applies an update (a TD transition, plasticity on)
 lr_cortex : 1 (shared)   # scheduled learning rates (0 on ticks without an update)
 lr_readout : 1 (shared)
-clip_scale : 1 (shared)  # global-norm clip factor of this tick's update
+clip_scale_cortex : 1 (shared)   # norm-clip factors of this tick's update, per group
+clip_scale_readout : 1 (shared)  # (equal unless optimizer.clip_scope = "cortex")
+discount : 1 (shared)    # episodic discount I = gamma^t of the gradients (1 when it is off)
 beta1 : 1 (shared)       # Adam decay rates in effect (1 on ticks without an update)
 beta2 : 1 (shared)
 c1 : 1 (shared)          # Adam bias corrections

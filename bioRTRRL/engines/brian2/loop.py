@@ -92,6 +92,10 @@ def _check_supported(model: Model) -> None:
         raise ModelError(
             f"learning.critic_trace = {lrn.critic_trace!r}: the Brian2 engine implements "
             "'accumulating' only; use engine='reference'")
+    if model.circuit.input_adaptation:
+        raise ModelError(
+            "circuit.input_adaptation = true: the Brian2 engine does not adapt its input "
+            "population yet; use engine='reference'")
     if model.task.num_envs != 1:
         raise ModelError(
             f"task.num_envs = {model.task.num_envs}: the Brian2 engine simulates one circuit in "
@@ -192,8 +196,11 @@ class ClosedLoop:
                                               "delta")}
         self._vta = vta
         self._opt = {k: c.array("optimizer", k) for k in (
-            "learn", "lr_cortex", "lr_readout", "clip_scale", "beta1", "beta2", "c1", "c2", "ent")}
-        self._directions = c.directions()
+            "learn", "lr_cortex", "lr_readout", "clip_scale_cortex", "clip_scale_readout",
+            "discount", "beta1", "beta2", "c1", "c2", "ent")}
+        opt = self.model.optimizer
+        self._clip_all = opt.clip_scope == "all"
+        self._directions = c.directions(cortex_only=not self._clip_all)
         self._dorsal_lesioned = c.array("striatum_dorsal", "lesioned")
         # exact feedback copies the readout weights into the feedback synapses every tick
         self._fb_dorsal = c.array("feedback_striatum_dorsal", "w")
@@ -204,13 +211,14 @@ class ClosedLoop:
         self._act = np.zeros((1, d.D + d.N + d.P + 2))
         self._action = np.zeros((1, d.A if d.continuous else 1))
         self._count = 0.0  # optimizer steps taken
-        opt = self.model.optimizer
         self._adam = (opt.beta1, opt.beta2)
         self._lr0 = (opt.lr_readout, opt.lr_cortex)
         self._clip_norm2 = opt.clip_norm ** 2
         self._clip_norm = opt.clip_norm
         self._plastic = self.model.learning.plasticity
         self._eta_h = self.model.learning.entropy
+        self._episodic = self.model.learning.episodic_discount
+        self._gamma = self.model.learning.gamma
         self._meta = self.model.circuit.meta_rl_input
         if d.continuous:
             lo, hi = self.driver.action_low, self.driver.action_high
@@ -247,6 +255,8 @@ class ClosedLoop:
         learn = self._plastic and not fresh
         opt["learn"][0] = float(learn)
         opt["ent"][0] = 0.0 if fresh else self._eta_h
+        if self._episodic:
+            opt["discount"][0] = 1.0 if fresh else self._gamma * opt["discount"][0]
         if learn:
             self._count += 1.0
             b1, b2 = self._adam
@@ -277,7 +287,8 @@ class ClosedLoop:
         self._vta["v"][0] = self._v[0]
 
     def _clip(self) -> None:
-        """Global-norm clip of this tick's update over every plastic element.
+        """Norm clip of this tick's update over every plastic element (or, with
+        ``optimizer.clip_scope = "cortex"``, over the cortical ones, which alone it rescales).
 
         Non-local: the norm sums the directions ``d`` that the eligibility code of every synapse
         and neuron has just computed; τ's direction is taken in tick units, as in the reference's
@@ -286,8 +297,10 @@ class ClosedLoop:
         norm2 = 0.0
         for d, unit in self._directions:
             norm2 += float(np.dot(d, d)) * (unit * unit)
-        self._opt["clip_scale"][0] = (self._clip_norm / math.sqrt(norm2)
-                                      if norm2 > self._clip_norm2 else 1.0)
+        scale = self._clip_norm / math.sqrt(norm2) if norm2 > self._clip_norm2 else 1.0
+        self._opt["clip_scale_cortex"][0] = scale
+        if self._clip_all:  # else the readouts' updates stay unclipped
+            self._opt["clip_scale_readout"][0] = scale
 
     def _record(self) -> None:
         """Keep this tick's activity [x, h, actor outputs, value, δ] before the update resets h."""
