@@ -1,7 +1,7 @@
 """Every manipulation in the Brian2 engine reproduces the reference engine's manipulated run.
 
-Same model, seed and manipulation: identical actions; δ, value, rates and every weight snapshot
-within 1e-9. Manipulations start at tick 0 or mid-run; each test also checks the manipulation's
+Same model, seed and manipulation: identical actions; δ, value, rates, every weight snapshot and
+the evaluations of the frozen policy within 1e-9. Manipulations start at tick 0 or mid-run; each test also checks the manipulation's
 own signature (silent units, frozen weights, ...) on the Brian2 recording.
 """
 
@@ -28,7 +28,9 @@ HOLDS = {"input_cortex": ("W_input_cortex",), "cortex_cortex": ("W_cortex_cortex
 def _both(*entries, **overrides):
     """Reference and Brian2 recordings of one manipulated model, checked equal."""
     model = br.load_model({"circuit": {"cortex_size": 8}, "learning": {"entropy": 1e-3},
-                           "recording": {"dtype": "float64", "weights_every": START // 2}})
+                           "recording": {"dtype": "float64", "weights_every": START // 2},
+                           "run": {"eval_every": START, "eval_episodes": 3,
+                                   "eval_max_steps": 60}})
     model = model.with_overrides(overrides)
     for e in entries:
         model = manipulate(model, **e)
@@ -36,7 +38,7 @@ def _both(*entries, **overrides):
     b2 = br.run(model, steps=STEPS, seed=3, engine="brian2", progress=False)
     np.testing.assert_array_equal(b2.action.values, ref.action.values)
     for name in ("dopamine", "value", "rate", *WEIGHTS, "feedback_striatum_dorsal",
-                 "feedback_striatum_ventral"):
+                 "feedback_striatum_ventral", "eval_return"):
         np.testing.assert_allclose(b2[name].values, ref[name].values, rtol=0, atol=TOL,
                                    err_msg=name)
     return b2

@@ -378,9 +378,10 @@ class ClosedLoop:
         """Mean first-episode return of fresh environments under the current (frozen) weights.
 
         The frozen policy is evaluated by the reference engine's evaluator with this circuit's
-        weights: the same environments and draws as a reference-engine run would use.
+        weights and lesions: the same environments and draws as a reference-engine run would use.
         """
         from ...evaluation import evaluate
+        from .. import kernels as K
 
         if self._eval_proxy is None:
             drv = self.driver
@@ -390,6 +391,11 @@ class ClosedLoop:
         for name, value in self.circuit.params().items():
             proxy.params[name][...] = value
         proxy.feedback_random = self.circuit.feedback()
+        c = self.circuit
+        if "silenced" in c.populations["cortex"].variables:
+            proxy.unit_mask[:] = 1.0 - c.array("cortex", "silenced")
+        proxy.icfg[K.I_ACTOR_LESION] = int(c.array("striatum_dorsal", "lesioned")[0])
+        proxy.icfg[K.I_CRITIC_LESION] = int(c.array("striatum_ventral", "lesioned")[0])
         # one child of the evaluation stream per evaluation, as Session.evaluate draws them
         return evaluate(self.model, proxy, self._eval_seed.spawn(1)[0],
                         episodes or self.model.run.eval_episodes)
