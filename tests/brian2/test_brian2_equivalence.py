@@ -5,8 +5,8 @@ readout, equal within 1e-9), and δ, value, every rate and every weight matrix e
 (float64) after at least 2,000 steps (20,000 in the slow version) — on CartPole positions-only
 (discrete, terminations) and Pendulum (continuous, truncations), with Adam and with SGD, with and
 without the global-norm clip, and with the other options (exact feedback, fixed τ, average reward,
-a learning-rate schedule, a clip of the cortical group alone, the episodic discount I = γ^t);
-RFLO.
+a learning-rate schedule; a clip of the cortical group alone, the episodic discount I = γ^t and
+the input adaptation); RFLO.
 """
 
 from pathlib import Path
@@ -42,7 +42,8 @@ VARIANTS = {
                 "optimizer.lr_schedule": "inverse_sqrt", "optimizer.lr_decay_steps": 500,
                 "recording.variables": ["rate", "dopamine", "value", "reward", "action", "obs",
                                         "trace_norms"]},
-    "episodic": {**CLIP, "optimizer.clip_scope": "cortex", "learning.episodic_discount": True},
+    "adaptive": {**CLIP, "optimizer.clip_scope": "cortex", "learning.episodic_discount": True,
+                 "circuit.input_adaptation": True},
 }
 # Pendulum runs with the clip: unclipped SGD drives its value to ~10^3, where the closed loop
 # amplifies rounding differences about e-fold per 300 ticks, so that no two float64
@@ -50,7 +51,7 @@ VARIANTS = {
 # after ~6k ticks. Clipped, the difference stays below 1e-10 over 20k ticks.
 CASES = [("cartpole", "adam", "file"), ("cartpole", "adam", "clip"), ("cartpole", "sgd", "file"),
          ("cartpole", "sgd", "options"), ("pendulum", "adam", "clip"), ("pendulum", "sgd", "clip"),
-         ("cartpole", "adam", "episodic")]
+         ("cartpole", "adam", "adaptive")]
 
 
 def _model(task: str, optimizer: str, variant: str, steps: int):

@@ -37,11 +37,9 @@ def test_exact_gradients_are_refused_naming_the_field(field, value):
         build_circuit(_model(**{field: value}), seed=0)
 
 
-def test_dutch_critic_input_adaptation_and_batches_are_refused():
+def test_dutch_critic_and_batches_are_refused():
     with pytest.raises(ModelError, match="learning.critic_trace"):
         build_circuit(_model(**{"learning.critic_trace": "dutch", "optimizer.kind": "sgd"}), 0)
-    with pytest.raises(ModelError, match="circuit.input_adaptation"):
-        build_circuit(_model(**{"circuit.input_adaptation": True}), 0)
     with pytest.raises(ModelError, match="task.num_envs"):
         br.run(_model(**{"task.num_envs": 2}), steps=10, engine="brian2", progress=False)
 

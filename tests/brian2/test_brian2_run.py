@@ -35,7 +35,9 @@ def test_recording_has_the_reference_schema():
 
 
 def test_evaluations_and_streaming_match_the_reference(tmp_path):
-    model = _model(**{"run.eval_every": 150, "run.eval_episodes": 2, "run.eval_max_steps": 40})
+    """Evaluations freeze the input adaptation's statistics where the training left them."""
+    model = _model(**{"run.eval_every": 150, "run.eval_episodes": 2, "run.eval_max_steps": 40,
+                      "circuit.input_adaptation": True})
     ref = br.run(model, steps=300, seed=2, progress=False)
     b2 = br.run(model, steps=300, seed=2, engine="brian2", progress=False,
                 stream_to=tmp_path / "run.zarr")
@@ -80,3 +82,22 @@ def test_cython_target_matches_numpy():
     np.testing.assert_array_equal(a.action.values, b.action.values)
     np.testing.assert_allclose(b.rate.values, a.rate.values, rtol=0, atol=1e-9)
     np.testing.assert_allclose(b.W_cortex_cortex.values, a.W_cortex_cortex.values, atol=1e-9)
+
+
+def test_input_adaptation_normalises_by_the_running_statistics_of_all_observations():
+    """Chan's parallel update from (mean 0, variance 1, count 1e-4), one sample per tick, equals
+    the pooled statistics of that prior and every observation seen."""
+    loop = build_circuit(_model(**{"circuit.input_adaptation": True,
+                                   "recording.dtype": "float64"}), seed=7)
+    ds = loop.train(300, progress=False)
+    obs, n, prior = ds.obs.values, ds.sizes["step"], 1e-4
+    seen_mean = obs.mean(axis=0)
+    mean = obs.sum(axis=0) / (n + prior)
+    # the prior pseudo-sample has variance 1
+    m2 = prior + ((obs - seen_mean) ** 2).sum(axis=0) + seen_mean ** 2 * prior * n / (n + prior)
+    var = m2 / (n + prior)
+    O = obs.shape[1]
+    np.testing.assert_allclose(loop.input.obs_mean[:O], mean, rtol=1e-9)
+    np.testing.assert_allclose(loop.input.obs_var[:O], var, rtol=1e-9)
+    x = ds.rate.sel(neuron=(ds.population == "input").values).values[-1, :O]
+    np.testing.assert_allclose(x, (obs[-1] - mean) / np.sqrt(var + 1e-8), rtol=1e-9)

@@ -21,12 +21,12 @@ and task the engine reproduces the reference engine step for step (tests/brian2)
 
 Supported: RFLO; accumulating TD traces (optionally with the episodic discount); SGD and Adam;
 the norm clip (of everything or of the cortical group); learning-rate schedules; τ learning (or
-fixed τ); entropy bonus; average reward; random or exact feedback; discrete and continuous
+fixed τ); entropy bonus; average reward; input adaptation; random or exact feedback; discrete and continuous
 (Gaussian) actors; every manipulation of :mod:`bioRTRRL.manipulation`
 (each a variable of the circuit: ``silenced``, ``lesioned``, ``plastic``, ``lam``, ``tau_e``, the
 dopamine ``da_*``); one circuit in one environment. Refused with a message naming the field:
 ``learning.gradient`` other than ``"rflo"``, ``learning.critic_trace = "dutch"``,
-``circuit.input_adaptation``, ``task.num_envs > 1``, standalone devices.
+``task.num_envs > 1``, standalone devices.
 """
 
 from .backend import check_device, codeobj_class

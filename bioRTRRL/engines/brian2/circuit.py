@@ -182,6 +182,9 @@ class Circuit:
             pops["cortex"].run_regularly(eq.CORTEX_SIGNAL_CODE, when="dopamine", order=1,
                                          name="cortex_signal"),
         ]
+        if self.model.circuit.input_adaptation:  # the observation channels only
+            runners.append(pops["input"][:self.dims.O].run_regularly(
+                eq.ADAPTATION_CODE, when="groups", order=-1, name="input_adaptation"))
         for order, owner in enumerate(eq.PLASTIC_OWNERS):
             group = self._owner(owner)
             direction = eq.direction_code(owner)
@@ -254,6 +257,9 @@ class Circuit:
         for owner, suffix in (("input_cortex", ""), ("cortex_cortex", ""), ("cortex", "_b"),
                               ("cortex", "_tau")):
             self._owner(owner).variables[f"tau_e{suffix}"].set_value(float(self.tick))
+        # Gymnasium's RunningMeanStd starts at mean 0, variance 1, count 1e-4
+        pops["input"].variables["obs_var"].set_value(1.0)
+        pops["input"].variables["obs_count"].set_value(1e-4)
         vta = pops["vta"]
         vta.variables["da_gain"].set_value(1.0)
         vta.variables["da_floor"].set_value(np.inf)

@@ -128,6 +128,19 @@ v_prev = v
 """
 AVERAGE_REWARD_CODE = "rbar += average_reward_lr * learn * delta"
 
+#: Sensory adaptation of the observation channels of the input population (circuit.input_adaptation,
+#: run before the drives): the sensed value joins the channel's running statistics (Chan et al.'s
+#: update with a batch of one, as Gymnasium's ``RunningMeanStd``), and the channel's rate is the
+#: value centred and scaled by them.
+ADAPTATION_CODE = """
+seen = obs_count + 1
+dev = x - obs_mean
+obs_mean = obs_mean + dev / seen
+obs_var = (obs_var * obs_count + dev * dev * obs_count / seen) / seen
+obs_count = seen
+x = (x - obs_mean) / sqrt(obs_var + 1e-8)
+"""
+
 # --- the learning rule: per-population variables -------------------------------------------------
 
 _MODULATORS = """
@@ -179,6 +192,11 @@ m_tau : 1  # Adam moments, tau's in tick units
 n_tau : 1
 m_b : 1
 n_b : 1
+"""
+_INPUT_RULE = """
+obs_mean : 1   # running statistics of an observation channel (circuit.input_adaptation)
+obs_var : 1
+obs_count : 1
 """
 # the critic bias belongs to the whole (one-unit) population: shared, updated by scalar code
 _VENTRAL_RULE = """
@@ -392,6 +410,8 @@ def population_equations(name: str, model: str | Equations | None, adam: bool) -
             _CORTEX_ADAM + _ADAM_MODULATORS if adam else "")
     elif name == "striatum_dorsal":
         rule = _LESION + _MODULATORS + _ENTROPY_MODULATOR + (_ADAM_MODULATORS if adam else "")
+    elif name == "input":
+        rule = _INPUT_RULE
     elif name == "vta":
         rule = "learn : 1 (linked)  # 1 when this tick applies an update (average reward)"
     elif name == "striatum_ventral":

@@ -92,10 +92,6 @@ def _check_supported(model: Model) -> None:
         raise ModelError(
             f"learning.critic_trace = {lrn.critic_trace!r}: the Brian2 engine implements "
             "'accumulating' only; use engine='reference'")
-    if model.circuit.input_adaptation:
-        raise ModelError(
-            "circuit.input_adaptation = true: the Brian2 engine does not adapt its input "
-            "population yet; use engine='reference'")
     if model.task.num_envs != 1:
         raise ModelError(
             f"task.num_envs = {model.task.num_envs}: the Brian2 engine simulates one circuit in "
@@ -396,6 +392,9 @@ class ClosedLoop:
             proxy.unit_mask[:] = 1.0 - c.array("cortex", "silenced")
         proxy.icfg[K.I_ACTOR_LESION] = int(c.array("striatum_dorsal", "lesioned")[0])
         proxy.icfg[K.I_CRITIC_LESION] = int(c.array("striatum_ventral", "lesioned")[0])
+        O = self.dims.O  # the input adaptation's statistics, frozen by the evaluator
+        for row, name in enumerate(("obs_mean", "obs_var", "obs_count")):
+            proxy.obs_stats[row] = c.array("input", name)[:O]
         # one child of the evaluation stream per evaluation, as Session.evaluate draws them
         return evaluate(self.model, proxy, self._eval_seed.spawn(1)[0],
                         episodes or self.model.run.eval_episodes)
