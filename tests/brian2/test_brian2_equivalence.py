@@ -42,8 +42,9 @@ VARIANTS = {
                 "optimizer.lr_schedule": "inverse_sqrt", "optimizer.lr_decay_steps": 500,
                 "recording.variables": ["rate", "dopamine", "value", "reward", "action", "obs",
                                         "trace_norms"]},
-    "adaptive": {**CLIP, "optimizer.clip_scope": "cortex", "learning.episodic_discount": True,
-                 "circuit.input_adaptation": True},
+    "adaptive": {**CLIP, "circuit.input_adaptation": True},
+    "episodic": {**CLIP, "learning.episodic_discount": True},
+    "cortex_clip": {**CLIP, "optimizer.clip_scope": "cortex"},
 }
 # Pendulum runs with the clip: unclipped SGD drives its value to ~10^3, where the closed loop
 # amplifies rounding differences about e-fold per 300 ticks, so that no two float64
@@ -51,7 +52,13 @@ VARIANTS = {
 # after ~6k ticks. Clipped, the difference stays below 1e-10 over 20k ticks.
 CASES = [("cartpole", "adam", "file"), ("cartpole", "adam", "clip"), ("cartpole", "sgd", "file"),
          ("cartpole", "sgd", "options"), ("pendulum", "adam", "clip"), ("pendulum", "sgd", "clip"),
-         ("cartpole", "adam", "adaptive")]
+         ("cartpole", "adam", "adaptive"), ("cartpole", "adam", "episodic"),
+         ("cartpole", "adam", "cortex_clip")]
+# Clipping the cortical group alone (Adam, CartPole) amplifies rounding differences about e-fold
+# per 2,000 ticks (W_rec: 3e-12 apart after 5k ticks, 2e-9 after 20k, rates 5e-12, actions
+# identical): no two float64 implementations stay within 1e-9 over 20k ticks, so that case is
+# held to the contract over 2,000.
+SLOW_CASES = [c for c in CASES if c[2] != "cortex_clip"]
 
 
 def _model(task: str, optimizer: str, variant: str, steps: int):
@@ -108,11 +115,11 @@ def test_brian2_matches_reference_step_for_step(case):
     cortex, readout = clip
     assert (cortex < 1.0).any() == (case[2] != "file")
     # a clip of the cortical group alone leaves the readouts' updates as they are
-    assert (readout < 1.0).any() == (case[2] in ("clip", "options"))
+    assert (readout < 1.0).any() == (case[2] in ("clip", "options", "adaptive", "episodic"))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", CASES, ids=["-".join(c) for c in CASES])
+@pytest.mark.parametrize("case", SLOW_CASES, ids=["-".join(c) for c in SLOW_CASES])
 def test_brian2_matches_reference_over_20k_steps(case):
     ref, b2, _ = _run_both(case, steps=20_000, seed=5)
     assert_equivalent(ref, b2)
