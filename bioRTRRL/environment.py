@@ -112,12 +112,19 @@ class EnvDriver:
             if not self.continuous and self._action_start:
                 actions = actions + self._action_start
             obs, rew, term, trunc, info = self.env.step(actions)
-            self._set_obs(obs)
-            self.reward[:] = rew
-            self.fresh[:] = self._ended
-            self.terminated[:] = term
-            self.truncated[:] = trunc
+            if self._onehot_obs:
+                self._set_obs(obs)
+                obs = self.obs
+            elif self._flatten_obs:
+                obs = np.asarray(obs, dtype=np.float64).reshape(self.num_envs, -1)
+            any_end = _vector_tick(obs, rew, term, trunc, self.obs, self.reward, self.terminated,
+                                   self.truncated, self.fresh, self._ended, self.episode,
+                                   self.t_in_episode, self.episode_return)
             self._read_info(info)
+            if any_end:
+                for b in np.flatnonzero(self._ended):
+                    self.completed.append((int(b), self.ticks, float(self.episode_return[b]),
+                                           int(self.t_in_episode[b]), bool(self.terminated[b])))
         else:
             if self._ended[0]:
                 obs, info = self.env.reset()
@@ -140,12 +147,6 @@ class EnvDriver:
             if ended:
                 self.completed.append((0, self.ticks, float(self.episode_return[0]),
                                        int(self.t_in_episode[0]), bool(self.terminated[0])))
-            return
-        if _bookkeep(self.fresh, self.reward, self.terminated, self.truncated, self._ended,
-                     self.episode, self.t_in_episode, self.episode_return):
-            for b in np.flatnonzero(self._ended):
-                self.completed.append((int(b), self.ticks, float(self.episode_return[b]),
-                                       int(self.t_in_episode[b]), bool(self.terminated[b])))
 
     def _set_obs(self, obs) -> None:
         if self._onehot_obs:
@@ -176,6 +177,21 @@ def _single_tick(obs_in, rew, term, trunc, fresh_in, obs, reward, terminated, tr
     terminated[0] = term
     truncated[0] = trunc
     fresh[0] = fresh_in
+    return _bookkeep(fresh, reward, terminated, truncated, ended, episode, t_in_episode,
+                     episode_return)
+
+
+@njit(cache=True)
+def _vector_tick(obs_in, rew, term, trunc, obs, reward, terminated, truncated, fresh, ended,
+                 episode, t_in_episode, episode_return):
+    """Store a vector env's step (NEXT_STEP autoreset: an env that ended is fresh now)."""
+    for b in range(obs.shape[0]):
+        for j in range(obs.shape[1]):
+            obs[b, j] = obs_in[b, j]
+        reward[b] = rew[b]
+        fresh[b] = ended[b]
+        terminated[b] = term[b]
+        truncated[b] = trunc[b]
     return _bookkeep(fresh, reward, terminated, truncated, ended, episode, t_in_episode,
                      episode_return)
 
