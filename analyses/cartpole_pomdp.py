@@ -6,14 +6,22 @@ evaluates every EVAL_EVERY ticks (mean return of the first episode of 10 stochas
 environments) and prints the ticks to the first evaluation ≥ 475, the best evaluation, and the
 fraction of later evaluations that stay ≥ 475.
 
-Stabilisers compared (optimizer options of the model file):
-- "constant":  Adam at lr 1e-3 throughout (the published code's behaviour, no clipping);
-- "linear":    the learning rate decays linearly to 10 % over the budget (the paper's appendix names a
-               decaying learning rate as the remedy it did not use) — the toolkit's default;
-- "clip1":     global-norm clip 1.0 on the update direction (the paper's stated setting).
+Stabilisers compared (model-file options on top of models/default.toml; the learning-rate schedule
+always spans the budget):
+- "paper":    constant learning rate, global-norm clip 1.0 (the paper's stated setting);
+- "constant": constant learning rate, no clip (the published code's default);
+- "linear":   the learning rate decays linearly to 10 % over the budget (the paper's appendix names
+              a decaying learning rate as the remedy it did not use);
+- "shipped":  models/default.toml as it is: the linear decay, plus sensory adaptation of the input
+              population (circuit.input_adaptation) and the episodic discount of the traces
+              (learning.episodic_discount, as in the published code).
 
-Usage:  python analyses/cartpole_pomdp.py [--steps 2000000] [--seeds 0,1,2] [--workers 2]
-Writes analyses/results/cartpole_pomdp.csv and analyses/figures/cartpole_pomdp.png.
+Every invocation merges its rows into analyses/results/cartpole_pomdp.csv (one row per mask,
+stabiliser, seed and budget) and its evaluation curves into cartpole_pomdp_curves.csv, then redraws
+analyses/figures/cartpole_pomdp.png from all curves of the largest budget.
+
+Usage:  python analyses/cartpole_pomdp.py [--steps 2000000] [--seeds 0,1,2,3,4]
+                                          [--stabilisers shipped,linear] [--workers 2]
 """
 
 from __future__ import annotations
@@ -28,15 +36,20 @@ import numpy as np
 # ---- configuration --------------------------------------------------------------------------
 MODEL = Path(__file__).resolve().parents[1] / "models" / "default.toml"
 MASKS = ["positions", "velocities"]
+_PLAIN = {"circuit.input_adaptation": False, "learning.episodic_discount": False}
 STABILISERS = {
-    "constant": {"optimizer.lr_schedule": "constant", "optimizer.clip_norm": 0.0},
-    "linear": {"optimizer.lr_schedule": "linear", "optimizer.clip_norm": 0.0},
-    "clip1": {"optimizer.lr_schedule": "constant", "optimizer.clip_norm": 1.0},
+    "paper": {**_PLAIN, "optimizer.lr_schedule": "constant", "optimizer.clip_norm": 1.0},
+    "constant": {**_PLAIN, "optimizer.lr_schedule": "constant", "optimizer.clip_norm": 0.0},
+    "linear": {**_PLAIN, "optimizer.lr_schedule": "linear", "optimizer.clip_norm": 0.0},
+    "shipped": {},
 }
 EVAL_EVERY = 10_000
 EVAL_EPISODES = 10
 SOLVED = 475.0
 OUT = Path(__file__).resolve().parent
+RESULTS = OUT / "results" / "cartpole_pomdp.csv"
+CURVES = OUT / "results" / "cartpole_pomdp_curves.csv"
+KEY = ("mask", "stabiliser", "seed", "budget")
 
 
 def train(job):
@@ -67,57 +80,91 @@ def summarise(eval_steps, eval_returns):
     return int(eval_steps[hit[0]]), float(eval_returns.max()), stay
 
 
+def merge(path: Path, rows: list[dict], key) -> list[dict]:
+    """Rows of ``path`` with those of the same key replaced by ``rows``; written back."""
+    old = []
+    if path.exists():
+        with open(path, newline="") as f:
+            old = list(csv.DictReader(f))
+    fresh = {tuple(str(r[k]) for k in key) for r in rows}
+    kept = [r for r in old if tuple(r[k] for k in key) not in fresh]
+    merged = kept + [{k: str(v) for k, v in r.items()} for r in rows]
+    merged.sort(key=lambda r: tuple(r[k].zfill(12) if r[k].isdigit() else r[k] for k in key))
+    path.parent.mkdir(exist_ok=True)
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(merged[0]))
+        writer.writeheader()
+        writer.writerows(merged)
+    return merged
+
+
+def print_table(rows: list[dict]) -> None:
+    print(f"{'budget':>8s} {'mask':10s} {'stabiliser':10s} {'solved':>7s} {'median best':>12s} "
+          f"{'median steps to 475':>20s} {'median later ≥ 475':>19s}")
+    groups = sorted({(int(r["budget"]), r["mask"], r["stabiliser"]) for r in rows})
+    for budget, mask, stab in groups:
+        sel = [r for r in rows if (int(r["budget"]), r["mask"], r["stabiliser"]) == (budget, mask, stab)]
+        solved = [int(r["steps_to_475"]) for r in sel if r["steps_to_475"] not in ("", "None")]
+        stays = [float(r["later_evals_ge_475"]) for r in sel if r["later_evals_ge_475"] != "nan"]
+        print(f"{budget:8d} {mask:10s} {stab:10s} {len(solved)}/{len(sel):<5d} "
+              f"{np.median([float(r['best_eval']) for r in sel]):12.1f} "
+              f"{(f'{np.median(solved):.0f}' if solved else '-'):>20s} "
+              f"{(f'{np.median(stays):.0%}' if stays else '-'):>19s}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=2_000_000)
-    parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--stabilisers", default=",".join(STABILISERS))
+    parser.add_argument("--seeds", default="0,1,2,3,4")
+    parser.add_argument("--stabilisers", default="shipped")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     stabs = args.stabilisers.split(",")
+    unknown = set(stabs) - set(STABILISERS)
+    if unknown:
+        parser.error(f"unknown stabilisers {sorted(unknown)}; choose from {list(STABILISERS)}")
     jobs = [(m, st, s, args.steps) for m in MASKS for st in stabs for s in seeds]
 
-    rows, curves = [], {}
+    rows, curve_rows = [], []
     with ProcessPoolExecutor(args.workers) as pool:
         for mask, stab, seed, steps_e, ret_e in pool.map(train, jobs):
             first, best, stay = summarise(steps_e, ret_e)
-            rows.append({"mask": mask, "stabiliser": stab, "seed": seed, "steps_to_475": first,
-                         "best_eval": round(best, 1), "later_evals_ge_475": stay})
-            curves[(mask, stab, seed)] = (steps_e, ret_e)
+            rows.append({"mask": mask, "stabiliser": stab, "seed": seed, "budget": args.steps,
+                         "steps_to_475": first, "best_eval": round(best, 1),
+                         "later_evals_ge_475": round(stay, 3)})
+            curve_rows += [{"mask": mask, "stabiliser": stab, "seed": seed, "budget": args.steps,
+                            "eval_step": int(t), "eval_return": round(float(r), 2)}
+                           for t, r in zip(steps_e, ret_e)]
             print(f"{mask:10s} {stab:9s} seed {seed}: steps to 475 = {first}, best = {best:.1f}, "
                   f"later evals >= 475: {stay:.0%}" if stay == stay else
                   f"{mask:10s} {stab:9s} seed {seed}: never reached 475, best = {best:.1f}", flush=True)
 
-    print(f"\nbudget {args.steps} ticks, evaluation every {EVAL_EVERY} with {EVAL_EPISODES} episodes")
-    print(f"{'mask':10s} {'stabiliser':10s} {'solved':>7s} {'median best':>12s} {'median steps to 475':>20s}")
-    for mask in MASKS:
-        for stab in stabs:
-            sel = [r for r in rows if r["mask"] == mask and r["stabiliser"] == stab]
-            solved = [r["steps_to_475"] for r in sel if r["steps_to_475"] is not None]
-            med_steps = f"{np.median(solved):.0f}" if solved else "-"
-            print(f"{mask:10s} {stab:10s} {len(solved)}/{len(sel):<5d} "
-                  f"{np.median([r['best_eval'] for r in sel]):12.1f} {med_steps:>20s}")
-
-    (OUT / "results").mkdir(exist_ok=True)
-    with open(OUT / "results" / "cartpole_pomdp.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(sorted(rows, key=lambda r: (r["mask"], r["stabiliser"], r["seed"])))
+    print(f"\nevaluation every {EVAL_EVERY} ticks with {EVAL_EPISODES} episodes; all runs so far:")
+    print_table(merge(RESULTS, rows, KEY))
+    curves = merge(CURVES, curve_rows, (*KEY, "eval_step"))
 
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    budget = max(int(r["budget"]) for r in curves)
+    shown = [r for r in curves if int(r["budget"]) == budget]
+    names = sorted({r["stabiliser"] for r in shown})
+    colors = dict(zip(names, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
     fig, axes = plt.subplots(1, len(MASKS), figsize=(6 * len(MASKS), 4), sharey=True)
-    colors = dict(zip(stabs, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
     for ax, mask in zip(np.atleast_1d(axes), MASKS):
-        for (m, stab, seed), (x, y) in sorted(curves.items()):
-            if m == mask:
-                ax.plot(x, y, color=colors[stab], alpha=0.7, label=stab if seed == seeds[0] else None)
+        for stab in names:
+            for i, seed in enumerate(sorted({r["seed"] for r in shown if r["stabiliser"] == stab})):
+                pts = [(int(r["eval_step"]), float(r["eval_return"])) for r in shown
+                       if (r["mask"], r["stabiliser"], r["seed"]) == (mask, stab, seed)]
+                if pts:
+                    x, y = zip(*sorted(pts))
+                    ax.plot(x, y, color=colors[stab], alpha=0.6, lw=1, label=stab if i == 0 else None)
         ax.axhline(SOLVED, color="k", ls=":", lw=1)
-        ax.set(title=f"CartPole, {mask} only", xlabel="training ticks", ylabel="evaluation return")
+        ax.set(title=f"CartPole, {mask} only ({budget:,} ticks)", xlabel="training ticks",
+               ylabel="evaluation return")
         ax.legend()
     (OUT / "figures").mkdir(exist_ok=True)
     fig.tight_layout()
