@@ -15,7 +15,9 @@ Conditions (bioRTRRL.manipulation kinds):
 - rectified dopamine:    δ_eff = max(δ, −0.1): dips bounded by a tonic baseline (Potjans 2011);
 - frozen cortex:         no cortical plasticity, readouts learn on a random reservoir (echo state);
 - exact feedback:        weight transport instead of random feedback to cortex;
-- shorter traces:        λ = 0.5 instead of 0.99 in every TD trace.
+- shorter traces:        λ = 0.5 instead of the model's 0.9 in every TD trace;
+- slow RFLO eligibility: cortical synapses keep their RFLO eligibility with τ_e = 20 ticks instead
+                         of their unit's membrane τ (1-5 ticks).
 
 Usage:  python analyses/lesions.py [--steps 150000] [--seeds 0,1,2,3,4] [--workers 2]
 Writes analyses/figures/lesions.png and analyses/results/lesions.csv.
@@ -42,6 +44,7 @@ CONDITIONS = {
     "frozen cortex": [dict(kind="freeze_cortex")],
     "exact feedback": [dict(kind="exact_feedback")],
     "shorter traces": [dict(kind="trace_lambda", target="all", lam=0.5)],
+    "slow RFLO eligibility": [dict(kind="rflo_tau", target="cortex", tau=20.0)],
 }
 FINAL = 0.2   # fraction of training at the end over which final performance is measured
 BINS = 20     # points of the learning-curve figure
