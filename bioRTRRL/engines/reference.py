@@ -40,6 +40,16 @@ class ReferenceEngine:
         After each tick: [input x, cortex h, actor outputs, value, δ] per env.
     actions : ndarray
         Actions emitted by the last tick (int indices, or clipped continuous actions).
+    h, P, J, e : ndarray
+        Per-env state: cortical rates, RFLO eligibility, RTRL influence, TD traces (flat layout
+        of :mod:`bioRTRRL.engines.kernels`).
+    discount : ndarray (num_envs,)
+        I = γ^t of ``learning.episodic_discount`` (1 when it is off).
+    obs_stats : ndarray (3, O)
+        Running [mean, variance, count] of each observation channel (``circuit.input_adaptation``).
+    decay, plastic, column_decay, unit_mask : ndarray
+        The manipulation knobs: TD-trace decay γλ and plasticity switch per parameter, RFLO
+        eligibility decay per presynaptic column (< 0: the unit's own), silenced cortical units.
     """
 
     def __init__(self, model: Model, dims: CircuitDims, num_envs: int, seed: int,
