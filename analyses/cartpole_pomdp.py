@@ -59,6 +59,7 @@ STABILISERS = {
     "adapt_episodic_lr3e-4": {**_ADAPT_EPISODIC, "optimizer.lr_readout": 3e-4,
                               "optimizer.lr_cortex": 3e-4},
     "shipped": {},  # models/default.toml: adapt_episodic with λ = 0.9 and lr_cortex 3e-4
+    "shipped_floor0.01": {"optimizer.lr_final_fraction": 0.01},
 }
 EVAL_EVERY = 10_000
 EVAL_EPISODES = 10
