@@ -18,8 +18,7 @@ import argparse
 import os
 import time
 
-from bioRTRRL.benchmark import bench_model
-from bioRTRRL.experiment import Session
+from bioRTRRL.benchmark import bench_model, warm_session
 
 
 def main() -> None:
@@ -34,8 +33,7 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     for b in (int(x) for x in args.envs.split(",")):
         model = bench_model(args.size, b, args.gradient)
-        session = Session(model, seed=0)
-        session.advance(model.recording.chunk_steps + 20)  # compilation and the first chunk
+        session = warm_session(model)
         ticks = max(args.ticks // b, 100)
         rates = []
         for _ in range(args.windows):

@@ -23,7 +23,7 @@ import time
 from .config import Model, ModelError, load_model
 from .experiment import Session
 
-__all__ = ["bench_model", "timed_rate", "reference_rate", "brian2_rate", "main"]
+__all__ = ["bench_model", "timed_rate", "warm_session", "reference_rate", "brian2_rate", "main"]
 
 SIZES = (16, 32, 64)
 ENVS = (1, 16)
@@ -68,13 +68,18 @@ def timed_rate(advance, seconds: float = 1.0) -> tuple[float, float]:
         ticks = max(2 * ticks, int(ticks * 1.3 * seconds / max(wall, 1e-9)))
 
 
-def reference_rate(model: Model, seconds: float = 1.0) -> tuple[float, float]:
-    """(wall, CPU) ticks per second of the reference engine on a training session."""
+def warm_session(model: Model) -> Session:
+    """A reference training session past its one-time costs, ready to be timed."""
     session = Session(model, seed=0)
     # numba compiles (or loads) every kernel on first use, and the first recording chunk imports
     # xarray's optional backends (about 1 s, once per process): both belong to the warm-up
     session.advance(model.recording.chunk_steps + 20)
-    return timed_rate(session.advance, seconds)
+    return session
+
+
+def reference_rate(model: Model, seconds: float = 1.0) -> tuple[float, float]:
+    """(wall, CPU) ticks per second of the reference engine on a training session."""
+    return timed_rate(warm_session(model).advance, seconds)
 
 
 def brian2_rate(model: Model, seconds: float = 1.0, codegen_target: str = "numpy") -> tuple[float, float]:

@@ -81,6 +81,15 @@ ADAPT_OFF, ADAPT_LEARN, ADAPT_FROZEN = 0, 1, 2
 SCHEDULES = ("constant", "inverse_sqrt", "linear", "cosine")
 
 
+def entry_point(dispatcher, *args):
+    """The compiled function of ``dispatcher`` for exactly these arguments' types.
+
+    Calling it skips numba's per-call type dispatch (about 0.1 µs per argument); it is only valid
+    for arguments of the same types, so callers bind it to buffers they own.
+    """
+    return dispatcher.compile(tuple(dispatcher.typeof_pyval(a) for a in args))
+
+
 def layout(N: int, Z: int, P: int) -> dict[str, slice]:
     """Slices of each parameter in the flat vector ``theta``."""
     o_tau = N * Z

@@ -236,7 +236,7 @@ class ReferenceEngine:
                 *inputs, self.noise.uniform, self.noise.normal, self.noise.pos,
                 self.act, self.action_out, self.action_index, self.delta,
                 self._grad, self._ent, self._dvec, self._scratch, self._head_scratch, self._tmpJ)
-        entry = K.tick.compile(tuple(K.tick.typeof_pyval(a) for a in args))
+        entry = K.entry_point(K.tick, *args)
         # an input that had to be converted is a copy: bind afresh on every call then
         reusable = all(a is b for a, b in zip(given, inputs))
         self._call = (entry, *(given if reusable else (None,) * 5), args)

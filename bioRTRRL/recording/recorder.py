@@ -19,6 +19,7 @@ import xarray as xr
 from numba import njit
 
 from ..config import POPULATIONS, Model
+from ..engines.kernels import entry_point
 from ..engines.parameters import CircuitDims
 
 PROJECTIONS = ("input_cortex", "cortex_cortex", "cortex_striatum_dorsal", "cortex_striatum_ventral")
@@ -116,9 +117,7 @@ class Recorder:
                 d.episode, d.t_in_episode, d.terminated, d.truncated,
                 b["rate"], b["dopamine"], b["value"], b["obs"], b["action"], b["reward"],
                 b["step"], b["episode"], b["t_in_episode"], b["terminated"], b["truncated"])
-        sig = (_store.typeof_pyval(0), _store.typeof_pyval(0),
-               *(_store.typeof_pyval(a) for a in args))
-        self._store_call = (_store.compile(sig), act, actions, args)
+        self._store_call = (entry_point(_store, 0, 0, *args), act, actions, args)
         return self._store_call
 
     def snapshot(self, tick: int, params: dict, feedback) -> None:
