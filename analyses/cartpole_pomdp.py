@@ -60,6 +60,10 @@ STABILISERS = {
                               "optimizer.lr_cortex": 3e-4},
     "shipped": {},  # models/default.toml: adapt_episodic with λ = 0.9 and lr_cortex 3e-4
     "shipped_floor0.01": {"optimizer.lr_final_fraction": 0.01},
+    # Adam's ε against its per-synapse normalisation: many cortical synapses see gradients of
+    # 1e-6–1e-4 (√v̂), yet Adam steps them as far as the busy ones; a larger ε damps them
+    "shipped_eps1e-4": {"optimizer.eps": 1e-4},
+    "shipped_eps1e-3": {"optimizer.eps": 1e-3},
 }
 EVAL_EVERY = 10_000
 EVAL_EPISODES = 10

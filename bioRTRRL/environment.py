@@ -213,6 +213,42 @@ def _bookkeep(fresh, reward, terminated, truncated, ended, episode, t_in_episode
     return any_end
 
 
+class CompiledMultiDiscrete(spaces.MultiDiscrete):
+    """A MultiDiscrete space whose membership test of an integer array runs compiled.
+
+    Gymnasium's native vector environments assert ``action_space.contains(actions)`` on every step;
+    NumPy's test costs about 18 µs, a tenth of a 16-environment CartPole tick. For a NumPy array of
+    the space's own dtype and shape this class answers the same question (start ≤ a ≤ start +
+    nvec − 1 elementwise) in one compiled call; any other input goes to Gymnasium's test.
+    """
+
+    def __init__(self, space: spaces.MultiDiscrete):
+        super().__init__(space.nvec, dtype=space.dtype, start=space.start)
+        self._np_random = space.np_random  # sampling continues the original stream
+        self._low = np.ascontiguousarray(self.start, dtype=np.int64).reshape(-1)
+        self._high = np.ascontiguousarray(self.start + (self.nvec - 1), dtype=np.int64).reshape(-1)
+
+    def contains(self, x) -> bool:
+        if type(x) is np.ndarray and x.dtype == self.dtype and x.shape == self.shape:
+            return _all_within(x.reshape(-1), self._low, self._high)
+        return super().contains(x)
+
+
+@njit(cache=True)
+def _all_within(x, low, high):
+    for k in range(x.shape[0]):
+        if not low[k] <= x[k] <= high[k]:
+            return False
+    return True
+
+
+def _compile_action_check(env) -> None:
+    """Give a native vector env of int64 MultiDiscrete actions the compiled membership test."""
+    space = env.action_space
+    if type(space) is spaces.MultiDiscrete and space.dtype == np.int64:
+        env.action_space = CompiledMultiDiscrete(space)
+
+
 def _make(task: TaskSpec, num_envs: int, limit: int):
     """Build the env(s), adding the observation mask; errors name ``task.env``."""
     from . import tasks  # noqa: F401  registers the bioRTRRL/ namespace
@@ -234,6 +270,7 @@ def _make(task: TaskSpec, num_envs: int, limit: int):
             if limit:
                 kwargs["max_episode_steps"] = limit
             env = gym.make_vec(task.env, num_envs=num_envs, vectorization_mode="vector_entry_point", **kwargs)
+            _compile_action_check(env.unwrapped)
         else:
             env = gym.vector.SyncVectorEnv(
                 [lambda: gym.make(task.env, max_episode_steps=limit or None, **kwargs)

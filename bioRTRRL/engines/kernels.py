@@ -188,30 +188,60 @@ def forward(theta, N, Z, xi, h, dt, unit_mask, u, phi, h_new):
 
 
 @njit(cache=True)
-def rflo_update(theta, N, Z, xi, h_old, phi, dt, P, column_decay, by_column):
-    """P_W ← (1 − dt/τ)P_W + (dt φ'(u)/τ) ξᵀ ;  P_τ ← (1 − dt/τ)P_τ + dt (h_old − φ(u))/τ².
+def rflo_step(theta, N, Z, xi, h_old, phi, dt, P, column_decay, by_column,
+              sig, disc, dlt, sig_h, eta_h, e, decay, delta_vec):
+    """RFLO eligibility update fused with the TD(λ) part of the cortical learning rule.
+
+    Per cortical parameter c of unit i (one pass over the synapses, the hot loop of the engine):
+
+    - P_W ← (1 − dt/τ)P_W + (dt φ'(u)/τ) ξᵀ ;  P_τ ← (1 − dt/τ)P_τ + dt (h_old − φ(u))/τ²;
+    - ``delta_vec`` += dlt · e (the *old* trace: the update uses traces up to the last tick)
+      + η_H · sig_h · P (the entropy gradient, new P);
+    - e ← ``decay`` · e + disc · sig · P (the new immediate gradient sig ⊙ P enters the trace).
 
     With ``by_column``, a column j of P_W (presynaptic input j; j = Z for P_τ) whose
     ``column_decay[j]`` is ≥ 0 decays by that factor instead of 1 − dt/τ_i: the eligibility of one
     projection keeps its own time constant, while the drive (dt φ'/τ_i) stays the unit's.
+    With ``sig`` and ``dlt`` zero and ``e`` zero this is the plain RFLO update of P
+    (:func:`rflo_update`).
     """
     o_tau = N * Z
     for i in range(N):
         tau = theta[o_tau + i]
-        decay = 1.0 - dt / tau
+        p_decay = 1.0 - dt / tau
         gain = dt * (1.0 - phi[i] * phi[i]) / tau
-        row = i * Z
         drive_tau = dt * (h_old[i] - phi[i]) / (tau * tau)
-        if by_column:
-            for j in range(Z):
-                d = column_decay[j]
-                P[row + j] = (decay if d < 0.0 else d) * P[row + j] + gain * xi[j]
-            d = column_decay[Z]
-            P[o_tau + i] = (decay if d < 0.0 else d) * P[o_tau + i] + drive_tau
-        else:
-            for j in range(Z):
-                P[row + j] = decay * P[row + j] + gain * xi[j]
-            P[o_tau + i] = decay * P[o_tau + i] + drive_tau
+        sd = disc * sig[i]
+        sh = eta_h * sig_h[i]
+        row = i * Z
+        # ``range(Z)`` plus an offset, not ``range(row, row + Z)``: only this form vectorises
+        # one loop for both cases (a select per synapse costs nothing measurable), so a column
+        # without its own time constant is computed bitwise alike either way
+        for j in range(Z):
+            c = row + j
+            d = column_decay[j]
+            p = (p_decay if (d < 0.0 or not by_column) else d) * P[c] + gain * xi[j]
+            P[c] = p
+            ec = e[c]
+            delta_vec[c] += dlt * ec + sh * p
+            e[c] = decay[c] * ec + sd * p
+        d = column_decay[Z]
+        if by_column and d >= 0.0:
+            p_decay = d
+        c = o_tau + i
+        p = p_decay * P[c] + drive_tau
+        P[c] = p
+        ec = e[c]
+        delta_vec[c] += dlt * ec + sh * p
+        e[c] = decay[c] * ec + sd * p
+
+
+def rflo_update(theta, N, Z, xi, h_old, phi, dt, P, column_decay, by_column):
+    """The RFLO eligibility update alone (:func:`rflo_step` with no learning signal)."""
+    NC = N * Z + N
+    zero = np.zeros(N)
+    rflo_step(theta, N, Z, xi, h_old, phi, dt, P, column_decay, by_column,
+              zero, 0.0, 0.0, zero, 0.0, np.zeros(NC), np.zeros(NC), np.zeros(NC))
 
 
 @njit(cache=True)
@@ -479,11 +509,9 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
         xb[Z - 1] = 1.0
         # 2. forward and gradient traces with the old h
         forward(theta, N, Z, xb, hb, dt, unit_mask, scratch_u, scratch_phi, scratch_h)
-        if gradient == GRAD_RFLO:
-            rflo_update(theta, N, Z, xb, hb, scratch_phi, dt, Pb, column_decay, by_column)
-        elif gradient == GRAD_RTRL:
+        if gradient == GRAD_RTRL:
             rtrl_update(theta, N, Z, D, xb, hb, scratch_phi, dt, Jb, tmpJ)
-        else:
+        elif gradient == GRAD_BPTT:  # RFLO's P is advanced in the learning pass below
             T = hist_xi.shape[1]
             hd = (hist_head[b] + 1) % T
             hist_head[b] = hd
@@ -535,27 +563,13 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
             _cortical_signal(fb_a, fb_c, N, Pn, 1.0, chi, sig_h, False)
         first_untraced = 0  # δ·e still to be added from this index on
         if gradient == GRAD_RFLO:
-            # one pass over the cortical synapses, the hot loop: δ·e (old trace) and the entropy
-            # term into the update direction, then the trace e ← γλ e + signal · P (an episode end
-            # clears it below). No optimizer step reads e, so updating it here is in order.
-            dlt = delta if transition else 0.0
-            for i in range(N):
-                s = sig[i]
-                sd = disc * s
-                sh = eta_h * sig_h[i] if ent_on else 0.0
-                row = i * Z
-                # ``range(Z)`` plus an offset, not ``range(row, row + Z)``: only this form vectorises
-                for j in range(Z):
-                    c = row + j
-                    p = Pb[c]
-                    ec = eb[c]
-                    delta_vec[c] += dlt * ec + sh * p
-                    eb[c] = decay[c] * ec + sd * p
-                c = N * Z + i
-                p = Pb[c]
-                ec = eb[c]
-                delta_vec[c] += dlt * ec + sh * p
-                eb[c] = decay[c] * ec + sd * p
+            # one pass over the cortical synapses, the hot loop: P from the old h (scratch_h
+            # held the new one until now, and the heads do not read P), δ·e with the old trace,
+            # the entropy term, and e ← γλ e + signal · P. No optimizer step reads e, so
+            # updating it here is in order; an episode end clears it below.
+            rflo_step(theta, N, Z, xb, xb[D:D + N], scratch_phi, dt, Pb, column_decay,
+                      by_column, sig, disc, delta if transition else 0.0, sig_h,
+                      eta_h if ent_on else 0.0, eb, decay, delta_vec)
             first_untraced = NC
         elif gradient == GRAD_RTRL:
             for c in range(NC):
