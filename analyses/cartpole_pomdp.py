@@ -2,9 +2,10 @@
 
 The paper (ALGORITHM.md §7) reports 500 on both CartPole positions-only and velocities-only (median of
 5 seeds). For each observation mask, stabiliser and seed this script trains the default circuit,
-evaluates every EVAL_EVERY ticks (mean return of the first episode of 10 stochastic-policy
-environments) and prints the ticks to the first evaluation ≥ 475, the best evaluation, and the
-fraction of later evaluations that stay ≥ 475.
+evaluates every EVAL_EVERY env steps (mean return of the first episode of 10 stochastic-policy
+environments) and prints the env steps to the first evaluation ≥ 475, the best evaluation, and the
+fraction of later evaluations that stay ≥ 475. With one environment (every stabiliser but
+"shipped_4envs") an env step is a tick.
 
 Stabilisers compared (model-file options on top of models/default.toml; the learning-rate schedule
 always spans the budget):
@@ -64,6 +65,10 @@ STABILISERS = {
     # 1e-6–1e-4 (√v̂), yet Adam steps them as far as the busy ones; a larger ε damps them
     "shipped_eps1e-4": {"optimizer.eps": 1e-4},
     "shipped_eps1e-3": {"optimizer.eps": 1e-3},
+    # the decay done by 300k steps: the solved policy then drifts at a tenth of the rate
+    "shipped_decay300k": {"optimizer.lr_decay_steps": 300_000},
+    # four environments average each update (budget and evaluations still in env steps)
+    "shipped_4envs": {"task.num_envs": 4},
 }
 EVAL_EVERY = 10_000
 EVAL_EPISODES = 10
@@ -79,17 +84,19 @@ def train(job):
     import bioRTRRL as br
 
     mask, stab, seed, steps = job
+    # budgets and evaluation times count env steps; a tick of B envs is B of them
+    B = STABILISERS[stab].get("task.num_envs", 1)
     model = br.load_model(MODEL).with_overrides({
         "task.observation_mask": mask,
-        "run.eval_every": EVAL_EVERY,
+        "run.eval_every": EVAL_EVERY // B,
         "run.eval_episodes": EVAL_EPISODES,
-        "optimizer.lr_decay_steps": steps,
+        "optimizer.lr_decay_steps": steps // B,
         "recording.variables": ["reward"],
         "recording.weights_every": 0,
         **STABILISERS[stab],
     })
-    ds = br.run(model, steps=steps, seed=seed, progress=False)
-    return mask, stab, seed, ds.eval_step.values, ds.eval_return.values
+    ds = br.run(model, steps=steps // B, seed=seed, progress=False)
+    return mask, stab, seed, ds.eval_step.values * B, ds.eval_return.values
 
 
 def summarise(eval_steps, eval_returns):

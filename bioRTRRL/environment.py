@@ -14,6 +14,7 @@ from gymnasium import spaces
 from numba import njit
 
 from .config import ModelError, TaskSpec
+from .engines.kernels import entry_point
 from .tasks import ObservationMask, ObservationMaskVector
 
 
@@ -94,6 +95,10 @@ class EnvDriver:
         self.completed: list[tuple[int, int, float, int, bool]] = []  # env, end tick, return, length, terminated
         self._ended = np.zeros(B, dtype=bool)
         self.ticks = 0
+        self._single_args = (self.reward, self.terminated, self.truncated, self.fresh, self._ended,
+                             self.episode, self.t_in_episode, self.episode_return)
+        self._single_tick = None if self.vector else entry_point(_single_tick, 0.0, False, False,
+                                                                  False, *self._single_args)
 
     # -- protocol ------------------------------------------------------------------------------
     def reset(self):
@@ -135,13 +140,11 @@ class EnvDriver:
                 fresh = False
             if self._onehot_obs:
                 self._set_obs(obs)
-                obs = self.obs[0]
-            elif self._flatten_obs:
-                obs = np.asarray(obs, dtype=np.float64).reshape(-1)
-            # one compiled call for the writes and the bookkeeping: this path runs every tick
-            ended = _single_tick(obs, float(rew), bool(term), bool(trunc), fresh, self.obs,
-                                 self.reward, self.terminated, self.truncated, self.fresh,
-                                 self._ended, self.episode, self.t_in_episode, self.episode_return)
+            else:
+                self.obs[0] = np.reshape(obs, -1) if self._flatten_obs else obs
+            # one compiled call (its entry point, bound once: no type dispatch) for the rest
+            ended = self._single_tick(float(rew), bool(term), bool(trunc), fresh,
+                                      *self._single_args)
             if self.trial_events:
                 self._read_info(info)
             if ended:
@@ -168,11 +171,9 @@ class EnvDriver:
 
 
 @njit(cache=True)
-def _single_tick(obs_in, rew, term, trunc, fresh_in, obs, reward, terminated, truncated, fresh,
-                 ended, episode, t_in_episode, episode_return):
-    """Store one env's step into the driver's (1, ...) arrays and advance its bookkeeping."""
-    for j in range(obs.shape[1]):
-        obs[0, j] = obs_in[j]
+def _single_tick(rew, term, trunc, fresh_in, reward, terminated, truncated, fresh, ended, episode,
+                 t_in_episode, episode_return):
+    """Store one env's step into the driver's (1,) arrays and advance its bookkeeping."""
     reward[0] = rew
     terminated[0] = term
     truncated[0] = trunc
