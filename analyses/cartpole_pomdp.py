@@ -25,6 +25,7 @@ analyses/figures/cartpole_pomdp.png from all curves of the largest budget.
 
 Usage:  python analyses/cartpole_pomdp.py [--steps 2000000] [--seeds 0,1,2,3,4]
                                           [--stabilisers shipped,linear] [--workers 2]
+                                          [--masks positions,velocities]
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ STABILISERS = {
     "shipped_decay300k": {"optimizer.lr_decay_steps": 300_000},
     # four environments average each update (budget and evaluations still in env steps)
     "shipped_4envs": {"task.num_envs": 4},
+    # slower units: integrating velocities into positions needs memory beyond τ = 5 ticks
+    "shipped_tau1-20": {"circuit.tau_init": [1.0, 20.0]},
 }
 EVAL_EVERY = 10_000
 EVAL_EPISODES = 10
@@ -146,6 +149,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=2_000_000)
     parser.add_argument("--seeds", default="0,1,2,3,4")
     parser.add_argument("--stabilisers", default="shipped")
+    parser.add_argument("--masks", default=",".join(MASKS))
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -153,7 +157,10 @@ def main(argv=None):
     unknown = set(stabs) - set(STABILISERS)
     if unknown:
         parser.error(f"unknown stabilisers {sorted(unknown)}; choose from {list(STABILISERS)}")
-    jobs = [(m, st, s, args.steps) for m in MASKS for st in stabs for s in seeds]
+    masks = args.masks.split(",")
+    if set(masks) - set(MASKS):
+        parser.error(f"unknown masks {sorted(set(masks) - set(MASKS))}; choose from {MASKS}")
+    jobs = [(m, st, s, args.steps) for m in masks for st in stabs for s in seeds]
 
     rows, curve_rows = [], []
     with ProcessPoolExecutor(args.workers) as pool:
