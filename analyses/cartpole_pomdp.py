@@ -14,10 +14,11 @@ always spans the budget):
 - "linear":   the learning rate decays linearly to 10 % over the budget (the paper's appendix names
               a decaying learning rate as the remedy it did not use);
 - "lambda0.9", "episodic", "adapt", "adapt_episodic", ...: the screen, one addition at a time;
-- "shipped":  models/default.toml as it is: the linear decay, sensory adaptation of the input
-              population (circuit.input_adaptation), the episodic discount of the traces
+- "tau1-5":   session 2's model: the linear decay, sensory adaptation of the input population
+              (circuit.input_adaptation), the episodic discount of the traces
               (learning.episodic_discount, as in the published code), λ = 0.9 and a cortical
-              learning rate of 3e-4.
+              learning rate of 3e-4; "tau1-5_*" are variations of it;
+- "shipped":  models/default.toml as it is: tau1-5 with time constants drawn from [1, 20] ticks.
 
 Every invocation merges its rows into analyses/results/cartpole_pomdp.csv (one row per mask,
 stabiliser, seed and budget) and its evaluation curves into cartpole_pomdp_curves.csv, then redraws
@@ -43,9 +44,11 @@ MASKS = ["positions", "velocities"]
 # the paper's learning setting (ALGORITHM.md §6) without the toolkit's additions
 _PAPER = {"circuit.input_adaptation": False, "learning.episodic_discount": False,
           "learning.lambda_actor": 0.99, "learning.lambda_critic": 0.99,
-          "learning.lambda_cortex": 0.99, "optimizer.lr_cortex": 1e-3}
+          "learning.lambda_cortex": 0.99, "optimizer.lr_cortex": 1e-3,
+          "circuit.tau_init": [1.0, 5.0]}
 _LINEAR = {**_PAPER, "optimizer.lr_schedule": "linear", "optimizer.clip_norm": 0.0}
 _ADAPT_EPISODIC = {**_LINEAR, "circuit.input_adaptation": True, "learning.episodic_discount": True}
+_TAU5 = {"circuit.tau_init": [1.0, 5.0]}
 STABILISERS = {
     "paper": {**_PAPER, "optimizer.lr_schedule": "constant", "optimizer.clip_norm": 1.0},
     "constant": {**_PAPER, "optimizer.lr_schedule": "constant", "optimizer.clip_norm": 0.0},
@@ -60,18 +63,20 @@ STABILISERS = {
                                    "optimizer.clip_scope": "cortex"},
     "adapt_episodic_lr3e-4": {**_ADAPT_EPISODIC, "optimizer.lr_readout": 3e-4,
                               "optimizer.lr_cortex": 3e-4},
-    "shipped": {},  # models/default.toml: adapt_episodic with λ = 0.9 and lr_cortex 3e-4
-    "shipped_floor0.01": {"optimizer.lr_final_fraction": 0.01},
+    # session 2's model: adapt_episodic with λ = 0.9 and lr_cortex 3e-4, time constants in [1, 5]
+    "tau1-5": _TAU5,
+    "tau1-5_floor0.01": {**_TAU5, "optimizer.lr_final_fraction": 0.01},
     # Adam's ε against its per-synapse normalisation: many cortical synapses see gradients of
     # 1e-6–1e-4 (√v̂), yet Adam steps them as far as the busy ones; a larger ε damps them
-    "shipped_eps1e-4": {"optimizer.eps": 1e-4},
-    "shipped_eps1e-3": {"optimizer.eps": 1e-3},
+    "tau1-5_eps1e-4": {**_TAU5, "optimizer.eps": 1e-4},
+    "tau1-5_eps1e-3": {**_TAU5, "optimizer.eps": 1e-3},
     # the decay done by 300k steps: the solved policy then drifts at a tenth of the rate
-    "shipped_decay300k": {"optimizer.lr_decay_steps": 300_000},
+    "tau1-5_decay300k": {**_TAU5, "optimizer.lr_decay_steps": 300_000},
     # four environments average each update (budget and evaluations still in env steps)
-    "shipped_4envs": {"task.num_envs": 4},
-    # slower units: integrating velocities into positions needs memory beyond τ = 5 ticks
-    "shipped_tau1-20": {"circuit.tau_init": [1.0, 20.0]},
+    "tau1-5_4envs": {**_TAU5, "task.num_envs": 4},
+    # models/default.toml as it is: tau1-5 with slower units, τ drawn from [1, 20] (integrating
+    # velocities into positions, or positions into velocities, needs memory beyond τ = 5 ticks)
+    "shipped": {},
 }
 EVAL_EVERY = 10_000
 EVAL_EPISODES = 10
@@ -178,8 +183,11 @@ def main(argv=None):
 
     print(f"\nevaluation every {EVAL_EVERY} ticks with {EVAL_EPISODES} episodes; all runs so far:")
     print_table(merge(RESULTS, rows, KEY))
-    curves = merge(CURVES, curve_rows, (*KEY, "eval_step"))
+    plot_curves(merge(CURVES, curve_rows, (*KEY, "eval_step")))
 
+
+def plot_curves(curves: list[dict]) -> None:
+    """analyses/figures/cartpole_pomdp.png: every evaluation curve of the largest budget."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -199,7 +207,7 @@ def main(argv=None):
                     x, y = zip(*sorted(pts))
                     ax.plot(x, y, color=colors[stab], alpha=0.6, lw=1, label=stab if i == 0 else None)
         ax.axhline(SOLVED, color="k", ls=":", lw=1)
-        ax.set(title=f"CartPole, {mask} only ({budget:,} ticks)", xlabel="training ticks",
+        ax.set(title=f"CartPole, {mask} only ({budget:,} env steps)", xlabel="training env steps",
                ylabel="evaluation return")
         ax.legend()
     (OUT / "figures").mkdir(exist_ok=True)
