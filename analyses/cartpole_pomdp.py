@@ -77,6 +77,8 @@ STABILISERS = {
     # models/default.toml as it is: tau1-5 with slower units, τ drawn from [1, 20] (integrating
     # velocities into positions, or positions into velocities, needs memory beyond τ = 5 ticks)
     "shipped": {},
+    # two timescales: the critic (ventral striatum) learns 3× faster than the actor
+    "shipped_critic3x": {"optimizer.lr_critic_scale": 3.0},
 }
 EVAL_EVERY = 10_000
 EVAL_EPISODES = 10

@@ -146,6 +146,10 @@ class OptimizerSpec:
         Adam keeps per-synapse moment estimates; SGD is the plain three-factor rule.
     lr_readout, lr_cortex : float
         Learning rates of the groups {actor, critic} and {W, τ}.
+    lr_critic_scale : float
+        The critic readout's (ventral striatum's) learning rate as a multiple of ``lr_readout``
+        (1 = the paper's single rate). Above 1 the critic is the faster of the two timescales of
+        the actor-critic (Konda & Tsitsiklis), as its convergence theory asks.
     beta1, beta2, eps : float
         Adam constants.
     clip_norm : float
@@ -166,6 +170,7 @@ class OptimizerSpec:
     kind: str = "adam"
     lr_readout: float = 1e-3
     lr_cortex: float = 1e-3
+    lr_critic_scale: float = 1.0
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
@@ -302,6 +307,7 @@ _RANGES = {
     "learning.average_reward_lr": (0, 1, True, True),
     "optimizer.lr_readout": (0, math.inf, True, True),
     "optimizer.lr_cortex": (0, math.inf, True, True),
+    "optimizer.lr_critic_scale": (0, math.inf, False, True),
     "optimizer.beta1": (0, 1, True, False),
     "optimizer.beta2": (0, 1, True, False),
     "optimizer.eps": (0, math.inf, False, True),

@@ -9,12 +9,13 @@ from bioRTRRL.engines.reference import lr_schedule
 from bioRTRRL.experiment import Session
 
 
-def _first_update(clip_norm, clip_scope):
-    """θ before and after the first TD update (SGD), and the engine's layout."""
+def _first_update(clip_norm, clip_scope, critic_scale=1.0, kind="sgd"):
+    """θ before and after the first TD update, and the engine's layout."""
     model = br.load_model({
         "circuit": {"cortex_size": 8},
-        "optimizer": {"kind": "sgd", "lr_cortex": 0.5, "lr_readout": 0.5,
-                      "clip_norm": clip_norm, "clip_scope": clip_scope},
+        "optimizer": {"kind": kind, "lr_cortex": 0.5, "lr_readout": 0.5,
+                      "clip_norm": clip_norm, "clip_scope": clip_scope,
+                      "lr_critic_scale": critic_scale},
         "learning": {"entropy": 0.0},
     })
     session = Session(model, seed=1)
@@ -42,6 +43,20 @@ def test_clip_bounds_the_step_of_its_scope_and_leaves_the_rest(scope):
     sel = {"all": slice(None), "cortex": cortex}[scope]
     cos = step[sel] @ step_free[sel] / np.linalg.norm(step[sel]) / np.linalg.norm(step_free[sel])
     assert cos == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_critic_scale_multiplies_the_critic_step_only(kind):
+    """SGD steps by lr · d, Adam's first step by lr · sign(d): either way the critic's is 3× longer."""
+    b0, one, lay = _first_update(0.0, "all", 1.0, kind)
+    b3, three, _ = _first_update(0.0, "all", 3.0, kind)
+    np.testing.assert_array_equal(b0, b3)
+    critic = np.r_[lay["w_C"], lay["b_C"]]
+    rest = np.setdiff1d(np.arange(b0.size), critic)
+    assert np.abs(one[critic] - b0[critic]).max() > 0
+    np.testing.assert_allclose(three[critic] - b3[critic], 3.0 * (one[critic] - b0[critic]),
+                               rtol=1e-12, atol=0)
+    np.testing.assert_array_equal(three[rest], one[rest])
 
 
 @pytest.mark.parametrize("kind,t,expected", [

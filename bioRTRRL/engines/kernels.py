@@ -71,7 +71,9 @@ F_DA_FIXED = 13  # NaN = dopamine not clamped
 F_DA_GAIN, F_DA_SHIFT, F_DA_BASELINE = 14, 15, 16
 # initial rates and the schedule's decay length T and floor; F_LR_* hold the current rates
 F_LR0_READOUT, F_LR0_CORTEX, F_LR_DECAY_STEPS, F_LR_FLOOR = 17, 18, 19, 20
-N_FCFG = 21
+# the critic readout's rate (w_C, b_C): the actor's × optimizer.lr_critic_scale
+F_LR0_CRITIC, F_LR_CRITIC = 21, 22
+N_FCFG = 23
 
 ACTOR_DISCRETE, ACTOR_GAUSSIAN = 0, 1
 GRAD_RFLO, GRAD_RTRL, GRAD_BPTT = 0, 1, 2
@@ -463,6 +465,7 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
     factor = lr_factor(icfg[I_LR_SCHEDULE], opt_state[0], fcfg[F_LR_DECAY_STEPS], fcfg[F_LR_FLOOR])
     fcfg[F_LR_READOUT] = fcfg[F_LR0_READOUT] * factor
     fcfg[F_LR_CORTEX] = fcfg[F_LR0_CORTEX] * factor
+    fcfg[F_LR_CRITIC] = fcfg[F_LR0_CRITIC] * factor
     by_column = icfg[I_RFLO_TAU_COLUMNS] == 1
     episodic = icfg[I_EPISODIC_DISCOUNT] == 1
     adapt = icfg[I_INPUT_ADAPTATION]
@@ -483,7 +486,7 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
         delta_vec[k] = 0.0
     n_trans = 0
     lam_c = fcfg[F_LAM_CRITIC]
-    alpha_c = fcfg[F_LR_READOUT]
+    alpha_c = fcfg[F_LR_CRITIC]
     actor_lesion = icfg[I_ACTOR_LESION] == 1
     critic_lesion = icfg[I_CRITIC_LESION] == 1
 
@@ -651,6 +654,7 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
                     delta_vec[k] *= scale
         lr_c = fcfg[F_LR_CORTEX]
         lr_r = fcfg[F_LR_READOUT]
+        lr_v = fcfg[F_LR_CRITIC]
         if icfg[I_OPTIM] == OPTIM_ADAM:
             b1 = fcfg[F_BETA1]; b2 = fcfg[F_BETA2]; eps = fcfg[F_EPS]
             opt_state[0] += 1.0
@@ -667,15 +671,20 @@ def tick(icfg, fcfg, theta, fb_a, fb_c, unit_mask, lo, hi, bounded, decay, plast
                 delta_vec[k] = math.sqrt(vk * ic2) + eps
             for k in range(NC):
                 theta[k] += plastic[k] * lr_c * (adam_m[k] * ic1) / delta_vec[k]
-            for j in range(NP - NC):
+            for j in range(o_wc - NC):
                 k = NC + j
                 theta[k] += plastic[k] * lr_r * (adam_m[k] * ic1) / delta_vec[k]
+            for j in range(NP - o_wc):
+                k = o_wc + j
+                theta[k] += plastic[k] * lr_v * (adam_m[k] * ic1) / delta_vec[k]
         else:
             opt_state[0] += 1.0
             for k in range(NC):
                 theta[k] += lr_c * delta_vec[k]
-            for k in range(NC, NP):
+            for k in range(NC, o_wc):
                 theta[k] += lr_r * delta_vec[k]
+            for k in range(o_wc, NP):
+                theta[k] += lr_v * delta_vec[k]
         tau_min = fcfg[F_TAU_MIN]
         for i in range(N):
             if theta[N * Z + i] < tau_min:

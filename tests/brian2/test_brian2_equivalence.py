@@ -51,6 +51,7 @@ VARIANTS = {
     "adaptive": {**CLIP, "circuit.input_adaptation": True},
     "episodic": {**CLIP, "learning.episodic_discount": True},
     "cortex_clip": {**CLIP, "optimizer.clip_scope": "cortex"},
+    "fast_critic": {**CLIP, "optimizer.lr_critic_scale": 3.0},
 }
 # Pendulum runs with the clip: unclipped SGD drives its value to ~10^3, where the closed loop
 # amplifies rounding differences about e-fold per 300 ticks, so that no two float64
@@ -59,7 +60,8 @@ VARIANTS = {
 CASES = [("cartpole", "adam", "file"), ("cartpole", "adam", "clip"), ("cartpole", "sgd", "file"),
          ("cartpole", "sgd", "options"), ("pendulum", "adam", "clip"), ("pendulum", "sgd", "clip"),
          ("cartpole", "adam", "adaptive"), ("cartpole", "adam", "episodic"),
-         ("cartpole", "adam", "cortex_clip")]
+         ("cartpole", "adam", "cortex_clip"), ("cartpole", "adam", "fast_critic"),
+         ("cartpole", "sgd", "fast_critic")]
 # Clipping the cortical group alone (Adam, CartPole) amplifies rounding differences about e-fold
 # per 2,000 ticks (W_rec: 3e-12 apart after 5k ticks, 2e-9 after 20k, rates 5e-12, actions
 # identical): no two float64 implementations stay within 1e-9 over 20k ticks, so that case is
@@ -121,7 +123,8 @@ def test_brian2_matches_reference_step_for_step(case):
     cortex, readout = clip
     assert (cortex < 1.0).any() == (case[2] != "file")
     # a clip of the cortical group alone leaves the readouts' updates as they are
-    assert (readout < 1.0).any() == (case[2] in ("clip", "options", "adaptive", "episodic"))
+    assert (readout < 1.0).any() == (case[2] in ("clip", "options", "adaptive", "episodic",
+                                                 "fast_critic"))
 
 
 @pytest.mark.slow

@@ -142,12 +142,13 @@ class Circuit:
         """Give every plastic population the broadcast modulators (dopamine, optimizer state)."""
         pops, opt, vta = self.populations, self.optimizer, self.populations["vta"]
         vta.learn = linked_var(opt, "learn")
-        for name, group in (("cortex", "cortex"), ("striatum_dorsal", "readout"),
-                            ("striatum_ventral", "readout")):
+        for name, group, rate in (("cortex", "cortex", "cortex"),
+                                  ("striatum_dorsal", "readout", "readout"),
+                                  ("striatum_ventral", "readout", "critic")):
             g = pops[name]
             g.delta = linked_var(vta, "delta")
             g.ended = linked_var(vta, "ended")
-            g.lr = linked_var(opt, f"lr_{group}")
+            g.lr = linked_var(opt, f"lr_{rate}")
             g.clip_scale = linked_var(opt, f"clip_scale_{group}")
             g.discount = linked_var(opt, "discount")
             if name != "striatum_ventral":

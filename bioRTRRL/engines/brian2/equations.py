@@ -431,7 +431,8 @@ def population_equations(name: str, model: str | Equations | None, adam: bool) -
 OPTIMIZER = """
 learn : 1 (shared)       # 1 when this tick applies an update (a TD transition, plasticity on)
 lr_cortex : 1 (shared)   # scheduled learning rates (0 on ticks without an update)
-lr_readout : 1 (shared)
+lr_readout : 1 (shared)  # the actor's; the critic's is lr_readout * optimizer.lr_critic_scale
+lr_critic : 1 (shared)
 clip_scale_cortex : 1 (shared)   # norm-clip factors of this tick's update, per group
 clip_scale_readout : 1 (shared)  # (equal unless optimizer.clip_scope = "cortex")
 discount : 1 (shared)    # episodic discount I = gamma^t of the gradients (1 when it is off)

@@ -192,7 +192,7 @@ class ClosedLoop:
                                               "delta")}
         self._vta = vta
         self._opt = {k: c.array("optimizer", k) for k in (
-            "learn", "lr_cortex", "lr_readout", "clip_scale_cortex", "clip_scale_readout",
+            "learn", "lr_cortex", "lr_readout", "lr_critic", "clip_scale_cortex", "clip_scale_readout",
             "discount", "beta1", "beta2", "c1", "c2", "ent")}
         opt = self.model.optimizer
         self._clip_all = opt.clip_scope == "all"
@@ -208,7 +208,7 @@ class ClosedLoop:
         self._action = np.zeros((1, d.A if d.continuous else 1))
         self._count = 0.0  # optimizer steps taken
         self._adam = (opt.beta1, opt.beta2)
-        self._lr0 = (opt.lr_readout, opt.lr_cortex)
+        self._lr0 = (opt.lr_readout, opt.lr_cortex, opt.lr_readout * opt.lr_critic_scale)
         self._clip_norm2 = opt.clip_norm ** 2
         self._clip_norm = opt.clip_norm
         self._plastic = self.model.learning.plasticity
@@ -260,9 +260,10 @@ class ClosedLoop:
             opt["c1"][0], opt["c2"][0] = 1.0 - b1 ** self._count, 1.0 - b2 ** self._count
             opt["lr_readout"][0] = self._lr0[0] * factor
             opt["lr_cortex"][0] = self._lr0[1] * factor
+            opt["lr_critic"][0] = self._lr0[2] * factor
         else:
             opt["beta1"][0] = opt["beta2"][0] = 1.0
-            opt["lr_readout"][0] = opt["lr_cortex"][0] = 0.0
+            opt["lr_readout"][0] = opt["lr_cortex"][0] = opt["lr_critic"][0] = 0.0
         if self.circuit.exact_feedback:  # weight transport: feedback = current readout weights
             self._fb_dorsal[:] = self._fw_dorsal[self.circuit.feedback_source_dorsal]
             self._fb_ventral[:] = self._fw_ventral[self.circuit.feedback_source_ventral]
