@@ -18,7 +18,9 @@ always spans the budget):
               (circuit.input_adaptation), the episodic discount of the traces
               (learning.episodic_discount, as in the published code), λ = 0.9 and a cortical
               learning rate of 3e-4; "tau1-5_*" are variations of it;
-- "shipped":  models/default.toml as it is: tau1-5 with time constants drawn from [1, 20] ticks.
+- "tau1-20":  tau1-5 with time constants drawn from [1, 20] ticks;
+- "shipped":  models/default.toml as it is: tau1-20 with a critic learning 3× faster than the actor
+              (optimizer.lr_critic_scale).
 
 Every invocation merges its rows into analyses/results/cartpole_pomdp.csv (one row per mask,
 stabiliser, seed and budget) and its evaluation curves into cartpole_pomdp_curves.csv, then redraws
@@ -45,10 +47,10 @@ MASKS = ["positions", "velocities"]
 _PAPER = {"circuit.input_adaptation": False, "learning.episodic_discount": False,
           "learning.lambda_actor": 0.99, "learning.lambda_critic": 0.99,
           "learning.lambda_cortex": 0.99, "optimizer.lr_cortex": 1e-3,
-          "circuit.tau_init": [1.0, 5.0]}
+          "circuit.tau_init": [1.0, 5.0], "optimizer.lr_critic_scale": 1.0}
 _LINEAR = {**_PAPER, "optimizer.lr_schedule": "linear", "optimizer.clip_norm": 0.0}
 _ADAPT_EPISODIC = {**_LINEAR, "circuit.input_adaptation": True, "learning.episodic_discount": True}
-_TAU5 = {"circuit.tau_init": [1.0, 5.0]}
+_TAU5 = {"circuit.tau_init": [1.0, 5.0], "optimizer.lr_critic_scale": 1.0}
 STABILISERS = {
     "paper": {**_PAPER, "optimizer.lr_schedule": "constant", "optimizer.clip_norm": 1.0},
     "constant": {**_PAPER, "optimizer.lr_schedule": "constant", "optimizer.clip_norm": 0.0},
@@ -74,11 +76,12 @@ STABILISERS = {
     "tau1-5_decay300k": {**_TAU5, "optimizer.lr_decay_steps": 300_000},
     # four environments average each update (budget and evaluations still in env steps)
     "tau1-5_4envs": {**_TAU5, "task.num_envs": 4},
-    # models/default.toml as it is: tau1-5 with slower units, τ drawn from [1, 20] (integrating
-    # velocities into positions, or positions into velocities, needs memory beyond τ = 5 ticks)
+    # tau1-5 with slower units, τ drawn from [1, 20] (integrating velocities into positions, or
+    # positions into velocities, needs memory beyond τ = 5 ticks)
+    "tau1-20": {"optimizer.lr_critic_scale": 1.0},
+    # models/default.toml as it is: tau1-20 with two timescales, the critic (ventral striatum)
+    # learning 3× faster than the actor
     "shipped": {},
-    # two timescales: the critic (ventral striatum) learns 3× faster than the actor
-    "shipped_critic3x": {"optimizer.lr_critic_scale": 3.0},
 }
 EVAL_EVERY = 10_000
 EVAL_EPISODES = 10
