@@ -13,6 +13,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from .config import ModelError
 
 
@@ -124,7 +126,7 @@ def summary(ds) -> str:
                      f"last 10% {ret[-k:].mean():.2f}, best {ret.max():.2f}")
     if "eval_return" in ds:
         ev = ds.eval_return
-        best = int(ev.argmax())
+        best = int(np.argmax(ev.values))
         lines.append(f"evaluation: best {float(ev.max()):.2f} at tick {int(ds.eval_step[best])}, "
                      f"last {float(ev[-1]):.2f}")
     return "\n".join(lines)
