@@ -43,14 +43,14 @@ import numpy as np
 # ---- configuration --------------------------------------------------------------------------
 MODEL = Path(__file__).resolve().parents[1] / "models" / "default.toml"
 MASKS = ["positions", "velocities"]
+# the paper's time constants and single readout rate (session 2's model file had these)
+_TAU5 = {"circuit.tau_init": [1.0, 5.0], "optimizer.lr_critic_scale": 1.0}
 # the paper's learning setting (ALGORITHM.md §6) without the toolkit's additions
-_PAPER = {"circuit.input_adaptation": False, "learning.episodic_discount": False,
+_PAPER = {**_TAU5, "circuit.input_adaptation": False, "learning.episodic_discount": False,
           "learning.lambda_actor": 0.99, "learning.lambda_critic": 0.99,
-          "learning.lambda_cortex": 0.99, "optimizer.lr_cortex": 1e-3,
-          "circuit.tau_init": [1.0, 5.0], "optimizer.lr_critic_scale": 1.0}
+          "learning.lambda_cortex": 0.99, "optimizer.lr_cortex": 1e-3}
 _LINEAR = {**_PAPER, "optimizer.lr_schedule": "linear", "optimizer.clip_norm": 0.0}
 _ADAPT_EPISODIC = {**_LINEAR, "circuit.input_adaptation": True, "learning.episodic_discount": True}
-_TAU5 = {"circuit.tau_init": [1.0, 5.0], "optimizer.lr_critic_scale": 1.0}
 STABILISERS = {
     "paper": {**_PAPER, "optimizer.lr_schedule": "constant", "optimizer.clip_norm": 1.0},
     "constant": {**_PAPER, "optimizer.lr_schedule": "constant", "optimizer.clip_norm": 0.0},

@@ -180,6 +180,11 @@ class OptimizerSpec:
     lr_decay_steps: int = 200_000
     lr_final_fraction: float = 0.1
 
+    @property
+    def lr_critic(self) -> float:
+        """The critic readout's initial learning rate: ``lr_readout × lr_critic_scale``."""
+        return self.lr_readout * self.lr_critic_scale
+
 
 @dataclass
 class RunSpec:

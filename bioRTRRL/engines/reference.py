@@ -90,7 +90,7 @@ class ReferenceEngine:
         f[K.F_TAU_MIN], f[K.F_AVG_LR] = circ.tau_min, lrn.average_reward_lr
         f[K.F_DA_FIXED], f[K.F_DA_GAIN], f[K.F_DA_SHIFT], f[K.F_DA_BASELINE] = math.nan, 1.0, 0.0, 0.0
         f[K.F_LR0_READOUT], f[K.F_LR0_CORTEX] = opt.lr_readout, opt.lr_cortex
-        f[K.F_LR0_CRITIC] = f[K.F_LR_CRITIC] = opt.lr_readout * opt.lr_critic_scale
+        f[K.F_LR0_CRITIC] = f[K.F_LR_CRITIC] = opt.lr_critic
         f[K.F_LR_DECAY_STEPS], f[K.F_LR_FLOOR] = opt.lr_decay_steps, opt.lr_final_fraction
         self.icfg[K.I_LR_SCHEDULE] = K.SCHEDULES.index(opt.lr_schedule)
 

@@ -26,6 +26,7 @@ from ..kernels import select_discrete, select_gaussian
 from ..reference import ReferenceEngine, lr_schedule
 from ..sampling import ActionNoise
 from . import backend
+from . import equations as eq
 from .circuit import SCHEDULE, Circuit
 
 _CHECK_EVERY = 1000
@@ -208,7 +209,7 @@ class ClosedLoop:
         self._action = np.zeros((1, d.A if d.continuous else 1))
         self._count = 0.0  # optimizer steps taken
         self._adam = (opt.beta1, opt.beta2)
-        self._lr0 = (opt.lr_readout, opt.lr_cortex, opt.lr_readout * opt.lr_critic_scale)
+        self._lr0 = (opt.lr_readout, opt.lr_cortex, opt.lr_critic)
         self._clip_norm2 = opt.clip_norm ** 2
         self._clip_norm = opt.clip_norm
         self._plastic = self.model.learning.plasticity
@@ -389,8 +390,8 @@ class ClosedLoop:
             proxy.params[name][...] = value
         proxy.feedback_random = self.circuit.feedback()
         c = self.circuit
-        if "silenced" in c.populations["cortex"].variables:
-            proxy.unit_mask[:] = 1.0 - c.array("cortex", "silenced")
+        if eq.SILENCED in c.populations["cortex"].variables:
+            proxy.unit_mask[:] = 1.0 - c.array("cortex", eq.SILENCED)
         proxy.icfg[K.I_ACTOR_LESION] = int(c.array("striatum_dorsal", "lesioned")[0])
         proxy.icfg[K.I_CRITIC_LESION] = int(c.array("striatum_ventral", "lesioned")[0])
         O = self.dims.O  # the input adaptation's statistics, frozen by the evaluator
