@@ -21,14 +21,13 @@ def evaluate(model: Model, engine: ReferenceEngine, seed_seq, episodes: int) -> 
                              drv.action_high)
     frozen.theta[:] = engine.theta
     frozen.feedback_random = engine.feedback_random
-    frozen.icfg[:] = engine.icfg
-    frozen.icfg[kernels.I_GRADIENT] = kernels.GRAD_RFLO
-    frozen.icfg[kernels.I_PLASTIC] = 0
-    frozen.fcfg[:] = engine.fcfg
+    frozen.config[:] = engine.config
+    frozen.config["gradient"] = kernels.GRAD_RFLO
+    frozen.config["learn"] = 0
     frozen.unit_mask[:] = engine.unit_mask
     frozen.obs_stats[:] = engine.obs_stats
-    if frozen.icfg[kernels.I_INPUT_ADAPTATION] == kernels.ADAPT_LEARN:
-        frozen.icfg[kernels.I_INPUT_ADAPTATION] = kernels.ADAPT_FROZEN
+    if frozen.config["input_adaptation"][0] == kernels.ADAPT_LEARN:
+        frozen.config["input_adaptation"] = kernels.ADAPT_FROZEN
     returns = np.full(episodes, np.nan)
     drv.reset()
     cap = limit or 100_000

@@ -375,25 +375,22 @@ class _ReferenceTarget:
         self.e.h[:, units] = 0.0
 
     def silence_readout(self, population: str) -> None:
-        flag = self.K.I_ACTOR_LESION if population == "striatum_dorsal" else self.K.I_CRITIC_LESION
-        self.e.icfg[flag] = 1
+        self.e.config["actor_lesion" if population == "striatum_dorsal" else "critic_lesion"] = 1
 
     def clamp_dopamine(self, value: float) -> None:
-        K = self.K
-        self.e.fcfg[K.F_DA_FIXED] = value
-        self.e.fcfg[K.F_ETA_H] = 0.0
-        self.e.icfg[K.I_ENTROPY_NONZERO] = 0
+        self.e.config["da_fixed"] = value
+        self.e.config["eta_h"] = 0.0
+        self.e.config["entropy_on"] = 0
         self.e.adam_m[:] = 0.0
 
     def set_dopamine(self, gain=None, shift=None, floor=None) -> None:
-        K = self.K
         if gain is not None:
-            self.e.fcfg[K.F_DA_GAIN] = gain
+            self.e.config["da_gain"] = gain
         if shift is not None:
-            self.e.fcfg[K.F_DA_SHIFT] = shift
+            self.e.config["da_shift"] = shift
         if floor is not None:
-            self.e.icfg[K.I_DA_RECTIFY] = 1
-            self.e.fcfg[K.F_DA_BASELINE] = floor
+            self.e.config["da_rectify"] = 1
+            self.e.config["da_baseline"] = floor
 
     def block(self, idx: np.ndarray) -> None:
         self.e.plastic[idx] = 0.0
@@ -401,7 +398,7 @@ class _ReferenceTarget:
     def set_decay(self, idx: np.ndarray, decay: float, critic: bool, lam: float) -> None:
         self.e.decay[idx] = decay
         if critic:  # the dutch critic trace reads λ_C from the configuration, not from decay
-            self.e.fcfg[self.K.F_LAM_CRITIC] = lam
+            self.e.config["lam_critic"] = lam
 
     def exact_feedback(self) -> None:
         self.e.exact_feedback = True

@@ -65,34 +65,31 @@ class ReferenceEngine:
         N, Z, P, A, D = dims.N, dims.Z, dims.P, dims.A, dims.D
         NC = N * Z + N
         lrn, opt, circ = model.learning, model.optimizer, model.circuit
-        self.icfg = np.zeros(K.N_ICFG, dtype=np.int64)
-        self.icfg[[K.I_N, K.I_Z, K.I_D, K.I_O, K.I_A, K.I_P]] = [N, Z, D, dims.O, A, P]
-        self.icfg[K.I_ACTOR] = K.ACTOR_GAUSSIAN if dims.continuous else K.ACTOR_DISCRETE
-        self.icfg[K.I_GRADIENT] = _GRADIENTS[lrn.gradient]
-        self.icfg[K.I_CRITIC_TRACE] = K.TRACE_DUTCH if lrn.critic_trace == "dutch" else K.TRACE_ACCUMULATING
-        self.icfg[K.I_META] = int(circ.meta_rl_input)
-        self.icfg[K.I_OPTIM] = K.OPTIM_ADAM if opt.kind == "adam" else K.OPTIM_SGD
-        self.icfg[K.I_PLASTIC] = int(lrn.plasticity)
-        self.icfg[K.I_AVG_REWARD] = int(lrn.average_reward)
-        self.icfg[K.I_ENTROPY_NONZERO] = int(lrn.entropy > 0)
-        self.icfg[K.I_CLIP_CORTEX_ONLY] = int(opt.clip_scope == "cortex")
-        self.icfg[K.I_EPISODIC_DISCOUNT] = int(lrn.episodic_discount)
-        self.icfg[K.I_INPUT_ADAPTATION] = K.ADAPT_LEARN if circ.input_adaptation else K.ADAPT_OFF
+        self.config = cfg = K.new_config()
+        for name, value in {
+            "N": N, "Z": Z, "D": D, "O": dims.O, "A": A, "P": P,
+            "actor": K.ACTOR_GAUSSIAN if dims.continuous else K.ACTOR_DISCRETE,
+            "gradient": _GRADIENTS[lrn.gradient],
+            "critic_trace": K.TRACE_DUTCH if lrn.critic_trace == "dutch" else K.TRACE_ACCUMULATING,
+            "meta": int(circ.meta_rl_input),
+            "optimizer": K.OPTIM_ADAM if opt.kind == "adam" else K.OPTIM_SGD,
+            "learn": int(lrn.plasticity), "average_reward": int(lrn.average_reward),
+            "entropy_on": int(lrn.entropy > 0), "clip_cortex_only": int(opt.clip_scope == "cortex"),
+            "episodic_discount": int(lrn.episodic_discount),
+            "input_adaptation": K.ADAPT_LEARN if circ.input_adaptation else K.ADAPT_OFF,
+            "lr_schedule": K.SCHEDULES.index(opt.lr_schedule),
+            "dt": circ.dt, "gamma": lrn.gamma, "eta_pi": lrn.eta_pi, "eta_h": lrn.entropy,
+            "lam_critic": lrn.lambda_critic,
+            "lr_readout": opt.lr_readout, "lr_cortex": opt.lr_cortex, "lr_critic": opt.lr_critic,
+            "lr0_readout": opt.lr_readout, "lr0_cortex": opt.lr_cortex, "lr0_critic": opt.lr_critic,
+            "lr_decay_steps": opt.lr_decay_steps, "lr_floor": opt.lr_final_fraction,
+            "beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps, "clip": opt.clip_norm,
+            "tau_min": circ.tau_min, "avg_lr": lrn.average_reward_lr,
+        }.items():
+            cfg[name] = value
         # [mean, variance, count] per observation channel (Gymnasium's RunningMeanStd start)
         self.obs_stats = np.zeros((3, dims.O))
         self.obs_stats[1], self.obs_stats[2] = 1.0, 1e-4
-        self.fcfg = np.zeros(K.N_FCFG)
-        f = self.fcfg
-        f[K.F_DT], f[K.F_GAMMA], f[K.F_ETA_PI], f[K.F_ETA_H] = circ.dt, lrn.gamma, lrn.eta_pi, lrn.entropy
-        f[K.F_LAM_CRITIC] = lrn.lambda_critic
-        f[K.F_LR_READOUT], f[K.F_LR_CORTEX] = opt.lr_readout, opt.lr_cortex
-        f[K.F_BETA1], f[K.F_BETA2], f[K.F_EPS], f[K.F_CLIP] = opt.beta1, opt.beta2, opt.eps, opt.clip_norm
-        f[K.F_TAU_MIN], f[K.F_AVG_LR] = circ.tau_min, lrn.average_reward_lr
-        f[K.F_DA_FIXED], f[K.F_DA_GAIN], f[K.F_DA_SHIFT], f[K.F_DA_BASELINE] = math.nan, 1.0, 0.0, 0.0
-        f[K.F_LR0_READOUT], f[K.F_LR0_CORTEX] = opt.lr_readout, opt.lr_cortex
-        f[K.F_LR0_CRITIC] = f[K.F_LR_CRITIC] = opt.lr_critic
-        f[K.F_LR_DECAY_STEPS], f[K.F_LR_FLOOR] = opt.lr_decay_steps, opt.lr_final_fraction
-        self.icfg[K.I_LR_SCHEDULE] = K.SCHEDULES.index(opt.lr_schedule)
 
         lay = self.layout
         self.decay = np.empty(dims.n_params)
@@ -113,7 +110,7 @@ class ReferenceEngine:
         self.lo, self.hi = lo.copy(), hi.copy()
         self.bounded = np.isfinite(lo) & np.isfinite(hi)
 
-        grad_kind = self.icfg[K.I_GRADIENT]
+        grad_kind = self.config["gradient"][0]
         self.h = np.zeros((B, N))
         self.xi = np.zeros((B, Z))
         self.P = np.zeros((B, NC if grad_kind == K.GRAD_RFLO else 0))
@@ -190,8 +187,8 @@ class ReferenceEngine:
         Those columns decay by 1 − dt/τ_e instead of 1 − dt/τ_i; see
         :func:`bioRTRRL.engines.kernels.rflo_update`.
         """
-        self.column_decay[np.asarray(columns, dtype=np.int64)] = 1.0 - self.fcfg[K.F_DT] / tau
-        self.icfg[K.I_RFLO_TAU_COLUMNS] = 1
+        self.column_decay[np.asarray(columns, dtype=np.int64)] = 1.0 - self.config["dt"][0] / tau
+        self.config["rflo_tau_columns"] = 1
 
     # -- the loop ------------------------------------------------------------------------------
     def tick(self, obs, reward, terminated, truncated, fresh) -> int:
@@ -228,15 +225,18 @@ class ReferenceEngine:
         inputs = tuple(np.ascontiguousarray(x, dtype=dtype) for x, dtype in
                        zip(given, (np.float64, np.float64, np.bool_, np.bool_, np.bool_)))
         fb_a, fb_c = self.feedback
-        args = (self.icfg, self.fcfg, self.theta, fb_a, fb_c, self.unit_mask, self.lo, self.hi,
-                self.bounded, self.decay, self.plastic, self.column_decay, self.obs_stats,
-                self.h, self.xi, self.P, self.J, self.e, self.v_prev, self.v_old, self.discount,
-                self.action_in,
-                self.hist_xi, self.hist_phi, self.hist_hold, self.hist_count, self.hist_head,
-                self.adam_m, self.adam_v, self.opt_state,
-                *inputs, self.noise.uniform, self.noise.normal, self.noise.pos,
-                self.act, self.action_out, self.action_index, self.delta,
-                self._grad, self._ent, self._dvec, self._scratch, self._head_scratch, self._tmpJ)
+        args = (
+            self.config,
+            K.Circuit(self.theta, fb_a, fb_c, self.unit_mask, self.lo, self.hi, self.bounded,
+                      self.decay, self.plastic, self.column_decay, self.obs_stats),
+            K.EnvState(self.h, self.xi, self.P, self.J, self.e, self.v_prev, self.v_old,
+                       self.discount, self.action_in, self.hist_xi, self.hist_phi, self.hist_hold,
+                       self.hist_count, self.hist_head),
+            K.Optimizer(self.adam_m, self.adam_v, self.opt_state),
+            K.TickIO(*inputs, self.noise.uniform, self.noise.normal, self.noise.pos, self.act,
+                     self.action_out, self.action_index, self.delta),
+            K.Work(self._grad, self._ent, self._dvec, self._scratch, self._head_scratch,
+                   self._tmpJ))
         entry = K.entry_point(K.tick, *args)
         # an input that had to be converted is a copy: bind afresh on every call then
         reusable = all(a is b for a, b in zip(given, inputs))

@@ -392,8 +392,8 @@ class ClosedLoop:
         c = self.circuit
         if eq.SILENCED in c.populations["cortex"].variables:
             proxy.unit_mask[:] = 1.0 - c.array("cortex", eq.SILENCED)
-        proxy.icfg[K.I_ACTOR_LESION] = int(c.array("striatum_dorsal", "lesioned")[0])
-        proxy.icfg[K.I_CRITIC_LESION] = int(c.array("striatum_ventral", "lesioned")[0])
+        proxy.config["actor_lesion"] = int(c.array("striatum_dorsal", "lesioned")[0])
+        proxy.config["critic_lesion"] = int(c.array("striatum_ventral", "lesioned")[0])
         O = self.dims.O  # the input adaptation's statistics, frozen by the evaluator
         for row, name in enumerate(("obs_mean", "obs_var", "obs_count")):
             proxy.obs_stats[row] = c.array("input", name)[:O]

@@ -1,0 +1,29 @@
+"""The per-tick mathematics of RTRRL (ALGORITHM.md §2–§5), compiled with numba.
+
+One implementation of the learning rule, in named units that the reference engine composes
+(:func:`tick`) and the tests call one by one:
+
+============== ==================================================================================
+module         unit
+============== ==================================================================================
+``config``     the configuration record (:data:`CONFIG`, a named field per option)
+``layout``     the flat parameter vector [W | τ | K_A | w_C | b_C]
+``cortex``     input adaptation, the CT-RNN rate unit, RFLO / RTRL / BPTT, the feedback signal
+``heads``      critic value, actor outputs, discrete and Gaussian action selection (ψ, χ)
+``td``         dopamine δ with its manipulations, immediate readout gradients, TD(λ) traces
+``optimizer``  learning-rate schedule, batch mean, norm clip, Adam / SGD, τ ≥ τ_min
+``tick``       the composition in ALGORITHM.md §5's order, and the named state tuples
+============== ==================================================================================
+"""
+
+from ._jit import entry_point, njit
+from .config import (ACTOR_DISCRETE, ACTOR_GAUSSIAN, ADAPT_FROZEN, ADAPT_LEARN, ADAPT_OFF, CONFIG,
+                     FIELDS, GRAD_BPTT, GRAD_RFLO, GRAD_RTRL, OPTIM_ADAM, OPTIM_SGD, SCHEDULES,
+                     TRACE_ACCUMULATING, TRACE_DUTCH, new_config)
+from .cortex import (adapt_input, bptt_gradient, cortical_signal, forward, rflo_step, rflo_update,
+                     rtrl_update)
+from .heads import heads, select_discrete, select_gaussian
+from .layout import layout, n_params
+from .optimizer import apply_schedule, clip_tau, lr_factor, optimizer_step
+from .td import accumulate, dopamine, dutch_critic, readout_gradient
+from .tick import Circuit, EnvState, Optimizer, TickIO, Work, reset_episode, tick

@@ -1,0 +1,74 @@
+"""Dopamine and the TD(λ) traces (ALGORITHM.md §4).
+
+The VTA computes δ = r − r̄ + γ(1 − terminated)v_t − v_{t−1} for the transition into this tick and
+the dopamine manipulations act on it; every plastic parameter keeps a trace e ← γλ e + I·∇ (the
+episodic factor I = γ^t when ``episodic_discount`` is on, else 1), or the dutch trace of true
+online TD(λ) for the linear critic.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ._jit import njit
+
+
+# compiled without fast-math (and not inlined into the tick, whose flags would apply) so that the
+# grouping written here is the one computed
+@njit(cache=True, fastmath=False)
+def dopamine(c, reward, terminated, v, v_before, rbar):
+    """δ of the transition into this tick, after the dopamine manipulations.
+
+    ``v`` is this tick's value (the bootstrap, unless the episode terminated), ``v_before`` the
+    previous state's. A clamp (``da_fixed`` not NaN) overrides gain and shift; rectification
+    then bounds dips at −``da_baseline``.
+    """
+    boot = 0.0 if terminated else c.gamma * v
+    # the grouping LLVM's fast-math reassociation chose when δ was computed inside the tick (up to
+    # the restructuring into units): kept, so that recordings stay bit for bit what they were
+    delta = (boot - v_before) + (reward - rbar)
+    if not math.isnan(c.da_fixed):
+        delta = c.da_fixed
+    else:
+        delta = c.da_gain * delta + c.da_shift
+    if c.da_rectify == 1:
+        delta = max(delta, -c.da_baseline)
+    return delta
+
+
+@njit(cache=True, inline="always")
+def readout_gradient(N, P, o_ka, o_wc, o_bc, h, psi, eta_pi, grad, actor_lesion, critic_lesion):
+    """Immediate gradients of the readouts: ∇K_A = η_π h ⊗ ψ, ∇w_C = h, ∇b_C = 1 (0 if silenced)."""
+    for i in range(N):
+        hi_ = h[i]
+        for p in range(P):
+            grad[o_ka + i * P + p] = eta_pi * hi_ * psi[p]
+        grad[o_wc + i] = hi_
+    grad[o_bc] = 1.0
+    if actor_lesion:
+        for k in range(o_ka, o_wc):
+            grad[k] = 0.0
+    if critic_lesion:
+        grad[o_bc] = 0.0
+        for i in range(N):
+            grad[o_wc + i] = 0.0
+
+
+@njit(cache=True, inline="always")
+def accumulate(e, grad, decay, disc, first):
+    """e ← decay ⊙ e + disc · grad for the parameters from index ``first`` on."""
+    for j in range(e.shape[0] - first):
+        k = first + j
+        e[k] = decay[k] * e[k] + disc * grad[k]
+
+
+@njit(cache=True, inline="always")
+def dutch_critic(e, h, o_wc, o_bc, N, gl, alpha):
+    """True online TD(λ)'s trace of the linear critic: e ← γλ e + (1 − α γλ eᵀx) x, x = [h; 1]."""
+    ex = e[o_bc]
+    for i in range(N):
+        ex += e[o_wc + i] * h[i]
+    f = 1.0 - alpha * gl * ex
+    for i in range(N):
+        e[o_wc + i] = gl * e[o_wc + i] + f * h[i]
+    e[o_bc] = gl * e[o_bc] + f
