@@ -77,6 +77,12 @@ class CircuitSpec:
         Sensory adaptation of the input population: each observation channel is centred and scaled
         by the running mean and standard deviation of everything it has seen (the statistics of
         Gymnasium's ``NormalizeObservation``); evaluation uses the statistics frozen.
+    population : list of dict
+        Further cortical populations (``[[circuit.population]]``: ``name``, ``size``, optional
+        ``tau_init``, ``train_tau``); see :mod:`bioRTRRL.circuit.description`.
+    projection : list of dict
+        Further projections, or replacements of the default ones (``[[circuit.projection]]``:
+        ``pre``, ``post``, optional ``plastic``).
     """
 
     cortex_size: int = 32
@@ -88,6 +94,8 @@ class CircuitSpec:
     feedback: str = "random"
     train_tau: bool = True
     input_adaptation: bool = False
+    population: list[dict] = field(default_factory=list)
+    projection: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -490,8 +498,58 @@ def _check_model(model: Model) -> None:
         from .manipulation import validate_manipulations
 
         validate_manipulations(model)
+    _check_circuit_entries(model.circuit)
     if model.learning.critic_trace == "dutch" and model.optimizer.kind != "sgd":
         raise ModelError("learning.critic_trace = 'dutch' (true online TD(λ)) requires optimizer.kind = 'sgd'")
+
+
+#: Keys of a ``[[circuit.population]]`` and of a ``[[circuit.projection]]`` entry.
+POPULATION_KEYS = {"name": str, "size": int, "tau_init": list, "train_tau": bool}
+PROJECTION_KEYS = {"pre": str, "post": str, "plastic": bool}
+_FIXED_POPULATIONS = ("input", "cortex", "striatum_dorsal", "striatum_ventral", "vta")
+
+
+def _check_circuit_entries(circ: CircuitSpec) -> None:
+    """The circuit's extra populations and projections (:mod:`bioRTRRL.circuit.description`)."""
+    names = ["cortex"]
+    for i, p in enumerate(circ.population):
+        where = f"circuit.population[{i}]"
+        _check_entry_keys(where, p, POPULATION_KEYS, required=("name", "size"))
+        if p["name"] in _FIXED_POPULATIONS or p["name"] in names or not p["name"].isidentifier():
+            raise ModelError(f"{where}.name must be a new identifier (not one of "
+                             f"{sorted(set(names) | set(_FIXED_POPULATIONS))}), got {p['name']!r}")
+        if p["size"] < 1:
+            raise ModelError(f"{where}.size must be >= 1, got {p['size']!r}")
+        tau = p.get("tau_init", circ.tau_init)
+        if (len(tau) != 2 or not all(isinstance(t, (int, float)) and not isinstance(t, bool)
+                                     for t in tau) or not 0 < tau[0] <= tau[1]):
+            raise ModelError(f"{where}.tau_init must be [lo, hi] with 0 < lo <= hi, got {tau!r}")
+        names.append(p["name"])
+    pres, posts = ["input", *names], [*names, "striatum_dorsal", "striatum_ventral"]
+    seen = set()
+    for i, p in enumerate(circ.projection):
+        where = f"circuit.projection[{i}]"
+        _check_entry_keys(where, p, PROJECTION_KEYS, required=("pre", "post"))
+        if p["pre"] not in pres:
+            raise ModelError(f"{where}.pre: unknown population {p['pre']!r}; accepted: {pres}")
+        if p["post"] not in posts:
+            raise ModelError(f"{where}.post: unknown population {p['post']!r}; accepted: {posts}")
+        if (p["pre"], p["post"]) in seen:
+            raise ModelError(f"{where}: projection {p['pre']} → {p['post']} listed twice")
+        seen.add((p["pre"], p["post"]))
+
+
+def _check_entry_keys(where: str, entry: dict, keys: dict, required: tuple) -> None:
+    unknown = sorted(set(entry) - set(keys))
+    if unknown:
+        raise ModelError(f"{where}: unknown key(s) {unknown}; accepted keys: {sorted(keys)}")
+    for k in required:
+        if k not in entry:
+            raise ModelError(f"{where}: missing key {k!r}")
+    for k, value in entry.items():
+        kind = keys[k]
+        if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
+            raise ModelError(f"{where}.{k} must be of type {kind.__name__}, got {value!r}")
 
 
 def _dump_toml(data: dict) -> str:

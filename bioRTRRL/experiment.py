@@ -80,8 +80,7 @@ class Session:
         env_seed = int(seeds["env"].generate_state(1)[0])
         self.driver = EnvDriver(model.task, env_seed)
         d = self.driver
-        self.dims = CircuitDims.build(model.circuit.cortex_size, d.O, d.A, d.continuous,
-                                      model.circuit.meta_rl_input)
+        self.dims = CircuitDims.for_model(model, d.O, d.A, d.continuous)
         self.engine = ReferenceEngine(model, self.dims, d.num_envs, seed, d.action_low, d.action_high)
         self.manipulations = Manipulations(model, self.dims)
         writer = None

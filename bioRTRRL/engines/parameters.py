@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..circuit import describe
 from ..config import Model
 from . import kernels
 
@@ -32,6 +33,8 @@ class CircuitDims:
         Presynaptic vector length D + N + 1 (input, recurrent, bias).
     continuous : bool
         Gaussian actor on a Box action space.
+    cortex : tuple of (str, int)
+        The cortical populations (name, size) in block order; their sizes add up to N.
     """
 
     N: int
@@ -42,13 +45,26 @@ class CircuitDims:
     P: int
     Z: int
     continuous: bool
+    cortex: tuple[tuple[str, int], ...] = ()
 
     @classmethod
-    def build(cls, N: int, O: int, A: int, continuous: bool, meta_rl_input: bool) -> "CircuitDims":
+    def build(cls, N: int, O: int, A: int, continuous: bool, meta_rl_input: bool,
+              cortex: tuple[tuple[str, int], ...] | None = None) -> "CircuitDims":
         A_in = A if meta_rl_input else 0
         D = O + A_in + 1 if meta_rl_input else O
         P = 2 * A if continuous else A
-        return cls(N=N, O=O, A=A, A_in=A_in, D=D, P=P, Z=D + N + 1, continuous=continuous)
+        cortex = (("cortex", N),) if cortex is None else tuple(cortex)
+        if sum(size for _, size in cortex) != N:
+            raise ValueError(f"cortical populations {cortex} do not add up to N = {N}")
+        return cls(N=N, O=O, A=A, A_in=A_in, D=D, P=P, Z=D + N + 1, continuous=continuous,
+                   cortex=cortex)
+
+    @classmethod
+    def for_model(cls, model: Model, O: int, A: int, continuous: bool) -> "CircuitDims":
+        """The sizes of ``model``'s circuit (every cortical population of its description)."""
+        cortex = describe(model).cortex_sizes
+        return cls.build(sum(size for _, size in cortex), O, A, continuous,
+                         model.circuit.meta_rl_input, cortex)
 
     @property
     def n_params(self) -> int:
@@ -57,7 +73,7 @@ class CircuitDims:
     @property
     def population_sizes(self) -> dict[str, int]:
         """Units per population, in the order of the recorded ``rate``."""
-        return {"input": self.D, "cortex": self.N, "striatum_dorsal": self.P,
+        return {"input": self.D, **dict(self.cortex), "striatum_dorsal": self.P,
                 "striatum_ventral": 1, "vta": 1}
 
 
@@ -81,6 +97,8 @@ def init_parameters(model: Model, dims: CircuitDims, seed_params: np.random.Seed
                     seed_feedback: np.random.SeedSequence):
     """Initial flat parameter vector and the fixed feedback weights.
 
+    Synapses that the circuit's description (:mod:`bioRTRRL.circuit`) leaves out are 0.
+
     Returns
     -------
     theta : ndarray (n_params,)
@@ -91,14 +109,24 @@ def init_parameters(model: Model, dims: CircuitDims, seed_params: np.random.Seed
         B_C, random feedback from ventral striatum to cortex (same law as w_C).
     """
     N, Z, P = dims.N, dims.Z, dims.P
+    desc = describe(model)
+    masks = desc.masks(dims.D)
     rng = np.random.default_rng(seed_params)
     lay = kernels.layout(N, Z, P)
     theta = np.zeros(dims.n_params)
-    theta[lay["W"]] = truncated_normal(rng, N * Z, 1.0 / Z)
-    lo, hi = model.circuit.tau_init
-    theta[lay["tau"]] = np.maximum(rng.uniform(lo, hi, size=N), model.circuit.tau_min)
-    theta[lay["K_A"]] = glorot_uniform(rng, N, P, N * P)
-    theta[lay["w_C"]] = glorot_uniform(rng, N, 1, N)
+    # variance 1/fan-in of each unit (Z when every synapse exists, as in the paper); an absent
+    # synapse is 0
+    exists = masks["W_exists"]
+    scale = np.sqrt(Z / exists.sum(axis=1))[:, None] * exists
+    theta[lay["W"]] = (truncated_normal(rng, (N, Z), 1.0 / Z) * scale).ravel()
+    lo = np.repeat([p.tau_init[0] for p in desc.cortical], [p.size for p in desc.cortical])
+    hi = np.repeat([p.tau_init[1] for p in desc.cortical], [p.size for p in desc.cortical])
+    theta[lay["tau"]] = np.maximum(rng.uniform(lo, hi), model.circuit.tau_min)
+    # Glorot over the cortical units that do project to each readout
+    for name, key, width in (("striatum_dorsal", "K_A", P), ("striatum_ventral", "w_C", 1)):
+        rows = masks[f"{name}_rows"]
+        fan_in = max(int(rows.sum()), 1)
+        theta[lay[key]] = (glorot_uniform(rng, fan_in, width, (N, width)) * rows[:, None]).ravel()
     rng_fb = np.random.default_rng(seed_feedback)
     fb_a = glorot_uniform(rng_fb, N, P, N * P)
     fb_c = glorot_uniform(rng_fb, N, 1, N)

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..circuit import describe
 from ..config import Model
 from . import kernels as K
 from .parameters import CircuitDims, init_parameters, run_seeds
@@ -97,11 +98,15 @@ class ReferenceEngine:
         self.decay[lay["K_A"]] = lrn.gamma * lrn.lambda_actor
         self.decay[lay["w_C"]] = lrn.gamma * lrn.lambda_critic
         self.decay[lay["b_C"]] = lrn.gamma * lrn.lambda_critic
+        # where the description has plastic synapses (absent and fixed ones: 0)
+        masks = describe(model).masks(D)
         self.plastic = np.ones(dims.n_params)
+        self.plastic[lay["W"]] = masks["W_plastic"].ravel()
+        self.plastic[lay["tau"]] = masks["tau_plastic"]
+        self.plastic[lay["K_A"]] = np.repeat(masks["striatum_dorsal_plastic"], P)
+        self.plastic[lay["w_C"]] = masks["striatum_ventral_plastic"]
         # decay factor of each RFLO eligibility column [inputs ξ | P_τ]; < 0 = the unit's 1 − dt/τ
         self.column_decay = np.full(dims.Z + 1, -1.0)
-        if not circ.train_tau:
-            self.plastic[lay["tau"]] = 0.0
         self.unit_mask = np.ones(N)
         self._exact_feedback = circ.feedback == "exact"
 

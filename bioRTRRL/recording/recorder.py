@@ -18,7 +18,7 @@ import numpy as np
 import xarray as xr
 from numba import njit
 
-from ..config import POPULATIONS, Model
+from ..config import Model
 from ..engines.kernels import entry_point
 from ..engines.parameters import CircuitDims
 
@@ -54,7 +54,10 @@ class Recorder:
         sizes = dims.population_sizes
         starts = np.cumsum([0] + list(sizes.values()))
         offset = dict(zip(sizes, starts[:-1]))
-        self.populations = [p for p in POPULATIONS if p in rec.populations]
+        # "cortex" in recording.populations stands for every cortical population of the circuit
+        cortical = {name for name, _ in dims.cortex}
+        self.populations = [p for p in sizes if p in rec.populations
+                            or (p in cortical and "cortex" in rec.populations)]
         self.rate_index = np.concatenate(
             [np.arange(offset[p], offset[p] + sizes[p]) for p in self.populations]).astype(np.int64)
         self.i_value = offset["striatum_ventral"]

@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import Clock, NeuronGroup, Synapses, linked_var, second
 
+from ...circuit import describe
 from ...config import Model, ModelError
 from ..kernels import layout
 from ..parameters import CircuitDims
@@ -102,7 +103,8 @@ class Circuit:
         }
         self.namespace = namespace
         common = dict(clock=clock, codeobj_class=codeobj_class, namespace=namespace)
-        sizes = dims.population_sizes
+        # one NeuronGroup holds every cortical population (subgroups of it: :attr:`cortical`)
+        sizes = {**dims.population_sizes, "cortex": dims.N}
         # order inside the "groups" slot: drives (0), slope (1), synaptic traces (2), cortex (3),
         # striatal drives (4), value (5)
         pops = {}
@@ -118,11 +120,21 @@ class Circuit:
         self._link_modulators()
         self._check_lesionable(model)
 
+        self.masks = masks = describe(model).masks(dims.D)
+        partial = not (masks["striatum_dorsal_rows"].all() and masks["striatum_ventral_rows"].all())
+        if partial and (circ.feedback == "exact" or any(
+                m.get("kind") == "exact_feedback" for m in model.manipulation)):
+            raise ModelError("exact feedback (weight transport) needs every cortical population "
+                             "to project to both striatal readouts; with circuit.projection "
+                             "leaving some out, use circuit.feedback = 'random'")
         self.projections = {}
         for name, (pre, post, _rate, _drive) in eq.PLASTIC_PROJECTIONS.items():
             syn = Synapses(pops[pre], pops[post], eq.projection_equations(name, adam),
                            method="euler", name=name, order=2, **common)
-            syn.connect()
+            # only the synapses the description has, in the order of an all-to-all connect()
+            # (pre-synaptic index major)
+            i, j = np.nonzero(self._exists(name).T)
+            syn.connect(i=i, j=j)
             (drive,) = syn.summed_updaters.values()
             drive.order = 0 if name in _CORTICAL else 4
             self.projections[name] = syn
@@ -211,6 +223,30 @@ class Circuit:
                  float(self.namespace[pv.unit]) if pv.unit else 1.0) for pv in eq.PLASTIC
                 if not cortex_only or pv.owner in eq.CORTICAL_OWNERS]
 
+    def _exists(self, name: str) -> np.ndarray:
+        """(post × pre) 0/1 matrix of the synapses of a plastic projection."""
+        d, m = self.dims, self.masks
+        return {"input_cortex": m["W_exists"][:, :d.D],
+                "cortex_cortex": m["W_exists"][:, d.D:d.D + d.N],
+                "cortex_striatum_dorsal": np.repeat(m["striatum_dorsal_rows"][None, :], d.P, 0),
+                "cortex_striatum_ventral": m["striatum_ventral_rows"][None, :]}[name]
+
+    def _plastic(self, owner: str, var: str) -> np.ndarray | float:
+        """The description's plasticity switch of each synapse (or unit) of a plastic quantity."""
+        d, m = self.dims, self.masks
+        post, pre = self._ij.get(owner, (None, None))
+        if owner == "input_cortex":
+            return m["W_plastic"][post, pre]
+        if owner == "cortex_cortex":
+            return m["W_plastic"][post, d.D + pre]
+        if owner == "cortex_striatum_dorsal":
+            return m["striatum_dorsal_plastic"][pre]
+        if owner == "cortex_striatum_ventral":
+            return m["striatum_ventral_plastic"][pre]
+        if owner == "cortex" and var == "tau":
+            return m["tau_plastic"]
+        return 1.0  # the cortical and critic biases
+
     def _index_maps(self) -> None:
         """Synapse index → (row, column) of the reference layout's matrices."""
         proj, d = self.projections, self.dims
@@ -248,12 +284,12 @@ class Circuit:
         cortex.variables["b"].set_value(W[:, -1])
         ventral = pops["striatum_ventral"]
         ventral.variables["b"].set_value(theta[lay["b_C"]])
-        lrn, train_tau = self.model.learning, float(self.model.circuit.train_tau)
+        lrn = self.model.learning
         lam = {"cortex": lrn.lambda_cortex, "actor": lrn.lambda_actor, "critic": lrn.lambda_critic}
         for pv in eq.PLASTIC:
             owner = self._owner(pv.owner)
             owner.variables[pv.name("lam")].set_value(lam[pv.trace])
-            owner.variables[pv.name("plastic")].set_value(train_tau if pv.var == "tau" else 1.0)
+            owner.variables[pv.name("plastic")].set_value(self._plastic(pv.owner, pv.var))
         # any positive value: the eligibilities decay with the unit's τ until own_tau_e is set
         for owner, suffix in (("input_cortex", ""), ("cortex_cortex", ""), ("cortex", "_b"),
                               ("cortex", "_tau")):
@@ -293,14 +329,14 @@ class Circuit:
         for name, cols in (("input_cortex", slice(0, d.D)),
                            ("cortex_cortex", slice(d.D, d.D + d.N))):
             post, pre = self._ij[name]
-            block = np.empty((d.N, cols.stop - cols.start))
+            block = np.zeros((d.N, cols.stop - cols.start))  # absent synapses are 0
             block[post, pre] = self.array(name, "w")
             W[:, cols] = block
         W[:, -1] = self.array("cortex", "b")
-        K_A = np.empty((d.N, d.P))
+        K_A = np.zeros((d.N, d.P))
         post, pre = self._ij["cortex_striatum_dorsal"]
         K_A[pre, post] = self.array("cortex_striatum_dorsal", "w")
-        w_C = np.empty(d.N)
+        w_C = np.zeros(d.N)
         w_C[self._ij["cortex_striatum_ventral"][1]] = self.array("cortex_striatum_ventral", "w")
         return {"W": W, "tau": self.array("cortex", "tau") / float(self.tick), "K_A": K_A,
                 "w_C": w_C, "b_C": self.array("striatum_ventral", "b").copy()}

@@ -182,7 +182,7 @@ z_tau : second**-1  # TD traces
 z_b : 1
 d_tau : second**-1  # update directions
 d_b : 1
-plastic_tau : 1 (shared)  # 1 = tau learns, 0 = blocked (plasticity block, fixed tau)
+plastic_tau : 1           # 1 = tau learns, 0 = fixed (per unit: train_tau of its population, a block)
 plastic_b : 1 (shared)    # 1 = the bias learns, 0 = blocked
 lam_tau : 1 (shared)      # lambda of the TD traces: they decay by gamma * lam per tick
 lam_b : 1 (shared)
@@ -216,7 +216,7 @@ _PLASTIC_SYNAPSE = """
 w : 1                 # weight
 z : 1                 # TD trace
 d : 1                 # update direction
-plastic : 1 (shared)  # 1 = the weights learn, 0 = plasticity blocked
+plastic : 1  # 1 = the synapse learns, 0 = fixed (the description's fixed projections, a block)
 lam : 1 (shared)      # lambda of the TD traces: they decay by gamma * lam per tick
 """
 _ADAM_SYNAPSE = """

@@ -121,8 +121,7 @@ class ClosedLoop:
         self.model, self.seed = model, seed
         seeds = run_seeds(seed)
         self.driver = drv = EnvDriver(model.task, int(seeds["env"].generate_state(1)[0]))
-        self.dims = dims = CircuitDims.build(model.circuit.cortex_size, drv.O, drv.A,
-                                             drv.continuous, model.circuit.meta_rl_input)
+        self.dims = dims = CircuitDims.for_model(model, drv.O, drv.A, drv.continuous)
         # refuses, before the run, any manipulation this engine cannot perform
         self.manipulations = Manipulations(model, dims, engine="brian2")
         theta, fb_a, fb_c = init_parameters(model, dims, seeds["params"], seeds["feedback"])
