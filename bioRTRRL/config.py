@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 
-class ModelError(ValueError):
-    """A model specification is invalid; the message names the offending key."""
+from .errors import ModelError
+from .manipulation_kinds import validate_manipulations
 
 
 @dataclass
@@ -495,8 +495,6 @@ def _check_model(model: Model) -> None:
         if p not in POPULATIONS:
             raise ModelError(f"recording.populations: unknown population {p!r}; accepted: {list(POPULATIONS)}")
     if model.manipulation:
-        from .manipulation import validate_manipulations
-
         validate_manipulations(model)
     _check_circuit_entries(model.circuit)
     if model.learning.critic_trace == "dutch" and model.optimizer.kind != "sgd":

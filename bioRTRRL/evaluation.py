@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from .config import Model
-from .engines import kernels
 from .engines.reference import ReferenceEngine
 from .environment import EnvDriver
 
@@ -15,19 +14,8 @@ def evaluate(model: Model, engine: ReferenceEngine, seed_seq, episodes: int) -> 
     limit = model.run.eval_max_steps or None
     drv = EnvDriver(model.task, int(seed_seq.generate_state(1)[0]), num_envs=episodes,
                     max_episode_steps=limit if limit else None)
-    # the frozen copy needs no gradient: RFLO's trace is the cheapest to carry along unused
-    frozen = ReferenceEngine(model.with_overrides({"learning.gradient": "rflo"}), engine.dims,
-                             episodes, int(seed_seq.generate_state(2)[1]), drv.action_low,
-                             drv.action_high)
-    frozen.theta[:] = engine.theta
-    frozen.feedback_random = engine.feedback_random
-    frozen.config[:] = engine.config
-    frozen.config["gradient"] = kernels.GRAD_RFLO
-    frozen.config["learn"] = 0
-    frozen.unit_mask[:] = engine.unit_mask
-    frozen.obs_stats[:] = engine.obs_stats
-    if frozen.config["input_adaptation"][0] == kernels.ADAPT_LEARN:
-        frozen.config["input_adaptation"] = kernels.ADAPT_FROZEN
+    frozen = engine.frozen_copy(episodes, int(seed_seq.generate_state(2)[1]), drv.action_low,
+                                drv.action_high)
     returns = np.full(episodes, np.nan)
     drv.reset()
     cap = limit or 100_000

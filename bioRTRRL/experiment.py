@@ -82,7 +82,7 @@ class Session:
         d = self.driver
         self.dims = CircuitDims.for_model(model, d.O, d.A, d.continuous)
         self.engine = ReferenceEngine(model, self.dims, d.num_envs, seed, d.action_low, d.action_high)
-        self.manipulations = Manipulations(model, self.dims)
+        self.manipulations = Manipulations(model)
         writer = None
         if stream_to is not None:
             from .recording.io import StreamWriter

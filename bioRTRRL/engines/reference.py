@@ -186,13 +186,73 @@ class ReferenceEngine:
         """
         return self.action_out if self.dims.continuous else self.action_index
 
-    def set_rflo_tau(self, columns, tau: float) -> None:
-        """Give RFLO eligibility columns (indices into [ξ | P_τ]) their own time constant τ_e.
+    # -- the manipulations' knobs (bioRTRRL.manipulation.Knobs) ---------------------------
+    def parameter_indices(self, projection: str) -> np.ndarray:
+        """Positions of a projection's parameters (:data:`bioRTRRL.manipulation.PROJECTIONS`) in
+        :attr:`theta` (and in every array of the parameter layout)."""
+        d, lay = self.dims, self.layout
+        rows = np.arange(d.N)[:, None] * d.Z
+        parts = {
+            "input_cortex": lambda: (rows + np.arange(d.D)).ravel(),
+            "cortex_cortex": lambda: (rows + d.D + np.arange(d.N)).ravel(),
+            "cortex_bias": lambda: rows.ravel() + d.Z - 1,
+            "cortex_tau": lambda: np.arange(lay["tau"].start, lay["tau"].stop),
+            "cortex_striatum_dorsal": lambda: np.arange(lay["K_A"].start, lay["K_A"].stop),
+            "cortex_striatum_ventral": lambda: np.arange(lay["w_C"].start, lay["b_C"].stop),
+        }
+        return parts[projection]()
 
-        Those columns decay by 1 − dt/τ_e instead of 1 − dt/τ_i; see
-        :func:`bioRTRRL.engines.kernels.rflo_update`.
-        """
-        self.column_decay[np.asarray(columns, dtype=np.int64)] = 1.0 - self.config["dt"][0] / tau
+    def rflo_columns(self, projection: str) -> np.ndarray:
+        """Columns of the RFLO eligibility [ξ = (input, cortex, bias) | P_τ] of a projection."""
+        d = self.dims
+        return {"input_cortex": np.arange(d.D), "cortex_cortex": d.D + np.arange(d.N),
+                "cortex_bias": np.array([d.Z - 1]), "cortex_tau": np.array([d.Z])}[projection]
+
+    def silence(self, population: str, units=None) -> None:
+        if population == "cortex":
+            units = np.arange(self.dims.N) if units is None else np.asarray(units, np.int64)
+            self.unit_mask[units] = 0.0
+            # the silenced units' last activity must not reach the others on this tick either
+            self.h[:, units] = 0.0
+        elif population == "vta":
+            self.clamp_dopamine(0.0)
+        else:
+            self.config["actor_lesion" if population == "striatum_dorsal" else "critic_lesion"] = 1
+
+    def clamp_dopamine(self, value: float) -> None:
+        self.config["da_fixed"] = value
+        self.config["eta_h"] = 0.0
+        self.config["entropy_on"] = 0
+        self.adam_m[:] = 0.0
+
+    def modulate_dopamine(self, gain=None, shift=None, floor=None) -> None:
+        if gain is not None:
+            self.config["da_gain"] = gain
+        if shift is not None:
+            self.config["da_shift"] = shift
+        if floor is not None:
+            self.config["da_rectify"] = 1
+            self.config["da_baseline"] = floor
+
+    def block_plasticity(self, projections) -> None:
+        for name in projections:
+            self.plastic[self.parameter_indices(name)] = 0.0
+
+    def set_trace_lambda(self, projections, lam: float) -> None:
+        for name in projections:
+            self.decay[self.parameter_indices(name)] = self.config["gamma"][0] * lam
+        if "cortex_striatum_ventral" in projections:
+            # the dutch critic trace reads λ_C from the configuration, not from ``decay``
+            self.config["lam_critic"] = lam
+
+    def use_exact_feedback(self) -> None:
+        self.exact_feedback = True
+
+    def set_rflo_tau(self, projections, tau: float) -> None:
+        """Give projections' RFLO eligibility their own time constant τ_e (ticks): those columns
+        decay by 1 − dt/τ_e instead of 1 − dt/τ_i (:func:`bioRTRRL.engines.kernels.rflo_step`)."""
+        columns = np.concatenate([self.rflo_columns(name) for name in projections])
+        self.column_decay[columns] = 1.0 - self.config["dt"][0] / tau
         self.config["rflo_tau_columns"] = 1
 
     # -- the loop ------------------------------------------------------------------------------
@@ -247,6 +307,25 @@ class ReferenceEngine:
         reusable = all(a is b for a, b in zip(given, inputs))
         self._call = (entry, *(given if reusable else (None,) * 5), args)
         return self._call
+
+    def frozen_copy(self, num_envs: int, seed: int, action_low=None,
+                    action_high=None) -> "ReferenceEngine":
+        """This circuit as it is now — weights, feedback, lesions, dopamine settings, frozen input
+        statistics — driving ``num_envs`` fresh environments without learning (evaluation)."""
+        # the frozen copy needs no gradient: RFLO's trace is the cheapest to carry along unused
+        frozen = ReferenceEngine(self.model.with_overrides({"learning.gradient": "rflo"}),
+                                 self.dims, num_envs, seed, action_low, action_high)
+        frozen.theta[:] = self.theta
+        frozen.feedback_random = self.feedback_random
+        frozen.exact_feedback = self.exact_feedback
+        frozen.config[:] = self.config
+        frozen.config["gradient"] = K.GRAD_RFLO
+        frozen.config["learn"] = 0
+        frozen.unit_mask[:] = self.unit_mask
+        frozen.obs_stats[:] = self.obs_stats
+        if frozen.config["input_adaptation"][0] == K.ADAPT_LEARN:
+            frozen.config["input_adaptation"] = K.ADAPT_FROZEN
+        return frozen
 
     def check_finite(self) -> None:
         """Raise FloatingPointError naming the parameter if any weight became NaN or infinite."""

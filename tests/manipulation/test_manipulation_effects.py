@@ -186,7 +186,7 @@ def test_trace_lambda_sets_the_decay_of_its_projection_only(model):
     before = session.engine.decay.copy()
     session.advance(6)
     after = session.engine.decay
-    idx = session.manipulations.indices("cortex_striatum_dorsal")
+    idx = session.engine.parameter_indices("cortex_striatum_dorsal")
     np.testing.assert_allclose(after[idx], m.learning.gamma * 0.25)
     rest = np.ones(after.size, bool)
     rest[idx] = False

@@ -4,7 +4,6 @@ import pytest
 
 import bioRTRRL as br
 from bioRTRRL.manipulation import KINDS, PROJECTIONS, Manipulations, manipulate
-from bioRTRRL.engines.parameters import CircuitDims
 
 # one valid entry per kind (and per interesting target)
 EXAMPLES = [
@@ -62,8 +61,7 @@ def test_toml_table_with_defaults_omitted_is_accepted(tmp_path):
     path.write_text('[[manipulation]]\nkind = "clamp_dopamine"\nvalue = 0\n\n'
                     '[[manipulation]]\nkind = "lesion"\ntarget = "cortex"\nstart = 500\n')
     model = br.load_model(path)
-    dims = CircuitDims.build(32, 4, 2, False, True)
-    entries = Manipulations(model, dims).entries
+    entries = Manipulations(model).entries
     assert entries[0] == {"kind": "clamp_dopamine", "target": "vta", "start": 0, "value": 0.0}
     assert entries[1] == {"kind": "lesion", "target": "cortex", "start": 500, "units": []}
 

@@ -28,6 +28,7 @@ from ..sampling import ActionNoise
 from . import backend
 from . import equations as eq
 from .circuit import SCHEDULE, Circuit
+from .knobs import Brian2Knobs
 
 _CHECK_EVERY = 1000
 
@@ -99,7 +100,7 @@ def _check_supported(model: Model) -> None:
             "one environment (num_envs = 1); use engine='reference' for batches")
 
 
-class ClosedLoop:
+class ClosedLoop(Brian2Knobs):
     """A Brian2 circuit driving one environment, recorded into the common schema.
 
     Attributes
@@ -122,8 +123,7 @@ class ClosedLoop:
         seeds = run_seeds(seed)
         self.driver = drv = EnvDriver(model.task, int(seeds["env"].generate_state(1)[0]))
         self.dims = dims = CircuitDims.for_model(model, drv.O, drv.A, drv.continuous)
-        # refuses, before the run, any manipulation this engine cannot perform
-        self.manipulations = Manipulations(model, dims, engine="brian2")
+        self.manipulations = Manipulations(model)
         theta, fb_a, fb_c = init_parameters(model, dims, seeds["params"], seeds["feedback"])
         self.circuit = circ = Circuit(model, dims, theta, fb_a, fb_c, codeobj_class, equations)
         self.noise = ActionNoise(seeds["actions"], 1, dims.A if dims.continuous else 0)
