@@ -14,6 +14,7 @@ import copy
 import dataclasses
 import json
 import math
+import os
 import tomllib
 import typing
 from dataclasses import dataclass, field
@@ -210,6 +211,11 @@ class RunSpec:
         Evaluation environments; the score is the mean return of their first episodes.
     eval_max_steps : int
         Cap on the length of an evaluation episode (0 = the task's own limit).
+    divergence_bound : float
+        Divergence guard: the run stops (``FloatingPointError``) when a synaptic weight's magnitude
+        exceeds this bound (checked every 1000 ticks; 0 = off). A learning rate that is too high
+        can drive the weights, hence the value, towards 1e300 without ever producing NaN; trained
+        circuits keep their weights below ~20 (largest seen over the shipped models: 17).
     """
 
     steps: int = 100_000
@@ -217,6 +223,7 @@ class RunSpec:
     eval_every: int = 0
     eval_episodes: int = 10
     eval_max_steps: int = 0
+    divergence_bound: float = 1e5
 
 
 @dataclass
@@ -332,6 +339,7 @@ _RANGES = {
     "run.eval_every": (0, math.inf, True, True),
     "run.eval_episodes": (1, 10_000, True, True),
     "run.eval_max_steps": (0, math.inf, True, True),
+    "run.divergence_bound": (0, math.inf, True, True),
     "recording.stride": (1, math.inf, True, True),
     "recording.weights_every": (0, math.inf, True, True),
     "recording.chunk_steps": (1, math.inf, True, True),
@@ -373,8 +381,16 @@ def load_model(source: str | Path | dict | Model) -> Model:
         path = Path(source)
         if not path.exists():
             raise ModelError(f"model file {str(path)!r} does not exist")
+        if path.is_dir():
+            raise ModelError(f"model file {str(path)!r} is a folder; give a models/NAME.toml file")
         try:
-            data = tomllib.loads(path.read_text())
+            # TOML is UTF-8 by definition: read bytes and decode strictly, whatever the locale.
+            data = tomllib.loads(path.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ModelError(f"{path}: not a UTF-8 text file (byte {exc.start}: {exc.reason}); "
+                             "save the model file as UTF-8 TOML") from None
+        except OSError as exc:
+            raise ModelError(f"{path}: cannot be read ({exc.strerror or exc})") from None
         except tomllib.TOMLDecodeError as exc:
             raise ModelError(f"{path}: not valid TOML ({exc})") from None
         data.setdefault("name", path.stem)
@@ -424,12 +440,21 @@ def _build_section(section: str, cls: type, table: dict):
         if path in _CHOICES and value not in _CHOICES[path]:
             raise ModelError(f"{path} must be one of {list(_CHOICES[path])}, got {value!r}")
         if path in _RANGES:
-            lo, hi, lo_in, hi_in = _RANGES[path]
-            ok = (value >= lo if lo_in else value > lo) and (value <= hi if hi_in else value < hi)
-            if not ok:
-                lb, rb = "[" if lo_in else "(", "]" if hi_in else ")"
-                raise ModelError(f"{path} must be in {lb}{_fmt(lo)}, {_fmt(hi)}{rb}, got {value!r}")
+            check_range(path, value)
     return obj
+
+
+def check_range(path: str, value, label: str | None = None) -> None:
+    """Raise ModelError unless ``value`` lies in the accepted range of the key ``path``.
+
+    ``label`` names the value in the message when it does not come from the model file (e.g. the
+    command line's ``--seed`` for ``run.seed``).
+    """
+    lo, hi, lo_in, hi_in = _RANGES[path]
+    ok = (value >= lo if lo_in else value > lo) and (value <= hi if hi_in else value < hi)
+    if not ok:
+        lb, rb = "[" if lo_in else "(", "]" if hi_in else ")"
+        raise ModelError(f"{label or path} must be in {lb}{_fmt(lo)}, {_fmt(hi)}{rb}, got {value!r}")
 
 
 def _fmt(x):
@@ -480,9 +505,14 @@ def _coerce(path: str, hint, value):
 
 
 def _check_model(model: Model) -> None:
-    lo, hi = model.circuit.tau_init
-    if len(model.circuit.tau_init) != 2 or not (0 < lo <= hi):
-        raise ModelError(f"circuit.tau_init must be [lo, hi] with 0 < lo <= hi, got {model.circuit.tau_init!r}")
+    _check_name(model.name)
+    tau_init, tau_min = model.circuit.tau_init, model.circuit.tau_min
+    if len(tau_init) != 2 or not (0 < tau_init[0] <= tau_init[1]):
+        raise ModelError(f"circuit.tau_init must be [lo, hi] with 0 < lo <= hi, got {tau_init!r}")
+    if tau_init[0] < tau_min:
+        raise ModelError(f"circuit.tau_init = {tau_init!r} starts below circuit.tau_min = {tau_min!r}, "
+                         "which every time constant is raised to: raise tau_init's lower bound or "
+                         "lower tau_min")
     mask = model.task.observation_mask
     if isinstance(mask, str) and mask not in ("none", "positions", "velocities"):
         raise ModelError(
@@ -494,11 +524,84 @@ def _check_model(model: Model) -> None:
     for p in model.recording.populations:
         if p not in POPULATIONS:
             raise ModelError(f"recording.populations: unknown population {p!r}; accepted: {list(POPULATIONS)}")
+    for key, accepted in (("variables", RECORDABLE), ("populations", POPULATIONS)):
+        if not getattr(model.recording, key):
+            raise ModelError(f"recording.{key} is empty; list at least one of {list(accepted)}")
     if model.manipulation:
         validate_manipulations(model)
     _check_circuit_entries(model.circuit)
     if model.learning.critic_trace == "dutch" and model.optimizer.kind != "sgd":
         raise ModelError("learning.critic_trace = 'dutch' (true online TD(λ)) requires optimizer.kind = 'sgd'")
+    check_memory(model)
+
+
+def _check_name(name: str) -> None:
+    # The name is the default output folder, results/<name>: it must not lead anywhere else.
+    if name in ("", ".", "..") or any(c in name for c in "/\\\0"):
+        raise ModelError(f"name must be a plain folder name (it names the output folder "
+                         f"results/<name>): no '/', '\\', '.' or '..', got {name!r}")
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system: no estimate to compare with
+        return None
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "kB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n:.3g} {unit}"
+        n /= 1000
+
+
+def check_memory(model: Model, steps: int | None = None) -> None:
+    """Refuse a model whose arrays cannot fit in this machine's memory, before any is allocated.
+
+    The estimate is a lower bound (the task's observation and action sizes are unknown until it is
+    built; each counts as 1): the learning state of the engine, the recorder's chunk buffers and,
+    given ``steps``, the recording a run of that length keeps in memory.
+
+    Raises
+    ------
+    ModelError
+        Naming the largest part, its keys and the estimated size.
+    """
+    ram = _physical_memory()
+    if ram is None:
+        return
+    c, lrn, rec = model.circuit, model.learning, model.recording
+    B, N, T = model.task.num_envs, c.cortex_size, lrn.bptt_window
+    Z = N + 2  # at least one input channel and the bias
+    n_params = N * Z + 3 * N + 1  # W, τ, one actor column, critic weights and bias
+    sens = N * (N * Z + N)  # one RTRL sensitivity matrix
+    state = 8 * (B * 3 * n_params + {"rtrl": (B + 1) * sens, "bptt": B * T * (Z + 2 * N)}.get(lrn.gradient, 0))
+    itemsize = 8 if rec.dtype == "float64" else 4
+    units = sum(N if p == "cortex" else 1 for p in rec.populations)  # every other population ≥ 1
+    # every buffer is allocated whatever is recorded: rate, obs, eight 8-byte and two boolean
+    # columns, two trace-norm rows of four projections, and the step
+    buffers = rec.chunk_steps * (8 + B * (itemsize * (units + 1) + 8 * 8 + 2 + 2 * 4 * 8))
+    parts = [
+        (state, f"the learning state of circuit.cortex_size = {N} with learning.gradient = "
+                f"{lrn.gradient!r}" + (f" (bptt_window = {T})" if lrn.gradient == "bptt" else "")
+                + f" and task.num_envs = {B}", "use a smaller cortex, fewer environments or "
+                "gradient = 'rflo'"),
+        (buffers, f"the chunk buffers of recording.chunk_steps = {rec.chunk_steps} "
+                  f"(task.num_envs = {B})", "lower recording.chunk_steps"),
+    ]
+    if steps:
+        per_tick = 16 + B * (18 + sum({"rate": itemsize * units, "obs": itemsize, "events": 1,
+                                       "trace_norms": 64}.get(v, 8) for v in rec.variables))
+        parts.append((-(-steps // rec.stride) * per_tick,
+                      f"the recording of {steps} ticks (recording.stride = {rec.stride}, "
+                      f"task.num_envs = {B})", "raise recording.stride, record fewer variables or "
+                      "populations, or run fewer ticks"))
+    total = sum(size for size, _, _ in parts)
+    if total > ram:
+        size, what, advice = max(parts)
+        raise ModelError(f"this model needs at least {_size(total)} of memory, {_size(size)} of it for "
+                         f"{what}; this machine has {_size(ram)}: {advice}")
 
 
 #: Keys of a ``[[circuit.population]]`` and of a ``[[circuit.projection]]`` entry.
