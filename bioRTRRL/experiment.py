@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from pathlib import Path
 
+import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
-from .config import Model, ModelError, load_model
+from .config import Model, ModelError, check_memory, check_range, load_model
 from .engines.parameters import CircuitDims, run_seeds
 from .engines.reference import ReferenceEngine
 from .environment import EnvDriver
@@ -53,8 +55,15 @@ def run(model, steps: int | None = None, seed: int | None = None, engine: str = 
     seed = model.run.seed if seed is None else int(seed)
     if steps < 0:
         raise ModelError(f"steps must be >= 0, got {steps}")
+    check_range("run.seed", seed, "seed")
     if engine not in ENGINES:
         raise ModelError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
+    check_memory(model, steps)
+    for i, entry in enumerate(model.manipulation):
+        start = entry.get("start", 0)
+        if start >= steps:
+            warnings.warn(f"manipulation[{i}] starts at tick {start}, after the last tick "
+                          f"({steps - 1}) of this run: it never takes effect", stacklevel=2)
     if engine == "brian2":
         from .engines.brian2 import run_brian2
 
@@ -98,6 +107,7 @@ class Session:
         try:
             self.advance(steps, progress=progress)
         except BaseException as exc:
+            self._final_snapshot()  # the weights as the run left them, however it stopped
             ds = self.recorder.finish(finished=False, error=f"{type(exc).__name__}: {exc}")
             exc.recording = ds
             raise
@@ -138,6 +148,7 @@ class Session:
                     rec.add_evaluation(self.tick, self.evaluate())
                 if self.tick % check_every == 0:
                     eng.check_finite()
+                    check_divergence(eng.params, self.tick, model.run.divergence_bound)
                     bar.update(self.tick - start - bar.n)
             bar.update(self.tick - start - bar.n)
 
@@ -151,11 +162,35 @@ class Session:
                         episodes or self.model.run.eval_episodes)
 
     def finish(self) -> xr.Dataset:
-        if not self.recorder.snapshots or self.recorder.snapshots[-1][0] != self.tick:
-            self.recorder.snapshot(self.tick, self.engine.params, self.engine.feedback)
+        self._final_snapshot()
         ds = self.recorder.finish(finished=True)
         self.driver.close()
         return ds
+
+    def _final_snapshot(self) -> None:
+        if not self.recorder.snapshots or self.recorder.snapshots[-1][0] != self.tick:
+            self.recorder.snapshot(self.tick, self.engine.params, self.engine.feedback)
+
+
+class DivergenceError(FloatingPointError):
+    """The weights grew beyond ``run.divergence_bound``: the run diverged without producing NaN."""
+
+
+def check_divergence(params: dict, tick: int, bound: float) -> None:
+    """Raise :class:`DivergenceError` if a weight's magnitude exceeds ``bound`` (0 = no check).
+
+    ``params`` as in ``ReferenceEngine.params``; the time constants τ are not weights and are left
+    out.
+    """
+    if not bound:
+        return
+    for name, arr in params.items():
+        largest = float(np.max(np.abs(arr))) if name != "tau" and arr.size else 0.0
+        if largest > bound:
+            raise DivergenceError(
+                f"diverged: |{name}| reached {largest:.3g}, beyond run.divergence_bound = {bound:g}, "
+                f"after tick {tick}; lower the learning rate or enable optimizer.clip_norm "
+                "(or raise run.divergence_bound; 0 turns the guard off)")
 
 
 def _no_bar(progress):

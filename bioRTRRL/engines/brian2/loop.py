@@ -20,6 +20,7 @@ from brian2 import Network, NetworkOperation
 
 from ...config import Model, ModelError, load_model
 from ...environment import EnvDriver
+from ...experiment import check_divergence
 from ...recording.recorder import Recorder, run_attrs
 from ..parameters import CircuitDims, init_parameters, run_seeds
 from ..kernels import select_discrete, select_gaussian
@@ -321,6 +322,7 @@ class ClosedLoop(Brian2Knobs):
             self.recorder.add_evaluation(t, self.evaluate())
         if t % _CHECK_EVERY == 0:
             self.check_finite()
+            check_divergence(self.circuit.params(), t, run.divergence_bound)
             if self._bar is not None:
                 self._bar.update(_CHECK_EVERY)
 
@@ -349,6 +351,7 @@ class ClosedLoop(Brian2Knobs):
         try:
             self.run(steps, progress=progress)
         except BaseException as exc:
+            self._final_snapshot()  # the weights as the run left them, however it stopped
             exc.recording = self.recorder.finish(
                 finished=False, error=f"{type(exc).__name__}: {exc}")
             raise
@@ -356,12 +359,15 @@ class ClosedLoop(Brian2Knobs):
 
     def finish(self) -> xr.Dataset:
         """Final snapshot, flush, close the environment; returns the whole recording."""
+        self._final_snapshot()
+        ds = self.recorder.finish(finished=True)
+        self.driver.close()
+        return ds
+
+    def _final_snapshot(self) -> None:
         rec = self.recorder
         if not rec.snapshots or rec.snapshots[-1][0] != self.tick:
             rec.snapshot(self.tick, self.circuit.params(), self.circuit.feedback())
-        ds = rec.finish(finished=True)
-        self.driver.close()
-        return ds
 
     def check_finite(self) -> None:
         """Raise FloatingPointError naming the parameter if a weight became NaN or infinite."""
