@@ -23,7 +23,12 @@ import numpy as np
 import xarray as xr
 import zarr
 
-__all__ = ["save", "open_recording", "StreamWriter", "APPEND_DIMS"]
+__all__ = ["save", "open_recording", "StreamWriter", "APPEND_DIMS", "RecordingError"]
+
+
+class RecordingError(ValueError):
+    """A file or store is not a readable recording; the message names it."""
+
 
 #: Dimensions that grow while a run streams; every other dimension is fixed at the first chunk.
 APPEND_DIMS = ("step", "snapshot", "completed_episode", "eval_step")
@@ -46,13 +51,23 @@ def _format(path: Path) -> str:
         ) from None
 
 
+# Root attribute of the stores written here: every chunk of every array is stored, even one
+# equal to the fill value (which zarr omits by default), so a missing chunk file is a lost one.
+# open_recording removes it from the attributes it returns.
+_EVERY_CHUNK = "_bioRTRRL_every_chunk_stored"
+
+
 @contextlib.contextmanager
-def _quiet_zarr() -> Iterator[None]:
+def _zarr_context() -> Iterator[None]:
     # Consolidated metadata is what makes streamed stores crash-safe (see StreamWriter); zarr
     # warns on every use that it is not yet part of the v3 specification.
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), zarr.config.set({"array.write_empty_chunks": True}):
         warnings.filterwarnings("ignore", message="Consolidated metadata is currently not part")
         yield
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
 def _is_text(var: xr.Variable) -> bool:
@@ -91,7 +106,7 @@ def save(ds: xr.Dataset, path: str | os.PathLike) -> Path:
     path : str or path-like
         ``*.nc`` writes a compressed netCDF-4 file (h5netcdf, zlib level 4 on every numeric
         variable); ``*.zarr`` writes a zarr directory store with consolidated metadata. An existing
-        file or store at ``path`` is replaced.
+        file or store at ``path`` is replaced; missing parent folders are created.
 
     Returns
     -------
@@ -105,6 +120,7 @@ def save(ds: xr.Dataset, path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     fmt = _format(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     ds = ds.drop_encoding()
     if fmt == "netcdf":
         # Scalars cannot be chunked, hence cannot be filtered, in HDF5; text is not compressible
@@ -116,12 +132,14 @@ def save(ds: xr.Dataset, path: str | os.PathLike) -> Path:
         }
         ds.to_netcdf(path, engine="h5netcdf", encoding=encoding)
     else:
-        with _quiet_zarr():
-            _for_zarr(ds).to_zarr(path, mode="w", consolidated=True)
+        ds = _for_zarr(ds)
+        ds.attrs[_EVERY_CHUNK] = 1
+        with _zarr_context():
+            ds.to_zarr(path, mode="w", consolidated=True)
     return path
 
 
-def open_recording(path: str | os.PathLike) -> xr.Dataset:
+def open_recording(path: str | os.PathLike, load: bool = False) -> xr.Dataset:
     """Open a recording written by :func:`save` or :class:`StreamWriter`.
 
     Parameters
@@ -132,9 +150,13 @@ def open_recording(path: str | os.PathLike) -> xr.Dataset:
     Returns
     -------
     xarray.Dataset
-        The recording, read lazily: each variable is loaded on first access. For a store that is
-        still being streamed or whose run crashed, the Dataset holds every chunk completed so far
-        and ``attrs["finished"] == 0``.
+        The recording, read lazily: each variable is loaded on first access (``load=True``
+        reads them all now). For a store that is still being streamed or whose run crashed, the
+        Dataset holds every chunk completed so far and ``attrs["finished"] == 0``. A variable
+        of a zarr store with chunk files missing, or one that cannot be read (with ``load``), is
+        left out with a warning naming it: nothing missing is read back as fill values.
+    load : bool
+        Read every variable into memory.
 
     Raises
     ------
@@ -142,22 +164,76 @@ def open_recording(path: str | os.PathLike) -> xr.Dataset:
         If the suffix is neither ``.nc`` nor ``.zarr``.
     FileNotFoundError
         If nothing exists at ``path``.
+    RecordingError
+        If ``path`` is not a readable netCDF file or zarr store (empty, truncated, not netCDF, a
+        folder named ``*.nc``, a store without its metadata...).
     """
     path = Path(path)
     fmt = _format(path)
     if not path.exists():
         raise FileNotFoundError(f"no recording at {str(path)!r}")
-    if fmt == "netcdf":
-        ds = xr.open_dataset(path, engine="h5netcdf")
-    else:
+    kind = "netCDF file" if fmt == "netcdf" else "zarr store (a folder)"
+    if path.is_dir() != (fmt == "zarr"):
+        raise RecordingError(f"{path}: a {'folder' if path.is_dir() else 'file'}, not a {kind}")
+    if path.is_file() and path.stat().st_size == 0:
+        raise RecordingError(f"{path}: empty (0 bytes), not a {kind}")
+    try:
+        if fmt == "netcdf":
+            ds = xr.open_dataset(path, engine="h5netcdf")
+        else:
+            ds = _open_zarr(path)
+    except Exception as exc:  # noqa: BLE001  whatever the reader trips on, the file is unreadable
+        raise RecordingError(f"{path}: not a readable {kind} ({_one_line(exc)})") from None
+    if load:
+        ds = _drop(ds, path, _unreadable(ds))
+    return _map_text(ds, str)
+
+
+def _open_zarr(path: Path) -> xr.Dataset:
+    """The store as a Dataset, without the variables whose chunk files are missing."""
+    with _zarr_context():
         # The consolidated metadata is the commit record of a streamed store: it lists the
         # array shapes as of the last completed chunk, so a chunk cut off mid-write is not seen.
-        with _quiet_zarr():
-            try:
-                ds = xr.open_zarr(path, consolidated=True, chunks=None)
-            except ValueError:  # a store written without consolidated metadata (not by bioRTRRL)
-                ds = xr.open_zarr(path, consolidated=False, chunks=None)
-    return _map_text(ds, str)
+        try:
+            ds = xr.open_zarr(path, consolidated=True, chunks=None)
+            consolidated = True
+        except ValueError:  # a store written without consolidated metadata (not by bioRTRRL)
+            ds = xr.open_zarr(path, consolidated=False, chunks=None)
+            consolidated = False
+        group = zarr.open_group(str(path), mode="r", use_consolidated=consolidated)
+    # Without the marker a chunk equal to the fill value may have been left out on purpose; that
+    # is told apart only where the fill value is NaN, which no recorded quantity takes.
+    every_chunk = bool(ds.attrs.pop(_EVERY_CHUNK, 0))
+    missing = {}
+    for name in ds.variables:
+        array = group[name]
+        if not (every_chunk or array.dtype.kind == "f"):
+            continue
+        keys = [array.metadata.encode_chunk_key(c) for c in np.ndindex(*array.cdata_shape)]
+        lost = sum(not (path / name / k).is_file() for k in keys)
+        if lost:
+            missing[name] = f"{lost} of {len(keys)} chunk files missing"
+    return _drop(ds, path, missing)
+
+
+def _unreadable(ds: xr.Dataset) -> dict[str, str]:
+    """Load every variable of ``ds`` in place; the reason each one that fails could not be read."""
+    failed = {}
+    for name, var in ds.variables.items():
+        try:
+            var.load()
+        except Exception as exc:  # noqa: BLE001  a corrupt chunk fails in the codec, whichever
+            failed[name] = _one_line(exc)
+    return failed
+
+
+def _drop(ds: xr.Dataset, path: Path, problems: dict[str, str]) -> xr.Dataset:
+    if not problems:
+        return ds
+    detail = "; ".join(f"{name}: {why}" for name, why in problems.items())
+    warnings.warn(f"{path}: left out {sorted(problems)}, which cannot be read ({detail})",
+                  RuntimeWarning, stacklevel=3)
+    return ds.drop_vars(list(problems))
 
 
 def _to_attr(value):
@@ -204,7 +280,13 @@ class StreamWriter:
     Parameters
     ----------
     path : str or path-like
-        A ``*.zarr`` path. An existing store there is replaced at the first append.
+        A ``*.zarr`` path where nothing exists yet: a writer never replaces a recording (delete
+        an earlier one first if it is to go).
+
+    Raises
+    ------
+    FileExistsError
+        If something exists at ``path``.
 
     Examples
     --------
@@ -225,6 +307,9 @@ class StreamWriter:
             raise ValueError(
                 f"StreamWriter writes zarr stores: expected a '.zarr' path, got {str(self.path)!r}"
             )
+        if self.path.exists():
+            raise FileExistsError(f"{self.path} already exists; a stream never replaces a recording: "
+                                  "delete it or stream to another path")
         self._pending_attrs: dict = {}
         self._stored: set[str] = set()  # variables and coordinates in the store
         self._growing: dict[str, list[str]] = {}  # stored names along each growing dimension
@@ -250,11 +335,11 @@ class StreamWriter:
             raise ValueError(f"StreamWriter for {str(self.path)!r} is closed")
         chunk = _for_zarr(chunk)
         self._check(chunk)
-        with _quiet_zarr():
+        with _zarr_context():
             if not self._started:
                 self._step_chunk = max(1, chunk.sizes.get("step", 1))
                 ds = chunk.copy()
-                attrs = {**chunk.attrs, **self._pending_attrs, "finished": 0}
+                attrs = {**chunk.attrs, **self._pending_attrs, "finished": 0, _EVERY_CHUNK: 1}
                 ds.attrs = {k: _to_attr(v) for k, v in attrs.items()}
                 ds.to_zarr(self.path, mode="w", consolidated=True, encoding=self._encoding(ds), zarr_format=3)
                 self._register(chunk)
@@ -342,7 +427,7 @@ class StreamWriter:
         if not self._started:
             self._pending_attrs.update(attrs)
             return
-        with _quiet_zarr():
+        with _zarr_context():
             # Opened through its consolidated metadata, the group rewrites that record unchanged
             # along with the new attributes: the committed chunks stay the readable ones.
             group = zarr.open_group(str(self.path), mode="r+", use_consolidated=True)
