@@ -1,21 +1,37 @@
 """The ``biortrrl`` command.
 
-    biortrrl run MODEL.toml [--steps N] [--seed S] [--engine reference|brian2] [--out DIR]
+    biortrrl run MODEL.toml [--steps N] [--seed S] [--engine reference|brian2] [--out DIR] [--overwrite]
     biortrrl plot DIR
     biortrrl sweep MODEL.toml --seeds K [--set key=v1,v2 ...] [--scheduler ADDRESS]
     biortrrl bench [--quick]
+
+A mistake in the input ends in one line on stderr naming what to fix (exit status 2). A run that
+fails or is stopped keeps what it recorded: exit status 1 when it failed (e.g. it diverged), 130
+on Ctrl-C, 143 on SIGTERM (what a cluster scheduler sends at a time limit).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import shutil
+import signal
 import sys
+import tempfile
+import threading
+import traceback
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-from .config import ModelError
+from .config import ModelError, check_range
+from .recording.io import RecordingError
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the run is: it stops the way Ctrl-C does, finalising the recording."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,10 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_run = sub.add_parser("run", help="train a model, record it, draw its figures")
     p_run.add_argument("model", help="models/NAME.toml")
-    p_run.add_argument("--steps", type=int, default=None, help="ticks (default: the model's run.steps)")
-    p_run.add_argument("--seed", type=int, default=None, help="seed (default: the model's run.seed)")
+    p_run.add_argument("--steps", type=_steps, default=None, help="ticks (default: the model's run.steps)")
+    p_run.add_argument("--seed", type=_seed, default=None, help="seed (default: the model's run.seed)")
     p_run.add_argument("--engine", choices=["reference", "brian2"], default="reference")
     p_run.add_argument("--out", default=None, help="output folder (default: results/<model name>)")
+    p_run.add_argument("--overwrite", action="store_true",
+                       help="replace the recording and figures already in the output folder")
     p_plot = sub.add_parser("plot", help="redraw the figures of a saved run")
     p_plot.add_argument("dir")
     sub.add_parser("sweep", help="seeds × conditions on Dask (see `biortrrl sweep -h`)", add_help=False)
@@ -47,38 +65,86 @@ def main(argv: list[str] | None = None) -> int:
     return _guard(lambda: _plot(Path(args.dir)))
 
 
-def _guard(fn) -> int:
+def _steps(text: str) -> int:
     try:
-        return int(fn() or 0)
-    except ModelError as exc:
-        print(f"biortrrl: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("biortrrl: interrupted; what was recorded so far is on disk", file=sys.stderr)
-        return 130
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of ticks, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"a run needs at least 1 tick, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+        check_range("run.seed", value, "a seed")
+    except ValueError as exc:  # ModelError is a ValueError
+        raise argparse.ArgumentTypeError(
+            str(exc) if isinstance(exc, ModelError) else f"expected an integer, got {text!r}") from None
+    return value
+
+
+def _guard(fn) -> int:
+    """Run a command: input errors, interruptions and SIGTERM end in one line on stderr."""
+    with _one_line_warnings(), _sigterm_as_interrupt():
+        try:
+            return int(fn() or 0)
+        except (ModelError, RecordingError) as exc:
+            print(f"biortrrl: error: {exc}", file=sys.stderr)
+            return 2
+        except Terminated:
+            print("biortrrl: terminated (SIGTERM); what was recorded so far is on disk", file=sys.stderr)
+            return 143
+        except KeyboardInterrupt:
+            print("biortrrl: interrupted; what was recorded so far is on disk", file=sys.stderr)
+            return 130
+
+
+@contextlib.contextmanager
+def _one_line_warnings():
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"biortrrl: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    if threading.current_thread() is not threading.main_thread():  # handlers live on the main thread
+        yield
+        return
+
+    def handler(signum, frame):
+        # Finalising (flush, .nc) must not be cut short by a second SIGTERM; SIGKILL still ends it.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated("stopped by SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run(args) -> int:
     from . import load_model, run
-    from .recording.io import open_recording, save
 
     model = load_model(args.model)
-    out = Path(args.out or Path("results") / model.name)
-    out.mkdir(parents=True, exist_ok=True)
+    steps = model.run.steps if args.steps is None else args.steps
+    if steps == 0:
+        raise ModelError(f"{args.model}: run.steps = 0, nothing to run; give --steps N")
+    out = Path(args.out) if args.out else Path("results") / model.name
+    _prepare(out, "--out" if args.out else "output folder", args.overwrite)
     stream = out / "recording.zarr"
-    if stream.exists():
-        shutil.rmtree(stream)
     try:
-        ds = run(model, steps=args.steps, seed=args.seed, engine=args.engine, stream_to=stream,
+        ds = run(model, steps=steps, seed=args.seed, engine=args.engine, stream_to=stream,
                  progress=True)
     except (KeyboardInterrupt, Exception) as exc:
-        partial = getattr(exc, "recording", None)
-        if partial is not None and partial.sizes.get("step", 0):
-            save(open_recording(stream), out / "recording.nc")
-            print(f"biortrrl: run stopped ({type(exc).__name__}: {exc}); partial recording in "
-                  f"{out / 'recording.nc'}", file=sys.stderr)
-        raise
-    save(ds, out / "recording.nc")
+        return _stopped(exc, out, stream)
+    _save(ds, out / "recording.nc")
     shutil.rmtree(stream, ignore_errors=True)
     figures = _figures(ds, out)
     print(summary(ds))
@@ -88,18 +154,113 @@ def _run(args) -> int:
     return 0
 
 
+def _prepare(out: Path, label: str, overwrite: bool) -> None:
+    """Check that the run can write its results to ``out`` before it trains; with ``overwrite``
+    remove an earlier run's recording and figures, else refuse to touch them."""
+    blocking = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise ModelError(f"{label} {out}: {blocking} is a file, not a folder; choose another {label}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=out).close()
+    except OSError as exc:
+        raise ModelError(f"{label} {out}: cannot write there ({exc.strerror or exc}); "
+                         f"choose another {label}") from None
+    figures = out / "figures"
+    if figures.exists() and not figures.is_dir():
+        raise ModelError(f"{figures} is a file where the figures folder goes; move it away")
+    earlier = [p for p in (out / "recording.nc", out / "recording.zarr") if p.exists() or p.is_symlink()]
+    if earlier and not overwrite:
+        names = " and ".join(p.name for p in earlier)
+        raise ModelError(f"{out} already holds a recording ({names}); pass --overwrite to replace "
+                         f"it, or choose another {label}")
+    if overwrite:
+        for p in earlier:
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+        for png in figures.glob("*.png"):  # figures of the earlier run that this one may not draw
+            png.unlink()
+
+
+def _stopped(exc: BaseException, out: Path, stream: Path) -> int:
+    """Keep what a failed or stopped run recorded, say where it is, and choose the exit status."""
+    partial = getattr(exc, "recording", None)
+    ticks = 0 if partial is None else int(partial.sizes.get("step", 0))
+    if not ticks and isinstance(exc, (ModelError, KeyboardInterrupt)):
+        shutil.rmtree(stream, ignore_errors=True)
+        raise exc  # a refused model or an interruption before the first tick: nothing to keep
+    if ticks:
+        # From memory rather than from the stream: a stop in the middle of an append leaves that
+        # chunk out of the stream, not out of the recorder.
+        _save(partial, out / "recording.nc")
+        kept = f"partial recording ({ticks} recorded ticks) in {out / 'recording.nc'}"
+    else:
+        kept = "nothing was recorded"
+    shutil.rmtree(stream, ignore_errors=True)
+    if isinstance(exc, KeyboardInterrupt):
+        why, status = ("terminated (SIGTERM)", 143) if isinstance(exc, Terminated) else ("interrupted", 130)
+        print(f"biortrrl: {why}; {kept}", file=sys.stderr)
+        return status
+    detail = ""
+    if not isinstance(exc, FloatingPointError):  # divergence is explained by its message alone
+        (out / "error.txt").write_text("".join(traceback.format_exception(exc)))
+        detail = f"; traceback in {out / 'error.txt'}"
+    print(f"biortrrl: run stopped ({type(exc).__name__}: {exc}); {kept}{detail}", file=sys.stderr)
+    return 1
+
+
+def _save(ds, path: Path) -> None:
+    """Write ``path`` whole or not at all: a kill during the write leaves no truncated file."""
+    from .recording.io import save
+
+    tmp = save(ds, path.with_name(f".{path.stem}.tmp{path.suffix}"))
+    os.replace(tmp, path)
+
+
 def _plot(folder: Path) -> int:
     from .recording.io import open_recording
 
-    path = folder / "recording.nc"
-    if not path.exists():
-        path = folder / "recording.zarr"
-    if not path.exists():
-        raise ModelError(f"{folder}: no recording.nc or recording.zarr here")
-    ds = open_recording(path)
-    for f in _figures(ds, folder):
+    if not folder.is_dir():
+        raise ModelError(f"{folder}: {'not a folder' if folder.exists() else 'no such folder'}; "
+                         "give the output folder of a run")
+    path = _recording_in(folder)
+    ds = open_recording(path, load=True)
+    if "model" not in ds.attrs:
+        raise RecordingError(f"{path}: not a bioRTRRL recording (no 'model' attribute); plot draws "
+                             "what `biortrrl run` or br.save wrote")
+    figures = _figures(ds, folder)
+    for f in figures:
         print(f"figure: {f}")
+    if not figures:
+        print(f"biortrrl: no figure applies to {path} (variables: {sorted(ds.data_vars)})",
+              file=sys.stderr)
     return 0
+
+
+def _recording_in(folder: Path) -> Path:
+    """The recording of a run folder; with both a ``.nc`` and a ``.zarr`` (a later run stopped
+    before writing its own ``.nc``), the more recently written one, said so."""
+    nc, zarr = folder / "recording.nc", folder / "recording.zarr"
+    found = [p for p in (nc, zarr) if p.exists()]
+    if not found:
+        raise ModelError(f"{folder}: no recording.nc or recording.zarr here")
+    if len(found) == 1:
+        return found[0]
+    # A store's root metadata is rewritten at every appended chunk: its time is the store's.
+    newer = zarr if _mtime(zarr / "zarr.json") > _mtime(nc) else nc
+    older = nc if newer is zarr else zarr
+    print(f"biortrrl: note: {folder} holds recording.nc and recording.zarr; using {newer.name}, "
+          f"the more recently written (move it away to plot {older.name})", file=sys.stderr)
+    return newer
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return float("-inf")
 
 
 def _figures(ds, out: Path) -> list[Path]:
@@ -124,7 +285,7 @@ def summary(ds) -> str:
         k = max(1, n // 10)
         lines.append(f"episodes {n}: mean return first 10% {ret[:k].mean():.2f}, "
                      f"last 10% {ret[-k:].mean():.2f}, best {ret.max():.2f}")
-    if "eval_return" in ds:
+    if "eval_return" in ds and ds.sizes["eval_step"]:
         ev = ds.eval_return
         best = int(np.argmax(ev.values))
         lines.append(f"evaluation: best {float(ev.max()):.2f} at tick {int(ds.eval_step[best])}, "

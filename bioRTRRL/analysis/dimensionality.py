@@ -18,20 +18,32 @@ def population_rate(ds: xr.Dataset, population: str) -> xr.DataArray:
     ValueError
         If the recording has no ``rate`` or no unit of ``population``.
     """
+    return ds["rate"].isel(neuron=_units(ds, population))
+
+
+def _units(ds: xr.Dataset, population: str) -> np.ndarray:
+    """Positions along ``neuron`` of the units of ``population``."""
     require(ds, "rate", purpose=f"the activity of {population!r}")
     mine = np.flatnonzero(ds["population"].values == population)
     if mine.size == 0:
         raise ValueError(
             f"no recorded unit of population {population!r}; recorded: {sorted(set(ds['population'].values))}"
         )
-    return ds["rate"].isel(neuron=mine)
+    return mine
+
+
+# Ticks per block of the passes over ``rate``: the working memory stays a few MB whatever the
+# length of the recording.
+_BLOCK = 1 << 15
 
 
 def pca(ds: xr.Dataset, population: str = "cortex", n_components: int = 3) -> xr.Dataset:
     """Principal components of a population's activity over all recorded ticks (and environments).
 
-    Computed by a singular value decomposition of the mean-centred ``rate`` matrix
-    (samples × units) in float64.
+    Computed in float64 from the covariance of the units, accumulated over blocks of ticks (two
+    passes over ``rate``, no copy of it), by a symmetric eigendecomposition. Samples with a
+    non-finite rate (the last ticks of a diverged run) are left out of the fit and projected as
+    NaN.
 
     Parameters
     ----------
@@ -52,27 +64,61 @@ def pca(ds: xr.Dataset, population: str = "cortex", n_components: int = 3) -> xr
         - ``projection`` (step, [env,] component): centred activity projected on the components,
           with the per-tick coordinates (``episode``, ``t_in_episode``, ...) of the recording;
         - ``mean`` (neuron): the mean activity removed before the decomposition.
+
+    Raises
+    ------
+    ValueError
+        If the population is not recorded, ``n_components`` is out of range or no sample is finite.
     """
-    rate = population_rate(ds, population)
-    n_units = rate.sizes["neuron"]
+    mine = _units(ds, population)
+    n_units = mine.size
     if not 1 <= n_components <= n_units:
         raise ValueError(
             f"n_components must be between 1 and {n_units} (units of {population!r}), got {n_components}"
         )
+    rate = ds["rate"]
     sample_dims = [d for d in rate.dims if d != "neuron"]
-    samples = rate.transpose(*sample_dims, "neuron").values.reshape(-1, n_units).astype(np.float64)
-    mean = samples.mean(axis=0)
-    centred = samples - mean
-    _, singular, vt = np.linalg.svd(centred, full_matrices=False)
-    variance = singular**2
+    rate = rate.transpose(*sample_dims, "neuron")
+    outer = sample_dims[0]
+
+    def blocks():
+        """(slice along the outer dimension, its samples × units in float64, finite rows)."""
+        for start in range(0, rate.sizes[outer], _BLOCK):
+            where = slice(start, start + _BLOCK)
+            x = rate.isel({outer: where}).values[..., mine].reshape(-1, n_units).astype(np.float64)
+            yield where, x, np.isfinite(x).all(axis=1)
+
+    # Sums of the samples shifted by a first estimate of the mean, against cancellation.
+    shift = count = total = scatter = None
+    for _, x, finite in blocks():
+        x = x[finite]
+        if shift is None:
+            if not len(x):
+                continue
+            shift = x.mean(axis=0)
+            total, scatter, count = np.zeros(n_units), np.zeros((n_units, n_units)), 0
+        x -= shift
+        count += len(x)
+        total += x.sum(axis=0)
+        scatter += x.T @ x
+    if shift is None:
+        raise ValueError(f"no recorded tick of {population!r} has finite rates: nothing to analyse")
+    mean = shift + total / count
+    scatter -= np.outer(total, total) / count
+    eigenvalues, eigenvectors = np.linalg.eigh(scatter)
+    variance = np.clip(eigenvalues[::-1], 0.0, None)  # rounding can leave a null direction below 0
     ratio = variance / variance.sum() if variance.sum() > 0 else np.zeros_like(variance)
-    components = vt[:n_components]
+    components = eigenvectors[:, ::-1].T[:n_components]
     largest = np.argmax(np.abs(components), axis=1)
     components = components * np.sign(components[np.arange(n_components), largest])[:, None]
-    projection = (centred @ components.T).reshape([rate.sizes[d] for d in sample_dims] + [n_components])
+
+    projection = np.full([rate.sizes[d] for d in sample_dims] + [n_components], np.nan)
+    for where, x, finite in blocks():
+        part = projection[where].reshape(-1, n_components)  # a view: written in place
+        part[finite] = (x[finite] - mean) @ components.T
 
     component = np.arange(n_components)
-    unit_coords = {k: c.variable for k, c in rate.coords.items() if c.dims == ("neuron",)}
+    unit_coords = {k: c.variable[mine] for k, c in rate.coords.items() if c.dims == ("neuron",)}
     sample_coords = {k: c.variable for k, c in rate.coords.items() if "neuron" not in c.dims}
     return xr.Dataset(
         {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -82,13 +83,21 @@ def figures_for(ds: xr.Dataset, outdir: str | os.PathLike, dpi: int = 110) -> li
         evaluated), ``population_activity`` (first and last completed episode, or the last
         ticks), ``pca_trajectories`` (cortex), ``dopamine_map`` (by trial, or by episode),
         ``peri_event_dopamine_EVENT`` (each task event, and ``episode_end``), ``weight_change``
-        and ``feedback_alignment`` (with at least two weight snapshots).
+        and ``feedback_alignment`` (with at least two weight snapshots). A figure that cannot be
+        drawn from what the recording holds (e.g. a partial or damaged one) is skipped with a
+        ``RuntimeWarning`` saying why; the others are still drawn.
     """
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, make in _applicable(ds):
         path = outdir / f"{name}.png"
-        make().savefig(path, dpi=dpi)
+        try:
+            figure = make()
+        except Exception as exc:  # noqa: BLE001  one figure's gap must not cost the others
+            warnings.warn(f"figure {name} skipped: {type(exc).__name__}: {exc}", RuntimeWarning,
+                          stacklevel=2)
+            continue
+        figure.savefig(path, dpi=dpi)
         written.append(path)
     return written
