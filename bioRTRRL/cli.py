@@ -166,9 +166,7 @@ def _prepare(out: Path, label: str, overwrite: bool) -> None:
     except OSError as exc:
         raise ModelError(f"{label} {out}: cannot write there ({exc.strerror or exc}); "
                          f"choose another {label}") from None
-    figures = out / "figures"
-    if figures.exists() and not figures.is_dir():
-        raise ModelError(f"{figures} is a file where the figures folder goes; move it away")
+    figures = _figures_folder(out)
     earlier = [p for p in (out / "recording.nc", out / "recording.zarr") if p.exists() or p.is_symlink()]
     if earlier and not overwrite:
         names = " and ".join(p.name for p in earlier)
@@ -182,6 +180,13 @@ def _prepare(out: Path, label: str, overwrite: bool) -> None:
                 p.unlink()
         for png in figures.glob("*.png"):  # figures of the earlier run that this one may not draw
             png.unlink()
+
+
+def _figures_folder(out: Path) -> Path:
+    figures = out / "figures"
+    if figures.exists() and not figures.is_dir():
+        raise ModelError(f"{figures} is a file where the figures folder goes; move it away")
+    return figures
 
 
 def _stopped(exc: BaseException, out: Path, stream: Path) -> int:
@@ -225,6 +230,7 @@ def _plot(folder: Path) -> int:
     if not folder.is_dir():
         raise ModelError(f"{folder}: {'not a folder' if folder.exists() else 'no such folder'}; "
                          "give the output folder of a run")
+    _figures_folder(folder)
     path = _recording_in(folder)
     ds = open_recording(path, load=True)
     if "model" not in ds.attrs:

@@ -24,19 +24,37 @@ __all__ = ["figures_for"]
 def _completed_episodes(ds: xr.Dataset) -> xr.Dataset | None:
     try:
         return analysis.episodes(ds)
-    except ValueError:  # neither a table nor every tick: episodes are unknown
+    except (ValueError, KeyError):  # neither a whole table nor every tick: episodes are unknown
         return None
 
 
 def _applicable(ds: xr.Dataset) -> Iterator[tuple[str, Callable[[], Figure]]]:
-    """(file stem, figure maker) for each figure the recording has the data for."""
+    """(file stem, figure maker) for each figure the recording has the data for.
+
+    A recording that lacks something a group of figures is chosen by (a partial or damaged one)
+    loses that group, with a warning saying why; the other groups are still offered.
+    """
     table = _completed_episodes(ds)
     n_episodes = 0 if table is None else table.sizes["episode"]
+    for group in (_learning_figures, _activity_figures, _dopamine_figures, _weight_figures):
+        try:
+            found = list(group(ds, table, n_episodes))
+        except (KeyError, ValueError) as exc:
+            warnings.warn(f"{group.__doc__} skipped: {type(exc).__name__}: {exc}", RuntimeWarning,
+                          stacklevel=3)
+            continue
+        yield from found
+
+
+def _learning_figures(ds, table, n_episodes):
+    """the learning curve"""
     if n_episodes or ("eval_return" in ds and ds.sizes["eval_step"]):
         yield "learning_curve", lambda: learning_curve(ds)
 
-    has_ticks = ds.sizes.get("step", 0) > 0
-    if "rate" in ds and has_ticks:
+
+def _activity_figures(ds, table, n_episodes):
+    """the activity figures"""
+    if "rate" in ds and ds.sizes.get("step", 0):
         # First against last completed episode of the environment shown: before and after
         # learning (among those with recorded ticks: a stride can skip a short episode).
         episodes = None
@@ -51,13 +69,19 @@ def _applicable(ds: xr.Dataset) -> Iterator[tuple[str, Callable[[], Figure]]]:
         if np.count_nonzero(ds["population"].values == "cortex") >= 2 and ds.sizes["step"] >= 3:
             yield "pca_trajectories", lambda: pca_trajectories(ds)
 
-    if "dopamine" in ds and has_ticks:
+
+def _dopamine_figures(ds, table, n_episodes):
+    """the dopamine figures"""
+    if "dopamine" in ds and ds.sizes.get("step", 0):
         yield "dopamine_map", lambda: dopamine_trial_map(ds)
         task_events = list(ds["event"].values) if "events" in ds else []
         for event in task_events + ["episode_end"]:
             if analysis.event_ticks(ds, event).any():
                 yield f"peri_event_dopamine_{event}", lambda e=event: peri_event(ds, "dopamine", event=e)
 
+
+def _weight_figures(ds, table, n_episodes):
+    """the weight figures"""
     if any(v in ds for v in analysis.PROJECTION_WEIGHTS.values()) and ds.sizes.get("snapshot", 0) >= 2:
         yield "weight_change", lambda: weight_change(ds)
         if "feedback_striatum_ventral" in ds or "feedback_striatum_dorsal" in ds:

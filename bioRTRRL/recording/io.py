@@ -172,9 +172,10 @@ def open_recording(path: str | os.PathLike, load: bool = False) -> xr.Dataset:
     fmt = _format(path)
     if not path.exists():
         raise FileNotFoundError(f"no recording at {str(path)!r}")
-    kind = "netCDF file" if fmt == "netcdf" else "zarr store (a folder)"
+    kind = "netCDF file" if fmt == "netcdf" else "zarr store"
     if path.is_dir() != (fmt == "zarr"):
-        raise RecordingError(f"{path}: a {'folder' if path.is_dir() else 'file'}, not a {kind}")
+        raise RecordingError(f"{path}: a {'folder' if path.is_dir() else 'file'}, not a {kind} "
+                             f"(a {'folder' if fmt == 'zarr' else 'file'})")
     if path.is_file() and path.stat().st_size == 0:
         raise RecordingError(f"{path}: empty (0 bytes), not a {kind}")
     try:
@@ -231,7 +232,7 @@ def _drop(ds: xr.Dataset, path: Path, problems: dict[str, str]) -> xr.Dataset:
     if not problems:
         return ds
     detail = "; ".join(f"{name}: {why}" for name, why in problems.items())
-    warnings.warn(f"{path}: left out {sorted(problems)}, which cannot be read ({detail})",
+    warnings.warn(f"{path}: {sorted(problems)} cannot be read ({detail}); opened without them",
                   RuntimeWarning, stacklevel=3)
     return ds.drop_vars(list(problems))
 
