@@ -289,7 +289,9 @@ def sweep(model, seeds=(0,), grid: dict[str, list] | None = None, steps: int | N
     out : path, optional
         Folder for the per-run recordings and summaries and the stacked ``sweep.zarr`` (module
         docstring). It must be on a filesystem the workers share. Without it, runs are kept in
-        memory only. A folder already holding a different sweep is refused.
+        memory only. A folder already holding a different sweep is refused; in one holding this
+        sweep, the runs already finished are kept and not run again (delete a run's folder,
+        ``out/runs/<run>``, to run it anew).
     progress : bool
         Show a progress bar of runs done.
     only : list of (seed, condition), optional
@@ -314,6 +316,12 @@ def sweep(model, seeds=(0,), grid: dict[str, list] | None = None, steps: int | N
     runs = spec.runs()
     if only is not None:
         runs = _select(spec, only)
+    if out is not None:
+        todo = [r for r in runs if _status(Path(out), r) != DONE]
+        if progress and len(todo) < len(runs):
+            print(f"sweep: {len(runs) - len(todo)} of {len(runs)} runs already finished in {out}; "
+                  f"running the other {len(todo)}", file=sys.stderr)
+        runs = todo
     return _execute_all(spec, runs, scheduler, None if out is None else Path(out), progress)
 
 
