@@ -168,8 +168,11 @@ class Session:
         return ds
 
     def _final_snapshot(self) -> None:
-        if not self.recorder.snapshots or self.recorder.snapshots[-1][0] != self.tick:
-            self.recorder.snapshot(self.tick, self.engine.params, self.engine.feedback)
+        # Labelled by the engine's own count of ticks learned: a stop (Ctrl-C, SIGTERM) that lands
+        # between the engine's tick and the loop's bookkeeping still gets the weights' true age.
+        tick = self.engine.ticks
+        if not self.recorder.snapshots or self.recorder.snapshots[-1][0] != tick:
+            self.recorder.snapshot(tick, self.engine.params, self.engine.feedback)
 
 
 class DivergenceError(FloatingPointError):

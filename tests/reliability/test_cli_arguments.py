@@ -14,7 +14,8 @@ from reliability_helpers import SMALL
 @pytest.fixture
 def model(tmp_path):
     path = tmp_path / "small.toml"
-    path.write_text(br.load_model({**SMALL, "name": "small"}).to_toml())
+    # only rewards: the one figure drawn is the learning curve
+    path.write_text(br.load_model({**SMALL, "name": "small", "recording": {"variables": ["reward"]}}).to_toml())
     return path
 
 

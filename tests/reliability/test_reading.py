@@ -41,13 +41,14 @@ def _streamed_folder(path):
 
 
 def test_13_a_newer_partial_zarr_is_used_over_an_older_nc_and_said(tmp_path, recording, cli):
-    folder = _run_folder(tmp_path / "run", recording, "recording.nc")
+    rewards = recording[["reward", "episode_return", "episode_length"]]  # one figure to draw is enough here
+    folder = _run_folder(tmp_path / "run", rewards.isel(completed_episode=slice(0, 1)), "recording.nc")
     old = time.time() - 3600
     os.utime(folder / "recording.nc", (old, old))
-    partial = recording.isel(step=slice(0, 700))
-    br.save(partial, folder / "recording.zarr")
-    status, _, err = cli("plot", folder)
-    assert status == 0
+    br.save(rewards, folder / "recording.zarr")
+    status, out, err = cli("plot", folder)
+    assert status == 0 and out == f"figure: {folder / 'figures' / 'learning_curve.png'}\n"
+    assert br.open_recording(folder / "recording.zarr").sizes["completed_episode"] > 1
     assert f"biortrrl: note: {folder} holds recording.nc and recording.zarr; using recording.zarr, " \
            "the more recently written (move it away to plot recording.nc)" in err
 
@@ -141,6 +142,8 @@ def test_17_a_lost_chunk_or_variable_is_reported_not_read_as_fill(tmp_path, cli,
     with pytest.warns(RuntimeWarning, match=rf"\['{name}'\] cannot be read \({name}: \d of \d chunk files missing"):
         ds = br.open_recording(store)
     assert name not in ds.variables
+    if name != "rate":  # the case, drawn below; for the others opening is what matters
+        return
     status, out, err = cli("plot", folder)
     assert status == 0 and "Traceback" not in "\n".join(err)
     assert any(f"['{name}'] cannot be read" in line for line in err)
