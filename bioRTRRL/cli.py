@@ -137,13 +137,14 @@ def _run(args) -> int:
     if steps == 0:
         raise ModelError(f"{args.model}: run.steps = 0, nothing to run; give --steps N")
     out = Path(args.out) if args.out else Path("results") / model.name
-    _prepare(out, "--out" if args.out else "output folder", args.overwrite)
+    earlier = _prepare(out, "--out" if args.out else "output folder", args.overwrite)
     stream = out / "recording.zarr"
     try:
         ds = run(model, steps=steps, seed=args.seed, engine=args.engine, stream_to=stream,
                  progress=True)
     except (KeyboardInterrupt, Exception) as exc:
-        return _stopped(exc, out, stream)
+        return _stopped(exc, out, stream, earlier)
+    earlier.discard()
     _save(ds, out / "recording.nc")
     shutil.rmtree(stream, ignore_errors=True)
     figures = _figures(ds, out)
@@ -154,32 +155,56 @@ def _run(args) -> int:
     return 0
 
 
-def _prepare(out: Path, label: str, overwrite: bool) -> None:
-    """Check that the run can write its results to ``out`` before it trains; with ``overwrite``
-    remove an earlier run's recording and figures, else refuse to touch them."""
+def _prepare(out: Path, label: str, overwrite: bool) -> "_Earlier":
+    """Check that the run can write its results to ``out`` before it trains. An earlier run's
+    recording there is refused, or with ``overwrite`` set aside until the new run records."""
     blocking = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
     if blocking is not None:
-        raise ModelError(f"{label} {out}: {blocking} is a file, not a folder; choose another {label}")
+        raise ModelError(f"{label} {out}: {blocking} is a file, not a folder; choose another --out")
     try:
         out.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=out).close()
     except OSError as exc:
         raise ModelError(f"{label} {out}: cannot write there ({exc.strerror or exc}); "
-                         f"choose another {label}") from None
+                         "choose another --out") from None
     figures = _figures_folder(out)
-    earlier = [p for p in (out / "recording.nc", out / "recording.zarr") if p.exists() or p.is_symlink()]
-    if earlier and not overwrite:
-        names = " and ".join(p.name for p in earlier)
+    found = [p for p in (out / "recording.nc", out / "recording.zarr") if p.exists() or p.is_symlink()]
+    if found and not overwrite:
+        names = " and ".join(p.name for p in found)
         raise ModelError(f"{out} already holds a recording ({names}); pass --overwrite to replace "
-                         f"it, or choose another {label}")
-    if overwrite:
-        for p in earlier:
-            if p.is_dir() and not p.is_symlink():
-                shutil.rmtree(p)
-            else:
-                p.unlink()
-        for png in figures.glob("*.png"):  # figures of the earlier run that this one may not draw
-            png.unlink()
+                         "it, or choose another --out")
+    return _Earlier(found, figures)
+
+
+class _Earlier:
+    """An earlier run's recording, moved aside (``.NAME.replaced``) while the new run starts: a new
+    run refused before its first tick puts it back; one that records replaces it and its figures."""
+
+    def __init__(self, found: list[Path], figures: Path):
+        self.moved = [(p, p.with_name(f".{p.name}.replaced")) for p in found]
+        self.figures = figures
+        for original, aside in self.moved:
+            if aside.exists() or aside.is_symlink():  # left by a killed run that had replaced it
+                _remove(aside)
+            original.rename(aside)
+
+    def restore(self) -> None:
+        for original, aside in self.moved:
+            aside.rename(original)
+
+    def discard(self) -> None:
+        for _, aside in self.moved:
+            _remove(aside)
+        if self.moved:
+            for png in self.figures.glob("*.png"):  # the earlier run's, which this one may not draw
+                png.unlink()
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
 
 
 def _figures_folder(out: Path) -> Path:
@@ -189,21 +214,23 @@ def _figures_folder(out: Path) -> Path:
     return figures
 
 
-def _stopped(exc: BaseException, out: Path, stream: Path) -> int:
+def _stopped(exc: BaseException, out: Path, stream: Path, earlier: _Earlier) -> int:
     """Keep what a failed or stopped run recorded, say where it is, and choose the exit status."""
     partial = getattr(exc, "recording", None)
     ticks = 0 if partial is None else int(partial.sizes.get("step", 0))
-    if not ticks and isinstance(exc, (ModelError, KeyboardInterrupt)):
+    if not ticks:
         shutil.rmtree(stream, ignore_errors=True)
-        raise exc  # a refused model or an interruption before the first tick: nothing to keep
-    if ticks:
+        earlier.restore()
+        if isinstance(exc, (ModelError, KeyboardInterrupt)):
+            raise exc  # a refused model or an interruption before the first tick: nothing to keep
+        kept = "nothing was recorded" + ("; the earlier recording is back in place" if earlier.moved else "")
+    else:
+        earlier.discard()
         # From memory rather than from the stream: a stop in the middle of an append leaves that
         # chunk out of the stream, not out of the recorder.
         _save(partial, out / "recording.nc")
+        shutil.rmtree(stream, ignore_errors=True)
         kept = f"partial recording ({ticks} recorded ticks) in {out / 'recording.nc'}"
-    else:
-        kept = "nothing was recorded"
-    shutil.rmtree(stream, ignore_errors=True)
     if isinstance(exc, KeyboardInterrupt):
         why, status = ("terminated (SIGTERM)", 143) if isinstance(exc, Terminated) else ("interrupted", 130)
         print(f"biortrrl: {why}; {kept}", file=sys.stderr)

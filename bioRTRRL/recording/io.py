@@ -146,17 +146,17 @@ def open_recording(path: str | os.PathLike, load: bool = False) -> xr.Dataset:
     ----------
     path : str or path-like
         A ``*.nc`` file or a ``*.zarr`` store.
+    load : bool
+        Read every variable into memory now.
 
     Returns
     -------
     xarray.Dataset
-        The recording, read lazily: each variable is loaded on first access (``load=True``
-        reads them all now). For a store that is still being streamed or whose run crashed, the
-        Dataset holds every chunk completed so far and ``attrs["finished"] == 0``. A variable
-        of a zarr store with chunk files missing, or one that cannot be read (with ``load``), is
-        left out with a warning naming it: nothing missing is read back as fill values.
-    load : bool
-        Read every variable into memory.
+        The recording, read lazily unless ``load``: each variable is loaded on first access. For
+        a store that is still being streamed or whose run crashed, the Dataset holds every chunk
+        completed so far and ``attrs["finished"] == 0``. A variable of a zarr store with chunk
+        files missing, or one that cannot be read (found with ``load``), is left out with a
+        ``RuntimeWarning`` naming it: nothing missing is read back as fill values.
 
     Raises
     ------
@@ -173,9 +173,10 @@ def open_recording(path: str | os.PathLike, load: bool = False) -> xr.Dataset:
     if not path.exists():
         raise FileNotFoundError(f"no recording at {str(path)!r}")
     kind = "netCDF file" if fmt == "netcdf" else "zarr store"
-    if path.is_dir() != (fmt == "zarr"):
-        raise RecordingError(f"{path}: a {'folder' if path.is_dir() else 'file'}, not a {kind} "
-                             f"(a {'folder' if fmt == 'zarr' else 'file'})")
+    if fmt == "netcdf" and path.is_dir():
+        raise RecordingError(f"{path}: a folder, not a netCDF file")
+    if fmt == "zarr" and not path.is_dir():
+        raise RecordingError(f"{path}: a file, not a zarr store (which is a folder)")
     if path.is_file() and path.stat().st_size == 0:
         raise RecordingError(f"{path}: empty (0 bytes), not a {kind}")
     try:

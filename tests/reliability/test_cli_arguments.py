@@ -94,6 +94,18 @@ def test_11_an_output_holding_a_recording_is_kept_unless_overwrite(model, tmp_pa
     assert br.open_recording(out / "recording.nc").sizes["step"] == 300
 
 
+def test_11_overwrite_keeps_the_earlier_recording_until_the_new_run_records(tmp_path, cli):
+    out = tmp_path / "out"
+    br.save(br.run(SMALL, steps=200, progress=False), out / "recording.nc")
+    before = (out / "recording.nc").read_bytes()
+    broken = tmp_path / "broken.toml"  # valid as a file, refused when the run builds its task
+    broken.write_text('[task]\nenv = "NoSuchEnv-v9"\n')
+    status, _, err = cli("run", broken, "--steps", 100, "--out", out, "--overwrite")
+    assert status == 2 and "unknown environment id 'NoSuchEnv-v9'" in err[-1]
+    assert (out / "recording.nc").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["recording.nc"]
+
+
 def test_11_a_stream_never_replaces_a_store(tmp_path):
     (tmp_path / "run.zarr").mkdir()
     with pytest.raises(FileExistsError, match="never replaces a recording"):
