@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/biortrrl run models/default.toml --out results/demo
+	$(VENV)/bin/biortrrl run models/default.toml --out results/demo --overwrite
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadfile
