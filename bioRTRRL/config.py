@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 import math
 import os
 import tomllib
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import tomli_w
 
 from .errors import ModelError
 from .manipulation_kinds import validate_manipulations
@@ -277,8 +277,19 @@ class Model:
         return dataclasses.asdict(self)
 
     def to_toml(self) -> str:
-        """The specification as TOML text (round-trips through :func:`load_model`)."""
-        return _dump_toml(self.to_dict())
+        """The specification as TOML text (round-trips through :func:`load_model`).
+
+        Raises
+        ------
+        ModelError
+            If a value has no TOML form (e.g. a NumPy scalar passed as a manipulation parameter).
+        """
+        # Newlines are written escaped (tomli-w's default), not as multi-line strings: a text-mode
+        # read (``Path.read_text``) would turn a raw CRLF inside one into LF.
+        try:
+            return tomli_w.dumps(self.to_dict())
+        except TypeError as exc:
+            raise ModelError(f"cannot write the model as TOML: {exc}") from None
 
     def with_overrides(self, overrides: dict[str, Any]) -> "Model":
         """A validated copy with dotted keys replaced, e.g. ``{"learning.gamma": 0.9}``."""
@@ -651,37 +662,3 @@ def _check_entry_keys(where: str, entry: dict, keys: dict, required: tuple) -> N
         kind = keys[k]
         if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
             raise ModelError(f"{where}.{k} must be of type {kind.__name__}, got {value!r}")
-
-
-def _dump_toml(data: dict) -> str:
-    """Minimal TOML writer for the spec's types (str, bool, int, float, list, nested tables)."""
-    lines: list[str] = []
-    top = {k: v for k, v in data.items() if not isinstance(v, (dict, list))}
-    for k, v in top.items():
-        lines.append(f"{k} = {_toml_value(v)}")
-    for section, table in data.items():
-        if isinstance(table, dict):
-            lines.append("")
-            lines.append(f"[{section}]")
-            for k, v in table.items():
-                lines.append(f"{k} = {_toml_value(v)}")
-    for entry in data.get("manipulation", []):
-        lines.append("")
-        lines.append("[[manipulation]]")
-        for k, v in entry.items():
-            lines.append(f"{k} = {_toml_value(v)}")
-    return "\n".join(lines) + "\n"
-
-
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v)
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(x)}" for k, x in v.items()) + "}"
-    raise ModelError(f"cannot write {v!r} to TOML")

@@ -14,10 +14,24 @@ def _name_and_bounds(req: str) -> tuple[str, set[str]]:
     return name, {f"{op}{v}" for op, v in bounds}
 
 
+def _expanded(reqs: list[str], extras: dict, project: str) -> list[str]:
+    """``reqs`` with the project's own extras (``bioRTRRL[nwb]``) replaced by what they list."""
+    out = []
+    for req in reqs:
+        m = re.fullmatch(rf"{re.escape(project)}\[([\w,]+)\]", req, flags=re.IGNORECASE)
+        if m:
+            for extra in m.group(1).split(","):
+                out += _expanded(extras[extra], extras, project)
+        else:
+            out.append(req)
+    return out
+
+
 def test_environment_yml_matches_pyproject():
     py = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = py["optional-dependencies"]
     wanted: dict[str, set[str]] = {}
-    for req in py["dependencies"] + py["optional-dependencies"]["dev"]:
+    for req in py["dependencies"] + _expanded(extras["dev"], extras, py["name"]):
         name, bounds = _name_and_bounds(req)
         if name == "dask":  # dask[distributed] is two packages on conda-forge
             wanted.setdefault("distributed", set()).update(bounds)
