@@ -24,6 +24,81 @@ from ..engines.parameters import CircuitDims
 
 PROJECTIONS = ("input_cortex", "cortex_cortex", "cortex_striatum_dorsal", "cortex_striatum_ventral")
 
+#: The metadata convention of every recording (``attrs["Conventions"]``).
+CONVENTIONS = "CF-1.11"
+
+
+def metadata(tick_ms: float) -> dict[str, dict[str, str]]:
+    """CF ``units`` and ``long_name`` of every variable and coordinate a recording can hold.
+
+    Units are UDUNITS strings: ``"1"`` marks a dimensionless quantity (rates of tanh units,
+    weights, rewards and everything measured in rewards, counts of ticks); text coordinates carry
+    a ``long_name`` only, as CF asks. The time constants τ are in ticks of the Euler step, so their
+    unit is that tick's physical duration, ``tick_ms`` (= ``env_dt_ms / circuit.dt``), e.g.
+    ``"10 ms"``: ``τ = 3`` in such a recording is 30 ms.
+
+    Parameters
+    ----------
+    tick_ms : float
+        Duration of one Euler step of the cortical dynamics, in milliseconds.
+
+    Returns
+    -------
+    dict
+        Variable or coordinate name → ``{"units": ..., "long_name": ...}``.
+    """
+    def m(long_name, units="1"):
+        return {"long_name": long_name} if units is None else {"units": units, "long_name": long_name}
+
+    return {
+        # per-tick data
+        "rate": m("activity of each unit: input x, cortical rate h, actor outputs, value v, dopamine δ"),
+        "dopamine": m("dopamine: the TD error δ broadcast by VTA (after any manipulation)"),
+        "value": m("value v(h) predicted by ventral striatum (the critic)"),
+        "reward": m("reward received on this tick"),
+        "action": m("action emitted on this tick (discrete: its index)"),
+        "obs": m("observation read on this tick, after masking, as the task emits it"),
+        "events": m("task event on this tick (1 = it happened)"),
+        "rflo_trace_norm": m("Frobenius norm of the RFLO eligibility trace P of the projection"),
+        "td_trace_norm": m("Frobenius norm of the TD eligibility trace e of the projection"),
+        # per completed episode
+        "episode_return": m("return of the completed episode (sum of its rewards)"),
+        "episode_length": m("transitions in the completed episode (its ticks − 1)"),
+        # weight snapshots and the fixed feedback
+        "W_input_cortex": m("synaptic weight input → cortex (W_in)"),
+        "W_cortex_cortex": m("recurrent synaptic weight cortex → cortex (W_rec)"),
+        "b_cortex": m("bias of the cortical unit"),
+        "tau_cortex": m("time constant τ of the cortical unit", f"{tick_ms:g} ms"),
+        "W_cortex_striatum_dorsal": m("synaptic weight cortex → dorsal striatum (actor, K_A)"),
+        "W_cortex_striatum_ventral": m("synaptic weight cortex → ventral striatum (critic, w_C)"),
+        "b_striatum_ventral": m("bias of the critic (b_C)"),
+        "feedback_striatum_dorsal": m("fixed random feedback weight dorsal striatum → cortex (B_A)"),
+        "feedback_striatum_ventral": m("fixed random feedback weight ventral striatum → cortex (B_C)"),
+        "eval_return": m("evaluation: mean return of the first episode of fresh environments, "
+                         "no learning"),
+        # coordinates
+        "step": m("tick (environment step) since the run began"),
+        "time": m("simulated time of the tick (step × env_dt)", "s"),
+        "episode": m("episode number within its environment, from 0"),
+        "t_in_episode": m("ticks since the episode's first tick"),
+        "terminated": m("the episode ended in a terminal state on this tick"),
+        "truncated": m("the episode was cut by a time limit on this tick"),
+        "trial": m("trial number of the task"),
+        "t_in_trial": m("ticks since the trial's first tick"),
+        "population": m("population of the unit", None),
+        "index": m("index of the unit within its population"),
+        "neuron": m("position of the unit along the neuron dimension"),
+        "event": m("task event", None),
+        "projection": m("projection (presynaptic_postsynaptic population)", None),
+        "env": m("environment of the batch"),
+        "episode_env": m("environment of the completed episode"),
+        "episode_end_step": m("tick on which the completed episode ended"),
+        "episode_terminated": m("the completed episode ended in a terminal state (0: time limit)"),
+        "snapshot_step": m("tick at which the weights were copied"),
+        "eval_step": m("tick at which the evaluation ran"),
+    }
+
+
 
 class Recorder:
     """Collects one run into the recording schema.
@@ -82,6 +157,7 @@ class Recorder:
         self._episodes_flushed = 0
         self._static_written = False
         self.env_dt = model.circuit.env_dt_ms / 1000.0
+        self.metadata = metadata(model.circuit.env_dt_ms / model.circuit.dt)
 
     # -- per tick ------------------------------------------------------------------------------
     def _new_buffers(self) -> None:
@@ -167,7 +243,7 @@ class Recorder:
                 data["td_trace_norm"] = per_step("td_trace_norm", ("projection",))
             step = self.buf["step"][:n]
             coords["step"] = ("step", step)
-            coords["time"] = ("step", step * self.env_dt, {"units": "s"})
+            coords["time"] = ("step", step * self.env_dt)
             for name in ("episode", "t_in_episode", "terminated", "truncated"):
                 coords[name] = per_step(name)
             if self.driver.trial_events:
@@ -200,7 +276,10 @@ class Recorder:
                 data["feedback_striatum_dorsal"] = (("post_cortex", "pre_striatum_dorsal"),
                                                     fa.reshape(self.dims.N, self.dims.P))
                 data["feedback_striatum_ventral"] = (("post_cortex",), fc.copy())
-        return xr.Dataset(data, coords=coords, attrs=self.attrs)
+        ds = xr.Dataset(data, coords=coords, attrs=self.attrs)
+        for name, var in ds.variables.items():
+            var.attrs.update(self.metadata[name])
+        return ds
 
     def _static_coords(self) -> dict:
         sizes = self.dims.population_sizes
@@ -324,4 +403,5 @@ def run_attrs(model: Model, engine: str, seed: int, driver) -> dict:
         "action_kind": "continuous" if driver.continuous else "discrete",
         "versions": json.dumps(versions),
         "finished": 0,
+        "Conventions": CONVENTIONS,
     }
