@@ -11,6 +11,7 @@ from . import analysis, plot, tasks  # noqa: F401  (tasks registers the bioRTRRL
 from .config import Model, ModelError, load_model
 from .experiment import Session, run
 from .manipulation import manipulate
+from .export import to_nwb, to_pynapple
 from .recording import open_recording, save
 
 
@@ -33,4 +34,4 @@ def __getattr__(name):
 
 
 __all__ = ["Model", "ModelError", "Session", "analysis", "build_circuit", "load_model", "manipulate",
-           "open_recording", "plot", "run", "save", "sweep", "tasks"]
+           "open_recording", "plot", "run", "save", "sweep", "tasks", "to_nwb", "to_pynapple"]

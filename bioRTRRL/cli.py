@@ -4,6 +4,7 @@
     biortrrl plot DIR
     biortrrl sweep MODEL.toml --seeds K [--set key=v1,v2 ...] [--scheduler ADDRESS]
     biortrrl bench [--quick]
+    biortrrl export DIR --nwb [--env K]
 
 A mistake in the input ends in one line on stderr naming what to fix (exit status 2). A run that
 fails or is stopped keeps what it recorded: exit status 1 when it failed (e.g. it diverged), 130
@@ -50,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     p_plot.add_argument("dir")
     sub.add_parser("sweep", help="seeds × conditions on Dask (see `biortrrl sweep -h`)", add_help=False)
     sub.add_parser("bench", help="throughput table of the engines", add_help=False)
+    p_export = sub.add_parser("export", help="write a saved run as NWB (DIR/recording.nwb)")
+    p_export.add_argument("dir")
+    p_export.add_argument("--nwb", action="store_true", required=True,
+                          help="Neurodata Without Borders (needs the nwb extra)")
+    p_export.add_argument("--env", type=int, default=None,
+                          help="the environment to export from a batched run")
 
     if argv and argv[0] in ("sweep", "bench"):
         if argv[0] == "sweep":
@@ -62,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "run":
         return _guard(lambda: _run(args))
+    if args.command == "export":
+        return _guard(lambda: _export(Path(args.dir), args.env))
     return _guard(lambda: _plot(Path(args.dir)))
 
 
@@ -260,15 +269,40 @@ def _plot(folder: Path) -> int:
     _figures_folder(folder)
     path = _recording_in(folder)
     ds = open_recording(path, load=True)
-    if "model" not in ds.attrs:
-        raise RecordingError(f"{path}: not a bioRTRRL recording (no 'model' attribute); plot draws "
-                             "what `biortrrl run` or br.save wrote")
+    _require_run(path, ds, "plot draws")
     figures = _figures(ds, folder)
     for f in figures:
         print(f"figure: {f}")
     if not figures:
         print(f"biortrrl: no figure applies to {path} (variables: {sorted(ds.data_vars)})",
               file=sys.stderr)
+    return 0
+
+
+def _require_run(path: Path, ds, command: str) -> None:
+    if "model" not in ds.attrs:
+        raise RecordingError(f"{path}: not a bioRTRRL recording (no 'model' attribute); {command} "
+                             "what `biortrrl run` or br.save wrote")
+
+
+def _export(folder: Path, env: int | None) -> int:
+    from .export import to_nwb
+    from .recording.io import open_recording
+
+    path = _recording_in(folder)
+    ds = open_recording(path, load=True)
+    _require_run(path, ds, "export reads")
+    name = "recording.nwb"
+    if "env" in ds.dims:
+        if env is None:
+            raise ModelError(f"{path}: a batch of {ds.sizes['env']} environments; choose one "
+                             "with --env K")
+        if not 0 <= env < ds.sizes["env"]:
+            raise ModelError(f"--env must be in [0, {ds.sizes['env'] - 1}], got {env}")
+        ds, name = ds.isel(env=env), f"recording_env{env}.nwb"
+    elif env is not None:
+        raise ModelError(f"--env: {path} holds a single-environment run")
+    print(f"nwb: {to_nwb(ds, folder / name)}")
     return 0
 
 
