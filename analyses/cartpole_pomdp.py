@@ -1,6 +1,6 @@
 """RFLO on partially observed CartPole: does the circuit solve it, how fast, and does it stay solved?
 
-The paper (ALGORITHM.md §7) reports 500 on both CartPole positions-only and velocities-only (median of
+The paper (docs/algorithm.md §7) reports 500 on both CartPole positions-only and velocities-only (median of
 5 seeds). For each observation mask, stabiliser and seed this script trains the default circuit,
 evaluates every EVAL_EVERY env steps (mean return of the first episode of 10 stochastic-policy
 environments) and prints the env steps to the first evaluation ≥ 475, the best evaluation, and the
@@ -45,7 +45,7 @@ MODEL = Path(__file__).resolve().parents[1] / "models" / "default.toml"
 MASKS = ["positions", "velocities"]
 # the paper's time constants and single readout rate (session 2's model file had these)
 _TAU5 = {"circuit.tau_init": [1.0, 5.0], "optimizer.lr_critic_scale": 1.0}
-# the paper's learning setting (ALGORITHM.md §6) without the toolkit's additions
+# the paper's learning setting (docs/algorithm.md §6) without the toolkit's additions
 _PAPER = {**_TAU5, "circuit.input_adaptation": False, "learning.episodic_discount": False,
           "learning.lambda_actor": 0.99, "learning.lambda_critic": 0.99,
           "learning.lambda_cortex": 0.99, "optimizer.lr_cortex": 1e-3}

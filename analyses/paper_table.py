@@ -1,10 +1,10 @@
 """Does bioRTRRL reproduce the RTRRL paper's Table 2? Our numbers beside the paper's.
 
 For every task row and method column, trains the circuit of models/paper_<task>.toml (N = 32, the
-paper's hyper-parameters, ALGORITHM.md §6) for STEPS ticks on each of SEEDS seeds, evaluates it
+paper's hyper-parameters, docs/algorithm.md §6) for STEPS ticks on each of SEEDS seeds, evaluates it
 EVALUATIONS times during training (mean return of the first episode of 10 stochastic-policy
 environments, no learning) and reports the median ± s.d. over seeds of each seed's best evaluation
-— the paper's statistic (ALGORITHM.md §7).
+— the paper's statistic (docs/algorithm.md §7).
 
 Methods (columns):
 - "rflo":   RTRRL as published: RFLO eligibility traces in cortex.

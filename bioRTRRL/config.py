@@ -2,7 +2,7 @@
 
 A model file has the tables ``[task]``, ``[circuit]``, ``[learning]``, ``[optimizer]``, ``[run]``,
 ``[recording]`` and any number of ``[[manipulation]]`` entries. Every key is optional; a missing key
-takes the paper's default (ALGORITHM.md §6). :func:`load_model` validates everything up front so that
+takes the paper's default (docs/algorithm.md §6). :func:`load_model` validates everything up front so that
 a typo stops the run before it starts, with one message naming the key path and what is accepted::
 
     learning.gamma must be in (0, 1], got 1.5

@@ -43,7 +43,7 @@ rflo_tau         input_cortex, cortex_cortex,    the RFLO eligibility of the pro
 
 Scale, shift and rectification compose (δ_eff = max(gain·δ + shift, −baseline)); a clamp overrides
 scale and shift. Clamping dopamine (and lesioning the VTA) also switches off the entropy bonus and
-clears the optimizer's momentum when it starts: in ALGORITHM.md the entropy gradient is the only
+clears the optimizer's momentum when it starts: in docs/algorithm.md the entropy gradient is the only
 update not gated by δ, and through Adam's normalisation it alone would move every weight by about
 one learning rate per tick; with it off, dopamine clamped at 0 is exactly plasticity off.
 

@@ -131,7 +131,7 @@ def test_accumulating_td_lambda_converges_to_analytic_values():
     """Polyak average of the value estimates over the second half of training ≈ the true V.
 
     The step size is small because the engine's δ uses v(h_{t−1}) from the previous tick's weights
-    (ALGORITHM.md §4), which biases the fixed point by O(α).
+    (docs/algorithm.md §4), which biases the fixed point by O(α).
     """
     gamma, lam, p_end = 0.9, 0.7, 0.1
     s = _linear_critic_session("accumulating", 0.002, lam, gamma, {"p_end": p_end}, seed=1)

@@ -1,4 +1,4 @@
-"""Sizes of the circuit and the initial weights (ALGORITHM.md §2), shared by both engines."""
+"""Sizes of the circuit and the initial weights (docs/algorithm.md §2), shared by both engines."""
 
 from __future__ import annotations
 

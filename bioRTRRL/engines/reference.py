@@ -1,4 +1,4 @@
-"""Reference engine: RTRRL in NumPy/numba, float64, exactly ALGORITHM.md, batched over envs.
+"""Reference engine: RTRRL in NumPy/numba, float64, exactly docs/algorithm.md, batched over envs.
 
 The engine owns the weights, the per-environment state (h, P or J, traces) and the optimizer; it does
 not own the environments: :meth:`ReferenceEngine.tick` takes what the environments returned and

@@ -1,7 +1,7 @@
 """The basal-ganglia circuit as Brian2 objects: populations, projections and the tick schedule.
 
 One tick of the Brian2 clock is one environment step (``circuit.env_dt_ms``). Within a tick the
-objects run in the slots of :data:`SCHEDULE`, which is ALGORITHM.md §5 written as Brian2 phases:
+objects run in the slots of :data:`SCHEDULE`, which is docs/algorithm.md §5 written as Brian2 phases:
 
 =========== ===============================================================================
 slot        what runs

@@ -7,7 +7,7 @@ optimizer moments and the links to the broadcast modulators). The learning rule 
 :func:`trace_code` and :func:`step_code`, run once per tick in the order set by
 :mod:`bioRTRRL.engines.brian2.circuit`.
 
-Notation follows ALGORITHM.md: ``x`` input rates, ``h`` cortical rates, ``p`` the RFLO eligibility
+Notation follows docs/algorithm.md: ``x`` input rates, ``h`` cortical rates, ``p`` the RFLO eligibility
 of a synapse (or of a neuron's τ and bias), ``z`` its TD trace, ``d`` its update direction.
 Trace and moment names avoid ``e``, Euler's number in Brian2.
 
