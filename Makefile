@@ -2,8 +2,9 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LAB_STAMP := $(VENV)/.notebooks
 
-.PHONY: install demo test test-slow bench clean
+.PHONY: install demo test test-slow bench lab notebooks clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=..." ; exit 1; }
@@ -25,6 +26,16 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/biortrrl bench
+
+# JupyterLab is installed on first use only: the test suite executes the notebooks without it
+$(LAB_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e ".[notebooks]"
+	touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	$(VENV)/bin/jupyter lab notebooks $(LAB_ARGS)
+
+notebooks: lab
 
 clean:
 	rm -rf $(VENV) build results .pytest_cache

@@ -1,6 +1,6 @@
 """Export of a run to Neurodata Without Borders (NWB), the format of the field's archives and tools.
 
-Needs the ``nwb`` extra (``pip install bioRTRRL[nwb]``). The file holds (names as in NWB):
+Needs the ``nwb`` extra (``pip install -e '.[nwb]'``). The file holds (names as in NWB):
 
 - ``acquisition``: one ``TimeSeries`` per recorded population (``input``, ``cortex``,
   ``striatum_dorsal``, ``striatum_ventral``, ``vta``; data (time, unit)) and one per other
@@ -78,7 +78,8 @@ def to_nwb(ds: xr.Dataset, path: str | os.PathLike, session_start_time: datetime
     try:
         from pynwb import NWBHDF5IO
     except ImportError:
-        raise ImportError("to_nwb needs pynwb: pip install 'bioRTRRL[nwb]'") from None
+        raise ImportError("to_nwb needs pynwb, in bioRTRRL's nwb extra: "
+                          "pip install -e '.[nwb]'") from None
     nwbfile = _nwbfile(ds, session_start_time or datetime.now(timezone.utc))
     path.unlink(missing_ok=True)
     with NWBHDF5IO(str(path), "w") as io:

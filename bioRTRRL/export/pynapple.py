@@ -1,6 +1,6 @@
 """A run as pynapple objects, for pynapple's peri-event, tuning-curve and interval tools.
 
-Needs the ``nwb`` extra (``pip install bioRTRRL[nwb]``). Times are in seconds (``tick × env_dt``),
+Needs the ``nwb`` extra (``pip install -e '.[nwb]'``). Times are in seconds (``tick × env_dt``),
 pynapple's default unit.
 """
 
@@ -62,7 +62,8 @@ def to_pynapple(ds: xr.Dataset) -> dict:
     try:
         import pynapple as nap
     except ImportError:
-        raise ImportError("to_pynapple needs pynapple: pip install 'bioRTRRL[nwb]'") from None
+        raise ImportError("to_pynapple needs pynapple, in bioRTRRL's nwb extra: "
+                          "pip install -e '.[nwb]'") from None
     out: dict = {}
     for s in time_series(ds):
         if s.kind == "fixed":
