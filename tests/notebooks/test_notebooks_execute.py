@@ -1,5 +1,5 @@
-"""Every notebook runs from top to bottom (small budgets: BIORTRRL_QUICK=1, read by its
-parameter cell)."""
+"""Every notebook runs from top to bottom, without a warning (small budgets: BIORTRRL_QUICK=1, read
+by its parameter cell)."""
 
 import json
 import os
@@ -33,7 +33,7 @@ def test_the_four_tutorial_notebooks_exist():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_executes(path, kernel, monkeypatch):
+def test_notebook_executes(path, kernel, monkeypatch, output_problems):
     monkeypatch.setenv("JUPYTER_PATH", str(kernel))
     monkeypatch.setenv("BIORTRRL_QUICK", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
@@ -45,3 +45,4 @@ def test_notebook_executes(path, kernel, monkeypatch):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
+    assert not output_problems(nb), "\n".join(output_problems(nb))
