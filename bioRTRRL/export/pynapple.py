@@ -66,7 +66,7 @@ def to_pynapple(ds: xr.Dataset) -> dict:
                           "pip install -e '.[nwb]'") from None
     out: dict = {}
     for s in time_series(ds):
-        if s.kind == "fixed":
+        if s.kind == "fixed" or s.name == "events":  # events become Ts per name, below
             continue
         if s.data.ndim == 1:
             out[s.name] = nap.Tsd(t=s.times, d=s.data)
