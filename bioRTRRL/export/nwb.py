@@ -161,7 +161,7 @@ def _compressed(data: np.ndarray):
     from pynwb import H5DataIO
 
     # zlib level 4, as the netCDF recordings
-    return H5DataIO(data, compression="gzip", compression_opts=4) if data.ndim else data
+    return H5DataIO(data, compression="gzip", compression_opts=4)
 
 
 def _description(model_toml: str) -> str:

@@ -113,21 +113,15 @@ def single_run(ds: xr.Dataset, purpose: str) -> tuple[float, int | None]:
     return float(ds.attrs["env_dt"]), env
 
 
-def _metadata(ds: xr.Dataset, name: str) -> dict:
-    """The variable's CF attributes; a recording made before they were recorded gets the table's."""
-    model = _model_table(ds)
-    circuit = model.get("circuit", {})
-    tick_ms = circuit.get("env_dt_ms", 1000 * ds.attrs["env_dt"]) / circuit.get("dt", 1.0)
-    return {**metadata(tick_ms).get(name, {}), **ds[name].attrs}
-
-
-def _model_table(ds: xr.Dataset) -> dict:
+def _metadata_table(ds: xr.Dataset) -> dict[str, dict[str, str]]:
+    """The recorder's CF attributes for this run, for recordings saved before they were recorded."""
     import tomllib
 
     try:
-        return tomllib.loads(ds.attrs.get("model", ""))
+        circuit = tomllib.loads(ds.attrs.get("model", "")).get("circuit", {})
     except tomllib.TOMLDecodeError:
-        return {}
+        circuit = {}
+    return metadata(circuit.get("env_dt_ms", 1000 * ds.attrs["env_dt"]) / circuit.get("dt", 1.0))
 
 
 def _labels(ds: xr.Dataset, dim: str) -> np.ndarray:
@@ -153,14 +147,18 @@ def time_series(ds: xr.Dataset) -> list[Series]:
     Raises
     ------
     ValueError
-        If a data variable is sampled along none of the recording's clocks.
+        If a data variable is sampled along none of the recording's clocks, or has no units.
     """
     env_dt, _ = single_run(ds, "time_series")
+    table = _metadata_table(ds)
     out = []
     for name, var in ds.data_vars.items():
         if "completed_episode" in var.dims:
             continue
-        meta = _metadata(ds, name)
+        meta = {**table.get(name, {}), **var.attrs}
+        if not {"units", "long_name"} <= set(meta):
+            raise ValueError(f"cannot export {name!r}: give it the attributes 'units' and "
+                             f"'long_name' (ds[{name!r}].attrs)")
         first = var.dims[0] if var.dims else None
         if first in _CLOCKS:
             kind, tick = _CLOCKS[first]
@@ -203,20 +201,19 @@ def episode_intervals(ds: xr.Dataset) -> pd.DataFrame:
         episode was completed.
     """
     env_dt, env = single_run(ds, "episode_intervals")
-    columns = ["start_time", "stop_time", "episode", "episode_return", "episode_length", "terminated"]
-    if "episode_return" not in ds:  # the recorder writes the table as soon as one episode ends
-        return pd.DataFrame({c: [] for c in columns})
-    table = episodes(ds)
-    if env is not None:
-        table = table.isel(episode=table["env"].values == env)
-    return pd.DataFrame({
-        "start_time": table["start_step"].values * env_dt,
-        "stop_time": table["end_step"].values * env_dt,
-        "episode": table["env_episode"].values,
-        "episode_return": table["episode_return"].values,
-        "episode_length": table["episode_length"].values,
-        "terminated": table["terminated"].values,
-    }, columns=columns)
+    if "episode_return" in ds:  # the recorder writes the table as soon as one episode ends
+        table = episodes(ds)
+        if env is not None:
+            table = table.isel(episode=table["env"].values == env)
+        start, end = table["start_step"].values, table["end_step"].values
+        columns = [table[c].values for c in ("env_episode", "episode_return", "episode_length",
+                                             "terminated")]
+    else:
+        start = end = np.zeros(0, np.int64)
+        columns = [np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, bool)]
+    return pd.DataFrame(dict(zip(
+        ["start_time", "stop_time", "episode", "episode_return", "episode_length", "terminated"],
+        [start * env_dt, end * env_dt, *columns])))
 
 
 def trial_intervals(ds: xr.Dataset) -> pd.DataFrame | None:

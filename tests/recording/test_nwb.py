@@ -112,6 +112,10 @@ def test_episodes_read_back_with_return_length_and_termination(tmp_path):
     np.testing.assert_array_equal(episodes.episode_length, table.episode_length.values)
     np.testing.assert_array_equal(episodes.terminated, table.terminated.values)
     assert nwb["trials"] is None
+    # a run too short to finish an episode has an empty table (and pynapple an empty IntervalSet)
+    short = br.run(model, steps=5, seed=0, progress=False)
+    assert len(_read(br.to_nwb(short, tmp_path / "short.nwb"))["episodes"]) == 0
+    assert len(br.to_pynapple(short)["episodes"]) == 0
 
 
 def test_the_model_file_and_seed_are_in_the_metadata(conditioning):
@@ -155,3 +159,15 @@ def test_export_command_writes_the_runs_nwb_file(conditioning, tmp_path, capsys)
     np.testing.assert_array_equal(again["series"]["cortex"]["data"], nwb["series"]["cortex"]["data"])
     assert main(["export", str(tmp_path), "--nwb", "--env", "1"]) == 2
     assert "single-environment run" in capsys.readouterr().err
+
+
+def test_a_recording_saved_without_units_gets_the_recorders(conditioning, tmp_path):
+    _, ds, _ = conditioning
+    bare = ds.copy()
+    for var in bare.variables.values():
+        var.attrs = {}
+    nwb = _read(br.to_nwb(bare, tmp_path / "bare.nwb"))
+    assert nwb["series"]["tau_cortex"]["unit"] == "10 ms"
+    assert nwb["series"]["dopamine"]["description"] == ds.dopamine.attrs["long_name"]
+    with pytest.raises(ValueError, match=r"cannot export 'twice': give it the attributes 'units'"):
+        br.to_nwb(ds.assign(twice=("step", 2 * ds.dopamine.values)), tmp_path / "derived.nwb")
