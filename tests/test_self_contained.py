@@ -18,8 +18,10 @@ OUTSIDE = re.compile(r"\.\./shared|\bshared/|\b(?:ALGORITHM|DESIGN|BIOLOGY)\.md\
 
 def _files():
     for path in ROOT.rglob("*"):
-        if path.is_file() and path.suffix in TEXT and Path(".ci") not in path.relative_to(ROOT).parents \
-                and not SKIP_DIRS & set(path.relative_to(ROOT).parts):
+        parts = path.relative_to(ROOT).parts
+        # what pip and pytest write into a checkout is not the repository's text
+        if path.is_file() and path.suffix in TEXT and parts[0] != ".ci" \
+                and not SKIP_DIRS & set(parts) and not any(p.endswith(".egg-info") for p in parts):
             yield path
     yield ROOT / "Makefile"
     yield ROOT / ".ci" / "run"

@@ -173,9 +173,10 @@ def time_series(ds: xr.Dataset) -> list[Series]:
             population = ds["population"].values
             for p in dict.fromkeys(population):
                 units = var.isel(neuron=population == p)
+                # populations a model file adds ([[circuit.population]]) are cortical
+                activity = POPULATION_ACTIVITY.get(str(p), POPULATION_ACTIVITY["cortex"])
                 out.append(Series(str(p), kind, times, units.values, meta["units"],
-                                  f"{POPULATION_ACTIVITY.get(str(p), 'activity')} ({p} population)",
-                                  ds["index"].values[population == p]))
+                                  f"{activity} ({p} population)", ds["index"].values[population == p]))
             continue
         columns = _labels(ds, var.dims[1]) if var.ndim == 2 else None
         out.append(Series(name, kind, times, var.values, meta["units"], meta["long_name"], columns))

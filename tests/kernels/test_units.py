@@ -1,7 +1,7 @@
 """Each named unit of the kernel against its formula written out here in NumPy.
 
 Signatures: Adam's bias-corrected step with ε outside the square root and the batch *mean*
-(ALGORITHM.md §4; Kingma & Ba 2015, Algorithm 1); the norm clip rescales only above the bound; τ is
+(docs/algorithm.md §4; Kingma & Ba 2015, Algorithm 1); the norm clip rescales only above the bound; τ is
 kept ≥ τ_min; δ = r − r̄ + γ(1 − terminated)v − v_prev with clamp > gain/shift > rectification;
 the accumulating and dutch traces (van Seijen et al. 2016, eq. for e_t); the readout gradients.
 """

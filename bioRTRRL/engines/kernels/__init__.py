@@ -1,4 +1,4 @@
-"""The per-tick mathematics of RTRRL (ALGORITHM.md §2–§5), compiled with numba.
+"""The per-tick mathematics of RTRRL (docs/algorithm.md §2–§5), compiled with numba.
 
 One implementation of the learning rule, in named units that the reference engine composes
 (:func:`tick`) and the tests call one by one:
@@ -12,7 +12,7 @@ module         unit
 ``heads``      critic value, actor outputs, discrete and Gaussian action selection (ψ, χ)
 ``td``         dopamine δ with its manipulations, immediate readout gradients, TD(λ) traces
 ``optimizer``  learning-rate schedule, batch mean, norm clip, Adam / SGD, τ ≥ τ_min
-``tick``       the composition in ALGORITHM.md §5's order, and the named state tuples
+``tick``       the composition in docs/algorithm.md §5's order, and the named state tuples
 ============== ==================================================================================
 """
 

@@ -1,6 +1,6 @@
 """Cortex: the input population's adaptation, the CT-RNN rate unit and its gradient estimators.
 
-The rate unit (ALGORITHM.md §2): u = W ξ with ξ = [x; h_{t−1}; 1], h_t = h_{t−1} + (dt/τ)(φ(u) − h_{t−1}),
+The rate unit (docs/algorithm.md §2): u = W ξ with ξ = [x; h_{t−1}; 1], h_t = h_{t−1} + (dt/τ)(φ(u) − h_{t−1}),
 φ = tanh. Its gradient estimators: RFLO's eligibility P (local to a synapse), exact RTRL's
 influence J, and truncated BPTT over a ring buffer. The learning signal reaches cortex through the
 feedback synapses (:func:`cortical_signal`).

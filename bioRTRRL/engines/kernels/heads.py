@@ -1,7 +1,7 @@
 """Striatum: the readouts (critic value, actor outputs) and action selection.
 
 The ventral striatum's value v = w_Cᵀh + b_C; the dorsal striatum's outputs y = K_Aᵀh are the
-logits of a softmax policy, or a Gaussian's [loc, raw scale] on a Box action space (ALGORITHM.md §2).
+logits of a softmax policy, or a Gaussian's [loc, raw scale] on a Box action space (docs/algorithm.md §2).
 Each selection returns the score ψ = ∂log π(a)/∂y of the drawn action and the entropy gradient
 χ = ∂H/∂y, which the feedback synapses carry back to cortex.
 """

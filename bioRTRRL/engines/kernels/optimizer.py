@@ -1,4 +1,4 @@
-"""Plasticity's last stage: the learning-rate schedule and the optimizer step (ALGORITHM.md §4).
+"""Plasticity's last stage: the learning-rate schedule and the optimizer step (docs/algorithm.md §4).
 
 Three groups share one update direction: cortex {W, τ} (``lr_cortex``), the actor readout K_A
 (``lr_readout``) and the critic {w_C, b_C} (``lr_critic``). The direction is the batch mean,

@@ -1,4 +1,4 @@
-"""Dopamine and the TD(λ) traces (ALGORITHM.md §4).
+"""Dopamine and the TD(λ) traces (docs/algorithm.md §4).
 
 The VTA computes δ = r − r̄ + γ(1 − terminated)v_t − v_{t−1} for the transition into this tick and
 the dopamine manipulations act on it; every plastic parameter keeps a trace e ← γλ e + I·∇ (the

@@ -1,4 +1,4 @@
-"""One tick of the whole batch: the units of this package composed in ALGORITHM.md §5's order.
+"""One tick of the whole batch: the units of this package composed in docs/algorithm.md §5's order.
 
 Episode protocol (Gymnasium NEXT_STEP autoreset)
 ------------------------------------------------
