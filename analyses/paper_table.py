@@ -99,7 +99,7 @@ def model_for(task, method, steps):
 
 def run_cell(task, method, steps, seeds, scheduler):
     """All seeds of one (task, method) cell as one sweep → a CSV row."""
-    import bioRTRRL.sweep as sw
+    import bioRTRRL.sweeps as sw
 
     folder = WORKDIR / method / task
     shutil.rmtree(folder, ignore_errors=True)  # a cell is always recomputed from scratch

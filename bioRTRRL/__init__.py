@@ -15,14 +15,13 @@ from .export import to_nwb, to_pynapple
 from .recording import open_recording, save
 
 
-
 def __getattr__(name):
-    # sweep pulls in dask.distributed: import it only when asked for. The submodule shares the
-    # function's name, so the function replaces the module attribute the import just set.
+    # sweeps pulls in dask.distributed: import it only when asked for (the module is named
+    # ``sweeps``, so importing it never shadows the function ``br.sweep``)
     if name in ("sweep", "open_sweep", "rerun_failed"):
         import importlib
 
-        module = importlib.import_module(".sweep", __name__)
+        module = importlib.import_module(".sweeps", __name__)
         for attr in ("sweep", "open_sweep", "rerun_failed"):
             globals()[attr] = getattr(module, attr)
         return globals()[name]

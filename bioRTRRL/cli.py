@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if argv and argv[0] in ("sweep", "bench"):
         if argv[0] == "sweep":
-            from .sweep import main as sweep_main
+            from .sweeps import main as sweep_main
 
             return _guard(lambda: sweep_main(argv[1:]))
         from .benchmark import main as bench_main

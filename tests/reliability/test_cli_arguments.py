@@ -114,7 +114,7 @@ def test_11_a_stream_never_replaces_a_store(tmp_path):
 
 def test_12_a_sweep_rerun_keeps_the_finished_runs(tmp_path, capsys):
     distributed = pytest.importorskip("distributed")
-    from bioRTRRL.sweep import sweep
+    from bioRTRRL.sweeps import sweep
 
     model = br.load_model({**SMALL, "recording": {"variables": ["reward"]}})
     args = dict(seeds=[0], grid={"learning.gamma": [0.9]}, steps=200, out=tmp_path, bins=4)

@@ -1,10 +1,10 @@
-"""`biortrrl sweep` (bioRTRRL.sweep.main) and its value parser."""
+"""`biortrrl sweep` (bioRTRRL.sweeps.main) and its value parser."""
 
 from pathlib import Path
 
 import bioRTRRL as br
 from bioRTRRL.recording.io import open_recording
-from bioRTRRL.sweep import _parse_values, main
+from bioRTRRL.sweeps import _parse_values, main
 
 
 def test_values_parse_as_toml_with_bare_words_as_strings():
@@ -32,7 +32,7 @@ def test_cli_sweep_writes_the_stacked_zarr(cluster, tmp_path, capsys):
 def test_each_worker_gets_its_own_brian2_cache(cluster, tmp_path):
     from distributed import Client
 
-    from bioRTRRL.sweep import _Brian2Worker
+    from bioRTRRL.sweeps import _Brian2Worker
 
     def cache_of_this_worker():
         import os

@@ -5,7 +5,7 @@ import pytest
 import xarray as xr
 
 import bioRTRRL as br
-from bioRTRRL.sweep import open_sweep, rerun_failed, summarize, sweep
+from bioRTRRL.sweeps import open_sweep, rerun_failed, summarize, sweep
 
 STEPS = 300
 
