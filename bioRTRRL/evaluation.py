@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from .config import Model
-from .engines.reference import ReferenceEngine
 from .environment import EnvDriver
 
 
-def evaluate(model: Model, engine: ReferenceEngine, seed_seq, episodes: int) -> float:
-    """Mean first-episode return of ``episodes`` environments under a frozen copy of ``engine``."""
+def evaluate(model: Model, engine, seed_seq, episodes: int) -> float:
+    """Mean first-episode return of ``episodes`` environments under a frozen copy of ``engine``
+    (an engine with ``frozen_copy``, e.g. :class:`bioRTRRL.engines.reference.ReferenceEngine`)."""
     limit = model.run.eval_max_steps or None
     drv = EnvDriver(model.task, int(seed_seq.generate_state(1)[0]), num_envs=episodes,
                     max_episode_steps=limit if limit else None)

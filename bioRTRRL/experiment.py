@@ -15,7 +15,6 @@ from .config import Model, ModelError, check_memory, check_range, load_model
 from .engines.parameters import CircuitDims, run_seeds
 from .engines.reference import ReferenceEngine
 from .environment import EnvDriver
-from .evaluation import evaluate
 from .manipulation import Manipulations
 from .recording.recorder import Recorder, run_attrs
 
@@ -64,43 +63,77 @@ def run(model, steps: int | None = None, seed: int | None = None, engine: str = 
         if start >= steps:
             warnings.warn(f"manipulation[{i}] starts at tick {start}, after the last tick "
                           f"({steps - 1}) of this run: it never takes effect", stacklevel=2)
-    if engine == "brian2":
-        from .engines.brian2 import run_brian2
-
-        return run_brian2(model, steps=steps, seed=seed, stream_to=stream_to, progress=progress,
-                          **engine_options)
-    if engine_options:
-        raise ModelError(f"unknown options for the reference engine: {sorted(engine_options)}")
-    session = Session(model, seed, stream_to=stream_to)
+    session = Session(model, seed, stream_to=stream_to, engine=engine, **engine_options)
     return session.train(steps, progress=progress)
 
 
 class Session:
-    """A reference-engine training session: driver + engine + recorder, advanced tick by tick.
+    """One training session of either engine: environments, circuit, recorder, tick by tick.
 
-    ``Session`` is what :func:`run` uses; it is public for users who want to step a circuit
-    themselves (e.g. ``session.advance(1000)``, inspect ``session.engine``, continue).
+    The session is the one driver of both engines: it steps the environments, applies the
+    manipulations when they are due, records every tick, takes weight snapshots, evaluates on
+    schedule, checks the weights and shows the progress. The engine computes the circuit's tick in
+    between (:meth:`begin_tick` before it, :meth:`end_tick` after it): the reference engine in a
+    Python loop, the Brian2 engine from network operations inside one ``run()``.
+
+    Parameters
+    ----------
+    model : Model
+    seed : int
+    stream_to : path, optional
+        A ``.zarr`` store that receives every completed recording chunk.
+    engine : {"reference", "brian2"}
+    **engine_options
+        Options of the Brian2 engine (``equations``, ``codegen_target``; see
+        :func:`bioRTRRL.build_circuit`).
+
+    Attributes
+    ----------
+    engine : ReferenceEngine or ClosedLoop
+        The circuit (inspect or edit it between :meth:`advance` calls).
+    driver, recorder, manipulations, dims
+    tick : int
+        Ticks simulated so far.
+
+    Examples
+    --------
+    >>> session = br.Session(br.load_model("models/default.toml"), seed=0)
+    >>> session.advance(1000)            # doctest: +SKIP
+    >>> ds = session.finish()            # doctest: +SKIP
     """
 
-    def __init__(self, model: Model, seed: int, stream_to=None, engine_name: str = "reference"):
+    def __init__(self, model: Model, seed: int, stream_to=None, engine: str = "reference",
+                 **engine_options):
+        if engine not in ENGINES:
+            raise ModelError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
+        if engine == "reference" and engine_options:
+            raise ModelError(f"unknown options for the reference engine: {sorted(engine_options)}")
         self.model = model
         self.seed = seed
+        self.engine_name = engine
         seeds = run_seeds(seed)
         env_seed = int(seeds["env"].generate_state(1)[0])
-        self.driver = EnvDriver(model.task, env_seed)
-        d = self.driver
+        self.driver = d = EnvDriver(model.task, env_seed)
         self.dims = CircuitDims.for_model(model, d.O, d.A, d.continuous)
-        self.engine = ReferenceEngine(model, self.dims, d.num_envs, seed, d.action_low, d.action_high)
         self.manipulations = Manipulations(model)
+        if engine == "reference":
+            self.engine = ReferenceEngine(model, self.dims, d.num_envs, seed, d.action_low,
+                                          d.action_high)
+        else:
+            from .engines.brian2.loop import ClosedLoop
+
+            self.engine = ClosedLoop(self, **engine_options)
         writer = None
         if stream_to is not None:
             from .recording.io import StreamWriter
 
             writer = StreamWriter(stream_to)
-        self.recorder = Recorder(model, self.dims, d, run_attrs(model, engine_name, seed, d), writer)
+        self.recorder = Recorder(model, self.dims, d, run_attrs(model, engine, seed, d), writer)
         self._eval_seed = seeds["eval"]
         self.tick = 0
         self._started = False
+        self._bar = None
+        self._bar_start = 0
 
     def train(self, steps: int, progress: bool | None = None) -> xr.Dataset:
         """Run ``steps`` ticks, then finish and return the recording."""
@@ -115,53 +148,60 @@ class Session:
 
     def advance(self, steps: int, progress: bool | None = None) -> None:
         """Simulate ``steps`` more ticks."""
-        model, eng, drv, rec = self.model, self.engine, self.driver, self.recorder
-        every_w = model.recording.weights_every
-        every_e = model.run.eval_every
-        bar = tqdm(total=steps, disable=_no_bar(progress), unit="step", mininterval=0.5,
-                   desc=f"{model.name} seed {self.seed}")
-        start = self.tick
-        end = start + steps
-        check_every = 1000
+        if steps <= 0:
+            return
+        self._bar = tqdm(total=steps, disable=_no_bar(progress), unit="step", mininterval=0.5,
+                         desc=f"{self.model.name} seed {self.seed}"
+                         + ("" if self.engine_name == "reference" else f" ({self.engine_name})"))
+        self._bar_start = self.tick
+        with contextlib.closing(self._bar):
+            self.engine.run(self, steps)
+            self._bar.update(self.tick - self._bar_start - self._bar.n)
+        self._bar = None
+
+    # -- the per-tick protocol both engines follow ---------------------------------------------
+    def begin_tick(self) -> None:
+        """Before the circuit's tick: the environments step with the last actions (or reset on
+        the first tick), and manipulations due now take effect for this tick's forward pass."""
+        eng = self.engine
+        if not self._started:
+            self.driver.reset()
+            self.recorder.snapshot(0, eng.params, eng.feedback)
+            self._started = True
+        else:
+            self.driver.step(eng.actions)
         manip = self.manipulations
-        # every one of these is a persistent buffer, written in place tick after tick
-        obs, reward, terminated, truncated, fresh = (drv.obs, drv.reward, drv.terminated,
-                                                     drv.truncated, drv.fresh)
-        actions, act, action_out = eng.actions, eng.act, eng.action_out
-        with contextlib.closing(bar):
-            while self.tick < end:
-                t = self.tick
-                if not self._started:
-                    drv.reset()
-                    rec.snapshot(0, eng.params, eng.feedback)
-                    self._started = True
-                else:
-                    drv.step(actions)
-                if manip.active and manip.due(t):
-                    manip.apply(eng, t)
-                eng.tick(obs, reward, terminated, truncated, fresh)
-                rec.record(t, act, action_out, eng)
-                self.tick = t + 1
-                if every_w and self.tick % every_w == 0:
-                    rec.snapshot(self.tick, eng.params, eng.feedback)
-                if every_e and self.tick % every_e == 0:
-                    rec.add_evaluation(self.tick, self.evaluate())
-                if self.tick % check_every == 0:
-                    eng.check_finite()
-                    check_divergence(eng.params, self.tick, model.run.divergence_bound)
-                    bar.update(self.tick - start - bar.n)
-            bar.update(self.tick - start - bar.n)
+        if manip.active and manip.due(self.tick):
+            manip.apply(eng, self.tick)
+
+    def end_tick(self) -> None:
+        """After the circuit's tick: record it; snapshots, evaluations, checks and progress."""
+        eng, rec, model = self.engine, self.recorder, self.model
+        rec.record(self.tick, eng.act, eng.action_out, eng)
+        self.tick = t = self.tick + 1
+        every_w = model.recording.weights_every
+        if every_w and t % every_w == 0:
+            rec.snapshot(t, eng.params, eng.feedback)
+        every_e = model.run.eval_every
+        if every_e and t % every_e == 0:
+            rec.add_evaluation(t, self.evaluate())
+        if t % _CHECK_EVERY == 0:
+            eng.check_finite()
+            check_divergence(eng.params, t, model.run.divergence_bound)
+            if self._bar is not None:
+                self._bar.update(t - self._bar_start - self._bar.n)
 
     def evaluate(self, episodes: int | None = None) -> float:
         """Mean return of the first episode of ``run.eval_episodes`` fresh environments.
 
-        The policy is stochastic and nothing learns: a copy of the weights drives a separate
-        batch of environments (seeded from the run's evaluation stream).
+        The policy is stochastic and nothing learns: the engine's own circuit, frozen, drives a
+        separate batch of environments (seeded from the run's evaluation stream).
         """
-        return evaluate(self.model, self.engine, self._eval_seed.spawn(1)[0],
-                        episodes or self.model.run.eval_episodes)
+        return self.engine.evaluate(self._eval_seed.spawn(1)[0],
+                                    episodes or self.model.run.eval_episodes)
 
     def finish(self) -> xr.Dataset:
+        """Final snapshot, flush, close the environments; returns the whole recording."""
         self._final_snapshot()
         ds = self.recorder.finish(finished=True)
         self.driver.close()
@@ -173,6 +213,9 @@ class Session:
         tick = self.engine.ticks
         if not self.recorder.snapshots or self.recorder.snapshots[-1][0] != tick:
             self.recorder.snapshot(tick, self.engine.params, self.engine.feedback)
+
+
+_CHECK_EVERY = 1000
 
 
 class DivergenceError(FloatingPointError):

@@ -255,6 +255,26 @@ class ReferenceEngine:
         self.column_decay[columns] = 1.0 - self.config["dt"][0] / tau
         self.config["rflo_tau_columns"] = 1
 
+    # -- the session's protocol (bioRTRRL.experiment.Session) -----------------------------------
+    def run(self, session, steps: int) -> None:
+        """Advance ``steps`` ticks, each between ``session.begin_tick()`` and ``end_tick()``."""
+        drv = session.driver
+        # persistent buffers, written in place tick after tick
+        obs, reward, terminated, truncated, fresh = (drv.obs, drv.reward, drv.terminated,
+                                                     drv.truncated, drv.fresh)
+        begin, end = session.begin_tick, session.end_tick
+        for _ in range(steps):
+            begin()
+            self.tick(obs, reward, terminated, truncated, fresh)
+            end()
+
+    def evaluate(self, seed_seq, episodes: int) -> float:
+        """Mean first-episode return of ``episodes`` environments under a frozen copy of this
+        circuit (:func:`bioRTRRL.evaluation.evaluate`)."""
+        from ..evaluation import evaluate
+
+        return evaluate(self.model, self, seed_seq, episodes)
+
     # -- the loop ------------------------------------------------------------------------------
     def tick(self, obs, reward, terminated, truncated, fresh) -> int:
         """Advance every env by one tick; see :func:`bioRTRRL.engines.kernels.tick`.
