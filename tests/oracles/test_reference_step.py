@@ -36,8 +36,9 @@ SETTINGS = {
     "rflo-sgd-episodic": dict(hp=dict(optimizer="sgd", episodic=True, lr_cortex=0.05,
                                       lr_readout=0.05, lr_critic=0.1, gamma=0.8, tau_min=2.0),
                               seed=1, tau_clip=True),
-    # Gaussian actor on a Box wide enough that no sample is clipped (ψ needs the raw sample)
-    "gaussian-rflo-adam": dict(hp=dict(eps=1e-4), continuous=True, A=2,
+    # Gaussian actor on a Box wide enough that no sample is clipped (ψ needs the raw sample),
+    # with the episodic γ^t under Adam too
+    "gaussian-rflo-adam": dict(hp=dict(eps=1e-4, episodic=True), continuous=True, A=2,
                                lo=np.array([-6.0, -np.inf]), hi=np.array([6.0, np.inf])),
     # exact RTRL and truncated BPTT inside the engine's tick, with the episodic discount
     "rtrl-adam-episodic": dict(hp=dict(gradient="rtrl", episodic=True)),
