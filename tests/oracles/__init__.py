@@ -18,7 +18,7 @@ Oracles
 The engine is reached only through ``engine_access.py``: when the refactoring renames or
 re-lays-out the engine's state, update that module alone.
 
-Proof: each mistake planted alone in ``bioRTRRL/engines/kernels/`` (as of main 8ac3cfa) by
+Proof: each mistake planted alone in ``bioRTRRL/engines/kernels/`` (as of main e52d73c) by
 ``plant_mistakes.py`` (run it from the repository root with ``PYTHONPATH=.``; it restores the
 files and prints this table with full test ids). "rflo settings" = rflo-adam, rflo-adam-clip,
 rflo-sgd-episodic, gaussian-rflo-adam; "adam settings" = all but rflo-sgd-episodic;

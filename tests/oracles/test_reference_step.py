@@ -25,17 +25,16 @@ RTOL = 1e-9
 
 SETTINGS = {
     # RFLO + Adam with ε comparable to the update directions (so ε's place in Adam shows) and
-    # τ_min = 2 inside τ_init = U(1, 3) (with seed 1, three of five units start on the clip and
-    # their updates push them below it 11 times in 14 ticks)
-    "rflo-adam": dict(hp=dict(eps=3e-3, tau_min=2.0), tau_init=(1.0, 3.0), seed=1, tau_clip=True,
-                      eps_matters=True),
+    # τ_min = 2 and three of five units start on it, so that updates push them below it
+    "rflo-adam": dict(hp=dict(eps=3e-3, tau_min=2.0), tau_init=(2.0, 3.0), tau_at_min=[0, 2, 4],
+                      tau_clip=True, eps_matters=True),
     # Adam with its default ε and the global norm clip active on some ticks
     "rflo-adam-clip": dict(hp=dict(clip=0.05), clip_active=True),
     # SGD without a clip: a summed batch doubles the step; the episodic γ^t on every trace;
     # τ on its clip again (an SGD step is not Adam's ±lr, so the clip is tested at another size)
     "rflo-sgd-episodic": dict(hp=dict(optimizer="sgd", episodic=True, lr_cortex=0.05,
                                       lr_readout=0.05, lr_critic=0.1, gamma=0.8, tau_min=2.0),
-                              seed=1, tau_clip=True),
+                              tau_init=(2.0, 3.0), tau_at_min=[0, 2, 4], tau_clip=True),
     # Gaussian actor on a Box wide enough that no sample is clipped (ψ needs the raw sample),
     # with the episodic γ^t under Adam too
     "gaussian-rflo-adam": dict(hp=dict(eps=1e-4, episodic=True), continuous=True, A=2,
@@ -78,7 +77,12 @@ def test_engine_matches_the_numpy_step_tick_by_tick(name):
     hp = hyper(**s["hp"])
     A, continuous = s.get("A", 3), s.get("continuous", False)
     acc, orc = build(hp, A=A, continuous=continuous, lo=s.get("lo"), hi=s.get("hi"),
-                     tau_init=s.get("tau_init", (1.0, 3.0)), seed=s.get("seed", 0))
+                     tau_init=s.get("tau_init", (1.0, 3.0)))
+    if "tau_at_min" in s:  # units sitting on the clip: an update towards faster units is clipped
+        tau = acc.params()["tau"]
+        tau[s["tau_at_min"]] = hp.tau_min
+        acc.set_params(tau=tau)
+        orc.p["tau"] = tau.copy()
     term, trunc, fresh = episode_flags()
     obs, rew = inputs(acc.O, seed=1)
     clipped = 0
