@@ -2,7 +2,7 @@
 
 Oracles
 -------
-- ``numpy_reference.py``: RTRRL written out in plain NumPy from ALGORITHM.md §2–§5 and the
+- ``numpy_reference.py``: RTRRL written out in plain NumPy from docs/algorithm.md §2–§5 and the
   kernels' episode protocol (forward pass, heads on the engine's own action draw, δ, RFLO P / RTRL
   J / BPTT window, TD(λ) traces, batch mean, norm clip, Adam's formula, SGD, τ clip, resets).
 - ``test_reference_step.py`` (STEP[setting]): the engine against that step after every one of
@@ -18,9 +18,9 @@ Oracles
 The engine is reached only through ``engine_access.py``: when the refactoring renames or
 re-lays-out the engine's state, update that module alone.
 
-Proof: each mistake planted alone in ``bioRTRRL/engines/kernels/`` (as of main e52d73c) by
-``plant_mistakes.py`` (run it from the repository root with ``PYTHONPATH=.``; it restores the
-files and prints this table with full test ids). "rflo settings" = rflo-adam, rflo-adam-clip,
+Proof: each mistake planted alone in ``bioRTRRL/engines/kernels/`` by ``plant_mistakes.py``
+(run it from the repository root with ``PYTHONPATH=.``; it restores the files and prints this
+table with full test ids), on main e52d73c; the kernels of 964fad2 differ only in docstrings. "rflo settings" = rflo-adam, rflo-adam-clip,
 rflo-sgd-episodic, gaussian-rflo-adam; "adam settings" = all but rflo-sgd-episodic;
 "discrete settings" = all but gaussian-rflo-adam.
 

@@ -1,11 +1,11 @@
-"""RTRRL written out in plain NumPy from ALGORITHM.md §2–§5: the oracle the engine is compared to.
+"""RTRRL written out in plain NumPy from docs/algorithm.md §2–§5: the oracle the engine is compared to.
 
 Nothing here imports the engine or its kernels. The code is deliberately naive (dense
 ``einsum``, Python loops over envs, named arrays instead of a flat vector) so that it reads like
 the equations; its own building blocks (policy scores, RFLO/RTRL/BPTT gradients) are checked
 against finite differences in ``test_finite_differences.py``.
 
-Episode protocol (kernels.py docstring, ALGORITHM.md §4–§5): on the tick an episode ends, δ
+Episode protocol (kernels/tick.py docstring, docs/algorithm.md §4–§5): on the tick an episode ends, δ
 uses the old traces and the update is applied; then h, P / J / the BPTT window and e are reset.
 The next tick is *fresh*: h = 0, the action/reward input is 0, there is no TD transition (δ = 0),
 and its gradient starts the new traces.
@@ -222,7 +222,7 @@ class NumpyRTRRL:
             h_old = self.h[b].copy()
             xi = np.concatenate([x, h_old, [1.0]])
             h_new, phi = euler_step(W, tau, xi, h_old, dt)
-            # the gradient estimator advances with the *old* h (ALGORITHM.md §3)
+            # the gradient estimator advances with the *old* h (docs/algorithm.md §3)
             if hp.gradient == "rflo":
                 self.PW[b] = (1 - dt / tau)[:, None] * self.PW[b] + (dt * (1 - phi ** 2) / tau)[:, None] * xi
                 self.Ptau[b] = (1 - dt / tau) * self.Ptau[b] + dt * (h_old - phi) / tau ** 2

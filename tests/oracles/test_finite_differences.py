@@ -8,7 +8,7 @@
   when the recurrent weights are 0 (then M_t is diagonal and RFLO drops nothing).
 
 The forward pass that is differentiated is :func:`numpy_reference.episode_states`, plain NumPy
-written from ALGORITHM.md §2, not the kernel's. Each test also checks the NumPy oracle of
+written from docs/algorithm.md §2, not the kernel's. Each test also checks the NumPy oracle of
 ``test_reference_step.py`` against the same finite differences, so that oracle is itself tested.
 """
 

@@ -1,6 +1,6 @@
 """The reference engine, tick by tick, against RTRRL written out in plain NumPy.
 
-:class:`numpy_reference.NumpyRTRRL` implements ALGORITHM.md §2–§5 and the episode protocol of the
+:class:`numpy_reference.NumpyRTRRL` implements docs/algorithm.md §2–§5 and the episode protocol of the
 kernels' docstring by name (forward pass, heads given the engine's action draw, δ, RFLO P / RTRL J
 / BPTT window, TD(λ) traces, batch-mean direction, clip, Adam or SGD written out, τ clip, episode
 resets). Both start from the same weights and feedback synapses and see the same inputs: B = 2
