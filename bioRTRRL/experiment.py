@@ -155,7 +155,7 @@ class Session:
                          + ("" if self.engine_name == "reference" else f" ({self.engine_name})"))
         self._bar_start = self.tick
         with contextlib.closing(self._bar):
-            self.engine.run(self, steps)
+            self.engine.simulate(self, steps)
             self._bar.update(self.tick - self._bar_start - self._bar.n)
         self._bar = None
 

@@ -256,7 +256,7 @@ class ReferenceEngine:
         self.config["rflo_tau_columns"] = 1
 
     # -- the session's protocol (bioRTRRL.experiment.Session) -----------------------------------
-    def run(self, session, steps: int) -> None:
+    def simulate(self, session, steps: int) -> None:
         """Advance ``steps`` ticks, each between ``session.begin_tick()`` and ``end_tick()``."""
         drv = session.driver
         # persistent buffers, written in place tick after tick
