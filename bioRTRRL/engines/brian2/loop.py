@@ -142,10 +142,10 @@ class ClosedLoop:
         self._bar = None
         self._started = False
         self._arrays()
-        steps = [(self._sense, "sense"), (self._select, "select"), (self._record, "record"),
+        # with a clip the tick is recorded where the clip waits (before the cortex's h is reset)
+        steps = [(self._sense, "sense"), (self._select, "select"),
+                 (self._record_and_clip, "clip") if circ.clipped else (self._record, "record"),
                  (self._housekeeping, "end")]
-        if self._clip_norm > 0.0:  # without a clip, clip_scale stays 1
-            steps.append((self._clip, "clip"))
         ops = [NetworkOperation(f, clock=circ.clock, when=when, name=f"loop_{when}")
                for f, when in steps]
         self.network = Network(*circ.objects, *ops, name="biortrrl_circuit")
@@ -299,6 +299,10 @@ class ClosedLoop:
         self._opt["clip_scale_cortex"][0] = scale
         if self._clip_all:  # else the readouts' updates stay unclipped
             self._opt["clip_scale_readout"][0] = scale
+
+    def _record_and_clip(self) -> None:
+        self._record()
+        self._clip()
 
     def _record(self) -> None:
         """Keep this tick's activity [x, h, actor outputs, value, δ] before the update resets h."""
