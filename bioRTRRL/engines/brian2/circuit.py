@@ -55,6 +55,33 @@ ORDERS = {"input": 6, "cortex": 3, "striatum_dorsal": 6, "striatum_ventral": 6, 
 _DRIVE_ORDER = {"cortex": 0, "striatum_dorsal": 4, "striatum_ventral": 4}
 
 
+class TickClock(Clock):
+    """The circuit's clock: one tick per environment step, run only by the closed loop.
+
+    ``brian2.run()`` or ``Network.run()`` on the circuit's objects would simulate them without the
+    task (the environment steps in the loop's network operations, which they may not include):
+    setting the clock's run interval outside :meth:`.loop.ClosedLoop.run` raises instead.
+    """
+
+    # Brian2 routes attribute writes of a clock to its variables unless the class itself defines
+    # the attribute: the subclass re-exposes Clock's properties and declares its own flag
+    dt = Clock.dt
+    dt_ = Clock.dt_
+    loop_running = False
+
+    def __init__(self, dt):
+        super().__init__(dt=dt, name="tick_clock*")
+
+    def set_interval(self, start, end):
+        if not self.loop_running:
+            raise ModelError(
+                "the circuit runs only through its closed loop: call loop.run(steps) or "
+                "loop.train(steps), not brian2.run() or Network.run() — the environment steps in "
+                "the loop's network operations, and every object on the tick clock "
+                "(loop.clock) joins the loop's network with loop.network.add(obj)")
+        super().set_interval(start, end)
+
+
 class _RuleStateUpdater(StateUpdater):
     """A population's state updater that first runs the rule's part of the forward pass
     (:data:`.equations.STATE_UPDATE_PREFIX`), then integrates the population's equations."""
@@ -128,7 +155,7 @@ class Circuit:
         self.entropy = entropy = lrn.entropy > 0
         self.clipped = opt.clip_norm > 0
         env_dt = circ.env_dt_ms * 1e-3 * second
-        self.clock = clock = Clock(dt=env_dt, name="tick_clock")
+        self.clock = clock = TickClock(env_dt)
         self.tick = tick = env_dt / circ.dt
         self.exact_feedback = circ.feedback == "exact"
         namespace = {
@@ -142,10 +169,15 @@ class Circuit:
         self._common = common
         sizes = dims.population_sizes
         pops = {}
+        self.frozen_variables = {}
         for name in eq.MODELS:
             eqs = eq.population_equations(name, equations.get(name), adam, entropy)
             pops[name] = NeuronGroup(sizes[name], eqs, method="euler", name=name,
                                      order=ORDERS[name], **common)
+            # what an evaluation holds fixed: the rule's variables and the model's parameters
+            model_names = eq.parse_equations(equations.get(name, eq.MODELS[name]), name).names
+            self.frozen_variables[name] = ((set(eqs.names) - set(model_names))
+                                           | eq.PARAMETERS.get(name, set()))
         for name, spec in (populations or {}).items():
             pops[name] = self._added_population(name, spec, pops)
         self.populations = pops
@@ -280,12 +312,16 @@ class Circuit:
         runners = [vta.run_regularly(
             eq.DOPAMINE_CODE + (eq.AVERAGE_REWARD_CODE if average_reward else ""),
             when="dopamine", name="vta_dopamine")]
-        self.adaptation = None
+        self.adaptation = self.frozen_adaptation = None
         if self.model.circuit.input_adaptation:  # the observation channels only
             self.adaptation = pops["input"][:self.dims.O].run_regularly(
                 eq.ADAPTATION_CODE, when="groups", order=-1, name="input_adaptation")
+            # an evaluation's: the statistics held where the training left them
+            self.frozen_adaptation = pops["input"][:self.dims.O].run_regularly(
+                eq.FROZEN_ADAPTATION_CODE, when="groups", order=-1,
+                name="input_adaptation_frozen")
+            self.frozen_adaptation.active = False
             runners.append(self.adaptation)
-        self.frozen_adaptation = None
         self.rule_runners = []
         episodic = self.model.learning.episodic_discount
         for order, owner in enumerate(self.owners):

@@ -145,6 +145,16 @@ obs_count = seen
 x = (x - obs_mean) / sqrt(obs_var + 1e-8)
 """
 
+#: The input adaptation of an evaluation: the statistics frozen where the training left them.
+FROZEN_ADAPTATION_CODE = "x = (x - obs_mean) / sqrt(obs_var + 1e-8)"
+
+#: Parameters of the default models that an evaluation holds fixed (besides the rule's variables).
+PARAMETERS = {
+    "cortex": {"tau", "b", SILENCED},
+    "striatum_ventral": {"b"},
+    "vta": {"da_gain", "da_shift", "da_clamp", "da_fixed", "da_floor"},
+}
+
 # --- the learning rule: per-population variables -------------------------------------------------
 
 _MODULATORS = """

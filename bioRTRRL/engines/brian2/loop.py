@@ -5,6 +5,32 @@ environment, selecting the action, the global-norm clip of the update (the singl
 of the rule) and the recording. They read and write the circuit through the live arrays
 ``variables[name].get_value()``; everything else (dynamics, traces, dopamine, optimizer steps) is
 Brian2 code in :mod:`.circuit`.
+
+Editing the circuit
+-------------------
+* **Monitors.** The loop records each tick in the ``record`` slot (before the update resets the
+  cortex at an episode end). :meth:`ClosedLoop.state_monitor` adds a ``StateMonitor`` that records
+  there too, so that its samples are those of the recording, tick for tick. A monitor added by
+  hand with Brian2's default ``when="start"`` records each tick's state at the start of the next
+  one (after the update and the episode reset): the loop warns about it.
+* **Noise.** Brian2's random numbers (``xi``, ``rand()``, ``randn()`` in equations) come from the
+  run's seed: two runs with the same seed are identical. The loop keeps its own generator state
+  across its runs and leaves the global one (``numpy.random``) as it found it.
+* **Clocks.** Every object runs on the tick clock (``loop.clock``): one update per environment
+  step. An object on a clock with another ``dt`` makes the loop warn (Brian2's default clock,
+  0.1 ms, would update it a hundred times per 10 ms tick). The circuit runs only through
+  :meth:`ClosedLoop.run` / :meth:`ClosedLoop.train`: ``brian2.run()`` and ``Network.run()`` raise
+  an error naming the fix.
+* **Drives.** A ``Synapses`` a user adds onto a circuit population sums into it just before the
+  population's state update (Brian2's default order): its drive is part of this tick's forward pass,
+  and the cortical slope the rule uses (``phi_prime``) includes it.
+* **Plastic projections.** ``build_circuit(model, projections={...})`` adds a projection whose
+  weights learn by the rule of its target population (see :func:`build_circuit`).
+* **Errors.** Equations that do not parse, name an unknown identifier, or have inconsistent units
+  are refused with a ``ModelError`` naming the population and the variable.
+
+Evaluations run the frozen policy on this very circuit (user equations, parameters and added
+objects included), in the same network: see :meth:`ClosedLoop.evaluate`.
 """
 
 from __future__ import annotations
@@ -12,28 +38,43 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
-from brian2 import Network, NetworkOperation
+from brian2 import Network, NetworkOperation, NeuronGroup, StateMonitor, Synapses
+from brian2.core.base import BrianObject
+from brian2.core.network import _get_all_objects
+from brian2.core.variables import ArrayVariable
+from brian2.devices.device import get_device
+from brian2.monitors import EventMonitor, PopulationRateMonitor
 
 from ...config import Model, ModelError, load_model
 from ...environment import EnvDriver
 from ...recording.recorder import Recorder, run_attrs
-from ..parameters import CircuitDims, init_parameters, run_seeds
 from ..kernels import select_discrete, select_gaussian
-from ..reference import ReferenceEngine, lr_schedule
+from ..parameters import CircuitDims, init_parameters, run_seeds
+from ..reference import lr_schedule
 from ..sampling import ActionNoise
 from . import backend
 from . import equations as eq
 from .circuit import SCHEDULE, Circuit
 
 _CHECK_EVERY = 1000
+#: Child of the run's seed sequence that seeds Brian2's random numbers (``xi``, ``rand()``): the
+#: one after the five of :func:`bioRTRRL.engines.parameters.run_seeds`.
+_NOISE_CHILD = 5
+_MONITORS = (StateMonitor, EventMonitor, PopulationRateMonitor)
+
+
+class CircuitWarning(UserWarning):
+    """A Brian2 object added to the circuit that will not do what it seems to."""
 
 
 def build_circuit(model, seed: int | None = None, *, equations: dict | None = None,
-                  codegen_target: str = "numpy",
+                  populations: dict | None = None, projections: dict | None = None,
+                  codegen_target: str | None = None,
                   stream_to: str | Path | None = None) -> "ClosedLoop":
     """Build the circuit for ``model``'s task, with its closed loop, ready to run.
 
@@ -41,12 +82,30 @@ def build_circuit(model, seed: int | None = None, *, equations: dict | None = No
     ----------
     model : path, dict or Model
     seed : int, optional
-        Run seed (default ``model.run.seed``); initial weights, feedback, action draws and the
-        environment come from the same seed streams as in the reference engine.
+        Run seed (default ``model.run.seed``); initial weights, feedback, action draws, the
+        environment and Brian2's random numbers come from it (the first four from the same seed
+        streams as in the reference engine).
     equations : dict, optional
         Replacement model equations per population (``{"cortex": "..."}``); they must define the
         variables listed in :data:`.equations.REQUIRED`.
-    codegen_target : {"numpy", "cython"}
+    populations : dict, optional
+        Further populations on the tick clock, ``{"thalamus": {"size": 4, "equations": "r : 1"}}``
+        (``loop.populations["thalamus"]``); they join the circuit but are not plastic themselves.
+    projections : dict, optional
+        Further plastic projections, ``{name: {"pre": ..., "post": ..., "rate": ...,
+        "target": ..., "w": ...}}``: all-to-all synapses from ``pre`` (a population name, or a
+        Brian2 group on the tick clock) whose weights ``w`` (scalar or post × pre matrix, default
+        0) sum ``w · rate_pre`` into the variable ``target`` of ``post`` (declared in ``post``'s
+        equations, e.g. ``u_thal : 1``, and added to its drive, e.g.
+        ``phi = tanh(u_in + u_rec + u_thal + b)``). The weights learn by the rule of ``post``
+        (:data:`.equations.PLASTIC_TARGETS`): onto ``cortex`` with an RFLO eligibility trace,
+        δ-gated TD trace, the cortical learning rate and clip group; onto ``striatum_dorsal`` as
+        the actor, onto ``striatum_ventral`` as the critic. They take part in the global-norm clip,
+        are reset at episode ends, and stay out of the recording (read them with
+        ``loop.circuit.weights(name)``).
+    codegen_target : {"auto", "cython", "numpy"}, optional
+        Brian2's code-generation target; default Brian2's preference ``codegen.target``
+        (``"auto"``: Cython when a compiler works, else NumPy).
     stream_to : path, optional
         A ``.zarr`` store that receives every completed recording chunk.
 
@@ -54,19 +113,21 @@ def build_circuit(model, seed: int | None = None, *, equations: dict | None = No
     -------
     ClosedLoop
         ``.network`` (the Brian2 Network), the populations (``.cortex``, ...), ``.projections``;
-        add monitors or change parameters, then :meth:`ClosedLoop.train`.
+        add monitors (:meth:`ClosedLoop.state_monitor`) or change parameters, then
+        :meth:`ClosedLoop.train`.
 
     Raises
     ------
     ModelError
         For a model this engine does not implement (naming the field), a standalone device, or
-        equations that lack a variable the rule needs.
+        equations that do not parse or lack a variable the rule needs.
     """
     model = load_model(model)
     seed = model.run.seed if seed is None else int(seed)
     _check_supported(model)
     backend.check_device()
-    return ClosedLoop(model, seed, backend.codeobj_class(codegen_target), equations, stream_to)
+    return ClosedLoop(model, seed, backend.codeobj_class(codegen_target), equations, stream_to,
+                      populations=populations, projections=projections)
 
 
 def run_brian2(model, steps: int | None = None, seed: int | None = None,
@@ -75,7 +136,7 @@ def run_brian2(model, steps: int | None = None, seed: int | None = None,
     """Train with the Brian2 engine; the counterpart of :func:`bioRTRRL.run` (same schema).
 
     ``engine_options`` are the keyword arguments of :func:`build_circuit` (``equations``,
-    ``codegen_target``).
+    ``populations``, ``projections``, ``codegen_target``).
     """
     model = load_model(model)
     steps = model.run.steps if steps is None else int(steps)
@@ -99,8 +160,11 @@ def _check_supported(model: Model) -> None:
             "one environment (num_envs = 1); use engine='reference' for batches")
 
 
-class ClosedLoop:
+class ClosedLoop(BrianObject):
     """A Brian2 circuit driving one environment, recorded into the common schema.
+
+    The loop is a (never simulated) Brian2 object on the tick clock, so that ``brian2.run()``
+    called where a loop is in scope stops with an error instead of silently simulating nothing.
 
     Attributes
     ----------
@@ -108,14 +172,22 @@ class ClosedLoop:
         The circuit's objects and the loop's network operations, with the tick schedule.
     circuit : Circuit
     input, cortex, striatum_dorsal, striatum_ventral, vta : NeuronGroup
-    projections : dict of Synapses
+    populations, projections : dict
+    clock : Clock
+        The tick clock: one tick per environment step.
+    namespace : dict
+        Constants of the circuit's equations (add your own before the first run).
     driver : EnvDriver
     recorder : Recorder
     tick : int
         Ticks simulated so far.
     """
 
-    def __init__(self, model: Model, seed: int, codeobj_class, equations, stream_to):
+    add_to_magic_network = True
+    invalidates_magic_network = False
+
+    def __init__(self, model: Model, seed: int, codeobj_class, equations, stream_to,
+                 populations=None, projections=None):
         from ...manipulation import Manipulations
 
         self.model, self.seed = model, seed
@@ -126,7 +198,11 @@ class ClosedLoop:
         # refuses, before the run, any manipulation this engine cannot perform
         self.manipulations = Manipulations(model, dims, engine="brian2")
         theta, fb_a, fb_c = init_parameters(model, dims, seeds["params"], seeds["feedback"])
-        self.circuit = circ = Circuit(model, dims, theta, fb_a, fb_c, codeobj_class, equations)
+        self.circuit = circ = Circuit(model, dims, theta, fb_a, fb_c, codeobj_class, equations,
+                                      populations, projections)
+        BrianObject.__init__(self, clock=circ.clock, name="closed_loop*",
+                             namespace=circ.namespace)
+        self._active = False  # never simulated: it only guards the clock against brian2.run()
         self.noise = ActionNoise(seeds["actions"], 1, dims.A if dims.continuous else 0)
         writer = None
         if stream_to is not None:
@@ -135,21 +211,36 @@ class ClosedLoop:
             writer = StreamWriter(stream_to)
         self.recorder = Recorder(model, dims, drv, run_attrs(model, "brian2", seed, drv), writer)
         self._eval_seed = seeds["eval"]
-        self._eval_proxy = None
         self._schedule = lr_schedule(model.optimizer)
+        self._random_state = _seeded_random_state(
+            np.random.SeedSequence(seed, spawn_key=(_NOISE_CHILD,)))
 
         self.tick = 0
         self._bar = None
         self._started = False
+        self._running = False
+        self._checked = False
+        self._warned: set[str] = set()
+        self._evaluation = None
         self._arrays()
         # with a clip the tick is recorded where the clip waits (before the cortex's h is reset)
         steps = [(self._sense, "sense"), (self._select, "select"),
                  (self._record_and_clip, "clip") if circ.clipped else (self._record, "record"),
                  (self._housekeeping, "end")]
-        ops = [NetworkOperation(f, clock=circ.clock, when=when, name=f"loop_{when}")
-               for f, when in steps]
-        self.network = Network(*circ.objects, *ops, name="biortrrl_circuit")
+        self._train_ops = [NetworkOperation(f, clock=circ.clock, when=when, name=f"loop_{when}")
+                           for f, when in steps]
+        self._eval_ops = [NetworkOperation(f, clock=circ.clock, when=when, name=f"eval_{when}")
+                          for f, when in ((self._eval_sense, "sense"),
+                                          (self._eval_select, "select"),
+                                          (self._eval_end, "end"))]
+        for op in self._eval_ops:
+            op.active = False
+        self.network = Network(*circ.objects, *self._train_ops, *self._eval_ops,
+                               name="biortrrl_circuit")
         self.network.schedule = SCHEDULE
+
+    def __del__(self):  # never part of a network by design: no "unused object" warning
+        pass
 
     # -- handles -------------------------------------------------------------------------------
     @property
@@ -180,6 +271,40 @@ class ClosedLoop:
     def vta(self):
         return self.circuit.populations["vta"]
 
+    @property
+    def entropy_weight(self) -> float:
+        """η_H of the entropy bonus in force (a dopamine clamp switches it off)."""
+        return self._eta_h
+
+    @entropy_weight.setter
+    def entropy_weight(self, value: float) -> None:
+        self._eta_h = float(value)
+
+    def state_monitor(self, source, variables, record=True, **kwargs) -> StateMonitor:
+        """A ``StateMonitor`` of ``source`` that samples each tick where the loop records it.
+
+        It runs in the ``record`` slot of the tick clock: after the forward pass, action
+        selection and dopamine, before the update (and, at an episode end, the reset of the
+        cortex). Its samples are the recording's, tick for tick, and its times are the
+        recording's ``time``. The monitor is added to :attr:`network` and returned.
+
+        Parameters
+        ----------
+        source : Group
+            A population, projection or any group of the network.
+        variables, record
+            As for ``brian2.StateMonitor``.
+        **kwargs
+            Further ``StateMonitor`` arguments (``name``, ``dtype``, ...).
+        """
+        for key in ("when", "clock", "dt"):
+            if key in kwargs:
+                raise TypeError(f"state_monitor places the monitor itself; do not pass {key!r}")
+        mon = StateMonitor(source, variables, record=record, when="record", order=1,
+                           clock=self.circuit.clock, **kwargs)
+        self.network.add(mon)
+        return mon
+
     def _arrays(self) -> None:
         """Bind the live arrays the operations touch (views: no copies, no code objects)."""
         c, d = self.circuit, self.dims
@@ -204,7 +329,9 @@ class ClosedLoop:
         self._fw_dorsal = c.array("cortex_striatum_dorsal", "w")
         self._fb_ventral = c.array("feedback_striatum_ventral", "w")
         self._fw_ventral = c.array("cortex_striatum_ventral", "w")
-        self._efference = np.zeros(max(d.A_in, 1))
+        # the efference copy (one-hot of a discrete action: P wide) enters the input only with
+        # circuit.meta_rl_input
+        self._efference = np.zeros(max(d.A, 1))
         self._act = np.zeros((1, d.D + d.N + d.P + 2))
         self._action = np.zeros((1, d.A if d.continuous else 1))
         self._count = 0.0  # optimizer steps taken
@@ -314,36 +441,90 @@ class ClosedLoop:
         row[-1] = self._vta["delta"][0]
 
     def _housekeeping(self) -> None:
-        """End of tick: the recording (traces as left by the update), snapshots, evaluations,
-        finiteness check, progress."""
+        """End of tick: the recording (traces as left by the update), snapshots, finiteness
+        check, progress."""
         self.recorder.record(self.tick, self._act, self._action, self.circuit)
         self.tick += 1
-        t, run = self.tick, self.model.run
+        t = self.tick
         every_w = self.model.recording.weights_every
         if every_w and t % every_w == 0:
             self.recorder.snapshot(t, self.circuit.params(), self.circuit.feedback())
-        if run.eval_every and t % run.eval_every == 0:
-            self.recorder.add_evaluation(t, self.evaluate())
         if t % _CHECK_EVERY == 0:
             self.check_finite()
             if self._bar is not None:
                 self._bar.update(_CHECK_EVERY)
 
     # -- sessions ------------------------------------------------------------------------------
-    def run(self, steps: int, progress: bool | None = None) -> None:
-        """Simulate ``steps`` more ticks in one Brian2 ``run()``."""
+    def run(self, steps: int, progress: bool | None = None, profile: bool = False) -> None:
+        """Simulate ``steps`` more ticks: one Brian2 ``run()`` between evaluations (every
+        ``run.eval_every`` ticks the frozen policy is evaluated and the evaluation recorded).
+
+        ``profile=True`` passes Brian2's profiling on (``loop.network.profiling_info``).
+        """
         from tqdm.auto import tqdm
 
+        if self._running:
+            raise RuntimeError("the loop is already running (run() was called from a network "
+                               "operation?)")
         backend.check_device()
         if steps <= 0:
             return
+        self._prepare()
         self._bar = tqdm(total=steps, disable=_no_bar(progress), unit="step", mininterval=0.5,
                          desc=f"{self.model.name} seed {self.seed} (brian2)")
-        start = self.tick
+        start, every = self.tick, self.model.run.eval_every
         with contextlib.closing(self._bar):
-            self.network.run(steps * self.circuit.clock.dt, namespace={})
+            remaining = steps
+            while remaining > 0:
+                n = min(remaining, every - self.tick % every) if every else remaining
+                self._network_run(n, profile=profile)
+                remaining -= n
+                if every and self.tick % every == 0:
+                    self.recorder.add_evaluation(self.tick, self.evaluate())
             self._bar.update((self.tick - start) % _CHECK_EVERY)
         self._bar = None
+
+    def _network_run(self, ticks: int, profile: bool = False) -> None:
+        """One Brian2 ``run()`` of ``ticks`` ticks with the loop's own random-number state."""
+        dev = get_device()
+        outer = dev.get_random_state()
+        dev.set_random_state(self._random_state)
+        clock = self.circuit.clock
+        self._running = clock.loop_running = True
+        try:
+            self.network.run(ticks * clock.dt, namespace={}, profile=profile)
+        finally:
+            self._running = clock.loop_running = False
+            self._random_state = dev.get_random_state()
+            dev.set_random_state(outer)
+
+    def _prepare(self) -> None:
+        """Checks before a run: the populations' equations (once), and the objects a user added
+        (each once)."""
+        if not self._checked:
+            for name, group in self.circuit.populations.items():
+                eq.check_population(group, name)
+            self._checked = True
+        tick_dt = float(self.circuit.clock.dt)
+        for obj in _get_all_objects(self.network.objects):
+            if obj.name in self._warned:
+                continue
+            dt = float(obj.clock.dt)
+            if not math.isclose(dt, tick_dt, rel_tol=1e-9):
+                self._warned.add(obj.name)
+                warnings.warn(
+                    f"{type(obj).__name__} {obj.name!r} runs on a clock of dt = {dt * 1e3:g} ms, "
+                    f"not the circuit's tick ({tick_dt * 1e3:g} ms, one environment step): it is "
+                    f"updated {tick_dt / dt:g} times per tick. Create it with clock=loop.clock "
+                    "(or dt=loop.clock.dt) for one update per tick.", CircuitWarning, stacklevel=3)
+            elif isinstance(obj, StateMonitor) and obj.when == "start":
+                self._warned.add(obj.name)
+                warnings.warn(
+                    f"StateMonitor {obj.name!r} records in the 'start' slot (Brian2's default): "
+                    "it sees each tick's state at the start of the next one, after the update "
+                    "and the episode reset, with the next tick's time. Use "
+                    "loop.state_monitor(...) (or when='record') to sample what the recording "
+                    "keeps, tick for tick.", CircuitWarning, stacklevel=3)
 
     def train(self, steps: int, progress: bool | None = None) -> xr.Dataset:
         """Run ``steps`` ticks, then finish and return the recording.
@@ -376,34 +557,203 @@ class ClosedLoop:
                     f"non-finite values in {name} after tick {self.tick}; lower the learning "
                     "rate or enable optimizer.clip_norm")
 
+    # -- evaluation ----------------------------------------------------------------------------
     def evaluate(self, episodes: int | None = None) -> float:
-        """Mean first-episode return of fresh environments under the current (frozen) weights.
+        """Mean first-episode return of fresh environments under the current (frozen) policy.
 
-        The frozen policy is evaluated by the reference engine's evaluator with this circuit's
-        weights and lesions: the same environments and draws as a reference-engine run would use.
+        The policy is this circuit's: its equations, parameters, lesions and every object added
+        to :attr:`network` act as in training. The evaluation runs in the same network, with the
+        rule's code (eligibility, plasticity, the clip and the feedback), the recording and the
+        monitors switched off and the input adaptation's statistics frozen. The episodes are
+        those of the reference engine's evaluation: ``episodes`` environments stepped together
+        (a vector environment, seeded from the run's evaluation stream), the same action draws;
+        within each environment tick the episodes take turns on the circuit, one Brian2 tick
+        each, every group's state variables kept per episode (at an episode start the cortex's
+        ``h`` is reset, as in training; other state starts where the training left it). The
+        circuit's state, the clock and the random-number state are restored afterwards: the
+        training continues as if no evaluation had run.
         """
-        from ...evaluation import evaluate
-        from .. import kernels as K
-
-        if self._eval_proxy is None:
-            drv = self.driver
-            self._eval_proxy = ReferenceEngine(self.model, self.dims, 1, self.seed,
-                                               drv.action_low, drv.action_high)
-        proxy = self._eval_proxy
-        for name, value in self.circuit.params().items():
-            proxy.params[name][...] = value
-        proxy.feedback_random = self.circuit.feedback()
-        c = self.circuit
-        if eq.SILENCED in c.populations["cortex"].variables:
-            proxy.unit_mask[:] = 1.0 - c.array("cortex", eq.SILENCED)
-        proxy.icfg[K.I_ACTOR_LESION] = int(c.array("striatum_dorsal", "lesioned")[0])
-        proxy.icfg[K.I_CRITIC_LESION] = int(c.array("striatum_ventral", "lesioned")[0])
-        O = self.dims.O  # the input adaptation's statistics, frozen by the evaluator
-        for row, name in enumerate(("obs_mean", "obs_var", "obs_count")):
-            proxy.obs_stats[row] = c.array("input", name)[:O]
+        if self._running:
+            raise RuntimeError("evaluate() runs the circuit itself: call it between runs, not "
+                               "from a network operation")
+        backend.check_device()
+        self._prepare()
+        episodes = int(episodes or self.model.run.eval_episodes)
         # one child of the evaluation stream per evaluation, as Session.evaluate draws them
-        return evaluate(self.model, proxy, self._eval_seed.spawn(1)[0],
-                        episodes or self.model.run.eval_episodes)
+        ev = _Evaluation(self, self._eval_seed.spawn(1)[0], episodes)
+        saved = self._save_state()
+        toggled = self._enter_evaluation()
+        training_random = self._random_state
+        self._random_state = ev.random_state
+        self._evaluation = ev
+        try:
+            self._network_run(episodes * (ev.cap + 2))
+        finally:
+            self._evaluation = None
+            self._random_state = training_random
+            for obj, active in toggled:
+                obj.active = active
+            self._restore_state(saved)
+            ev.driver.close()
+        return float(ev.returns.mean())
+
+    def _stateful(self):
+        """Objects whose state an evaluation saves and restores: all but the monitors."""
+        return [obj for obj in _get_all_objects(self.network.objects)
+                if hasattr(obj, "_full_state") and not isinstance(obj, _MONITORS)]
+
+    def _save_state(self) -> dict:
+        objs = self._stateful()
+        return {"objects": [(obj, obj._full_state()) for obj in objs],
+                "clocks": [(c, c._full_state()) for c in {o.clock for o in objs}],
+                "t": self.network.t_, "action": self._action.copy(),
+                "efference": self._efference.copy()}
+
+    def _restore_state(self, saved: dict) -> None:
+        for obj, state in saved["objects"]:
+            obj._restore_from_full_state(state)
+        for clock, state in saved["clocks"]:
+            clock._restore_from_full_state(state)
+        self.network.t_ = saved["t"]
+        self._action[:] = saved["action"]
+        self._efference[:] = saved["efference"]
+
+    def _enter_evaluation(self) -> list:
+        """Switch the network to evaluation; returns (object, previous ``active``) to undo it."""
+        c = self.circuit
+        off = [*self._train_ops, *c.rule_runners,
+               *c.projections["feedback_striatum_dorsal"].summed_updaters.values(),
+               *c.projections["feedback_striatum_ventral"].summed_updaters.values(),
+               *(obj for obj in _get_all_objects(self.network.objects)
+                 if isinstance(obj, _MONITORS))]
+        on = list(self._eval_ops)
+        if c.adaptation is not None:  # normalised by the statistics as they are
+            off.append(c.adaptation)
+            on.append(c.frozen_adaptation)
+        toggled = [(obj, obj.active) for obj in (*off, *on)]
+        for obj in off:
+            obj.active = False
+        for obj in on:
+            obj.active = True
+        opt = self._opt  # no update, no entropy term, Adam's moments as they are
+        for k in ("learn", "lr_cortex", "lr_readout", "lr_critic", "ent"):
+            opt[k][0] = 0.0
+        opt["beta1"][0] = opt["beta2"][0] = 1.0
+        return toggled
+
+    def _eval_sense(self) -> None:
+        """Evaluation: the next episode's turn on the circuit; all environments step together
+        once every episode has had its turn."""
+        ev, d = self._evaluation, self.dims
+        drv = ev.driver
+        b = ev.turn
+        if b == 0:
+            if ev.t < 0:
+                drv.reset()
+            else:
+                drv.step(ev.actions)
+                for env, _end, ret, _len, _term in drv.completed:
+                    if np.isnan(ev.returns[env]):
+                        ev.returns[env] = ret
+                drv.completed.clear()
+            ev.t += 1
+            if ev.t > ev.cap or not np.isnan(ev.returns).any():
+                missing = np.isnan(ev.returns)  # an episode outlasted the cap: its return so far
+                ev.returns[missing] = drv.episode_return[missing]
+                self.network.stop()
+                return
+        for live, store in ev.swap:
+            live[:] = store[b]
+        fresh = bool(drv.fresh[b])
+        if fresh:  # the episode reset of training
+            self._h[:] = 0.0
+        x = self._x
+        x[:d.O] = drv.obs[b]
+        if self._meta:
+            x[d.O:d.O + d.A_in] = 0.0 if fresh else ev.efference[b, :d.A_in]
+            x[d.O + d.A_in] = 0.0 if fresh else drv.reward[b]
+        vta = self._vta
+        vta["reward"][0] = drv.reward[b]
+        vta["terminal"][0] = float(drv.terminated[b])
+        vta["ended"][0] = float(drv.terminated[b] or drv.truncated[b])
+        vta["transition"][0] = 0.0 if fresh else 1.0
+
+    def _eval_select(self) -> None:
+        """Evaluation: this episode's action, from its own column of the evaluation's draws."""
+        ev = self._evaluation
+        b = ev.turn
+        if b == 0:
+            ev.uniform, ev.normal = ev.noise.next()
+        if self.dims.continuous:
+            select_gaussian(self._y, ev.normal[b], self._lo, self._hi, self._bounded, self._psi,
+                            self._chi, ev.actions[b])
+            ev.efference[b] = ev.actions[b]
+        else:
+            ev.actions[b] = select_discrete(self._y, ev.uniform[b], self._psi, self._chi,
+                                            ev.efference[b])
+        self._vta["v"][0] = self._v[0]
+
+    def _eval_end(self) -> None:
+        """Evaluation: keep this episode's state until its next turn."""
+        ev = self._evaluation
+        for live, store in ev.swap:
+            store[ev.turn] = live
+        ev.turn = (ev.turn + 1) % ev.episodes
+
+
+class _Evaluation:
+    """The episodes, draws and per-episode state of one evaluation (as the reference engine's
+    :func:`bioRTRRL.evaluation.evaluate` draws them)."""
+
+    def __init__(self, loop: ClosedLoop, seed_seq, episodes: int):
+        model, d = loop.model, loop.dims
+        limit = model.run.eval_max_steps or None
+        self.cap = limit or 100_000
+        self.episodes = episodes
+        self.driver = EnvDriver(model.task, int(seed_seq.generate_state(1)[0]),
+                                num_envs=episodes, max_episode_steps=limit)
+        engine_seed = int(seed_seq.generate_state(2)[1])
+        self.noise = ActionNoise(run_seeds(engine_seed)["actions"], episodes,
+                                 d.A if d.continuous else 0)
+        self.random_state = _seeded_random_state(seed_seq.spawn(1)[0])
+        self.returns = np.full(episodes, np.nan)
+        self.actions = (np.zeros((episodes, d.A)) if d.continuous
+                        else np.zeros(episodes, dtype=np.int64))
+        self.efference = np.zeros((episodes, max(d.A, 1)))
+        self.uniform = self.normal = None
+        self.turn, self.t = 0, -1
+        self.swap = _episode_state(loop, episodes)
+
+
+def _episode_state(loop: ClosedLoop, episodes: int) -> list:
+    """(live array, per-episode copies) of every state variable an episode carries from tick to
+    tick: those of every NeuronGroup of the network and of the Synapses a user added, except the
+    circuit's parameters and the rule's variables (frozen during an evaluation)."""
+    c = loop.circuit
+    own = set(c.projections) | {"optimizer"}
+    swap = []
+    for obj in _get_all_objects(loop.network.objects):
+        if not isinstance(obj, (NeuronGroup, Synapses)) or obj.name in own:
+            continue
+        frozen = c.frozen_variables.get(obj.name, set())
+        for name, var in obj.variables.items():
+            if (name.startswith("_") or name in frozen or not isinstance(var, ArrayVariable)
+                    or var.read_only or var.constant or var.owner.name != obj.name):
+                continue
+            live = var.get_value()
+            swap.append((live, np.repeat(live[None], episodes, axis=0)))
+    return swap
+
+
+def _seeded_random_state(seed_seq) -> dict:
+    """Brian2's random-number state seeded from ``seed_seq`` (the global state is left as is)."""
+    dev = get_device()
+    outer = dev.get_random_state()
+    try:
+        dev.seed(int(seed_seq.generate_state(1)[0]))
+        return dev.get_random_state()
+    finally:
+        dev.set_random_state(outer)
 
 
 def _no_bar(progress):
