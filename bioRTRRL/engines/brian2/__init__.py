@@ -32,7 +32,7 @@ dopamine ``da_*``); one circuit in one environment. Refused with a message namin
 from .backend import check_device, codeobj_class
 from .circuit import SCHEDULE, Circuit
 from .equations import MODELS, REQUIRED
-from .loop import ClosedLoop, build_circuit, run_brian2
+from .loop import CircuitWarning, ClosedLoop, build_circuit, run_brian2
 
-__all__ = ["MODELS", "REQUIRED", "SCHEDULE", "Circuit", "ClosedLoop", "build_circuit",
+__all__ = ["MODELS", "REQUIRED", "SCHEDULE", "Circuit", "CircuitWarning", "ClosedLoop", "build_circuit",
            "check_device", "codeobj_class", "run_brian2"]

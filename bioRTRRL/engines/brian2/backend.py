@@ -9,6 +9,7 @@ code objects in parallel, one process per core (:class:`ParallelCythonCodeObject
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import os
@@ -215,6 +216,7 @@ def _pool():
             _POOL = False
         else:
             _POOL = ProcessPoolExecutor(max_workers=cores, mp_context=mp.get_context("fork"))
+            atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
     return _POOL or None
 
 

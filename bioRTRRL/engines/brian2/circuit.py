@@ -43,6 +43,7 @@ from brian2.groups.neurongroup import StateUpdater
 from ...config import Model, ModelError
 from ..kernels import layout
 from ..parameters import CircuitDims
+from . import backend
 from . import equations as eq
 
 SCHEDULE = ["start", "sense", "groups", "thresholds", "synapses", "resets", "select", "feedback",
@@ -223,8 +224,11 @@ class Circuit:
         """All-to-all synapses, created from index arrays (no code object runs to connect them),
         presynaptic index major; their summed drives run at ``when``/``order``."""
         syn = Synapses(pre, post, model_text, name=name, **self._common)
+        # connecting from arrays runs one code object, once: NumPy's, with nothing to compile
+        syn.codeobj_class = backend.codeobj_class("numpy")
         syn.connect(i=np.repeat(np.arange(len(pre)), len(post)),
                     j=np.tile(np.arange(len(post)), len(pre)))
+        syn.codeobj_class = self._codeobj_class
         for updater in syn.summed_updaters.values():
             updater.when, updater.order = when, order
         return syn
