@@ -558,8 +558,12 @@ class ClosedLoop(BrianObject):
                     "rate or enable optimizer.clip_norm")
 
     # -- evaluation ----------------------------------------------------------------------------
-    def evaluate(self, episodes: int | None = None) -> float:
+    def evaluate(self, episodes: int | None = None, seed: int | None = None) -> float:
         """Mean first-episode return of fresh environments under the current (frozen) policy.
+
+        Each call draws its environments and actions from the next child of the run's evaluation
+        seed stream (as the recorded evaluations do); ``seed`` fixes them instead, e.g. to compare
+        a circuit before and after an edit on the same episodes.
 
         The policy is this circuit's: its equations, parameters, lesions and every object added
         to :attr:`network` act as in training. The evaluation runs in the same network, with the
@@ -580,7 +584,9 @@ class ClosedLoop(BrianObject):
         self._prepare()
         episodes = int(episodes or self.model.run.eval_episodes)
         # one child of the evaluation stream per evaluation, as Session.evaluate draws them
-        ev = _Evaluation(self, self._eval_seed.spawn(1)[0], episodes)
+        seed_seq = (self._eval_seed.spawn(1)[0] if seed is None
+                    else np.random.SeedSequence(int(seed)))
+        ev = _Evaluation(self, seed_seq, episodes)
         saved = self._save_state()
         toggled = self._enter_evaluation()
         training_random = self._random_state
