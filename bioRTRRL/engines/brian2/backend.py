@@ -13,6 +13,7 @@ import atexit
 import functools
 import hashlib
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -129,13 +130,42 @@ def use_cache_dir() -> Path:
 class _Pending:
     """A code block being compiled in a worker process."""
 
-    def __init__(self, future):
-        self.future = future
+    def __init__(self, future, code, kwargs):
+        self.future, self.code, self.kwargs = future, code, kwargs
+
+
+#: A typed numpy buffer of a variable and the pointer taken from it, as Brian2's Cython templates
+#: declare them at every call of a code object.
+_BUFFER = re.compile(
+    r"cdef _numpy\.ndarray\[(?P<dtype>\w+), ndim=1, mode='c'(?:, cast=True)?\] "
+    r"_buf_(?P<name>\w+) = _namespace\['(?P=name)'\]\n(?P<indent>[ \t]*)"
+    r"cdef (?P<ctype>[\w ]+?) \* (?P=name) = <(?P=ctype) \*> _buf_(?P=name)\.data")
+_LENGTH = re.compile(r"cdef size_t _num(?P<name>\w+) = len\(_namespace\['(?P=name)'\]\)")
+
+
+def lean_cython(code: str) -> str:
+    """Brian2's Cython code with its arrays' data pointers taken directly.
+
+    Brian2's templates acquire a typed, validated buffer of every array at every call (about
+    0.2 µs each, twenty arrays or so per code object and tick); the arrays are Brian2's own
+    contiguous arrays of that type, so the pointer is taken from the array itself instead. The
+    code is otherwise Brian2's; a buffer also used elsewhere is left as it is.
+    """
+    def pointer(m):
+        if code.count(f"_buf_{m['name']}") != 2:
+            return m.group(0)
+        return (f"cdef {m['ctype']} * {m['name']} = <{m['ctype']} *> "
+                f"_numpy.PyArray_DATA(<_numpy.ndarray> _namespace['{m['name']}'])")
+
+    code = _BUFFER.sub(pointer, code)
+    return _LENGTH.sub(lambda m: (f"cdef size_t _num{m['name']} = _numpy.PyArray_DIM("
+                                  f"<_numpy.ndarray> _namespace['{m['name']}'], 0)"), code)
 
 
 @functools.cache
 def _parallel_cython_codeobject():
-    """Brian2's ``CythonCodeObject``, compiling what its cache lacks in worker processes.
+    """Brian2's ``CythonCodeObject`` with leaner array access (:func:`lean_cython`), compiling
+    what its cache lacks in worker processes.
 
     Brian2 compiles the code objects of a run one after the other while it prepares the network
     (5-7 s each the first time). This class starts the compilation of each missing one in a pool
@@ -145,29 +175,62 @@ def _parallel_cython_codeobject():
     Without ``fork`` (not Linux) or with one core, it compiles as Brian2 does.
     """
     from brian2.codegen.runtime.cython_rt import CythonCodeObject
+    from brian2.codegen.runtime.cython_rt.extension_manager import cython_extension_manager
 
     class ParallelCythonCodeObject(CythonCodeObject):
         def compile_block(self, block):
             code = getattr(self.code, block, "").strip()
-            if not code or "EMPTY_CODE_BLOCK" in code or _compiled(code):
-                return super().compile_block(block)
-            pool = _pool()
-            if pool is None:
-                return super().compile_block(block)
+            if not code or "EMPTY_CODE_BLOCK" in code:
+                return None
+            code = lean_cython(code)
             kwargs = dict(define_macros=self.define_macros, libraries=self.libraries,
                           extra_compile_args=self.extra_compile_args,
                           extra_link_args=self.extra_link_args, include_dirs=self.include_dirs,
                           library_dirs=self.library_dirs,
                           runtime_library_dirs=self.runtime_library_dirs,
-                          compiler=self.compiler, sources=self.sources)
-            return _Pending(pool.submit(_compile, code, kwargs))
+                          compiler=self.compiler, sources=self.sources,
+                          owner_name=f"{self.owner.name}_{self.template_name}")
+            pool = None if _compiled(code) else _pool()
+            if pool is None:
+                return cython_extension_manager.create_extension(code, **kwargs)
+            return _Pending(pool.submit(_compile, code, kwargs), code, kwargs)
+
+        def compile(self):
+            super().compile()
+            self._settle()
 
         def run_block(self, block):
-            compiled = self.compiled_code.get(block)
-            if isinstance(compiled, _Pending):
-                compiled.future.result()  # raises the worker's compilation error, if any
-                self.compiled_code[block] = super().compile_block(block)  # loads from the cache
-            return super().run_block(block)
+            for name, compiled in self.compiled_code.items():
+                if isinstance(compiled, _Pending):
+                    compiled.future.result()  # raises the worker's compilation error, if any
+                    self.compiled_code[name] = cython_extension_manager.create_extension(
+                        compiled.code, **compiled.kwargs)  # from the cache
+            self._settle()
+            return CythonCodeObject.run_block(self, block)
+
+        def _settle(self):
+            """Once every block is compiled, drop the detours: calls go straight to the code."""
+            if not any(isinstance(c, _Pending) for c in self.compiled_code.values()):
+                self.__class__ = LeanCythonCodeObject
+                self._main = getattr(self.compiled_code.get("run"), "main", None)
+
+    class LeanCythonCodeObject(CythonCodeObject):
+        """A compiled code object called without Brian2's per-call Python layers (namespace
+        update, block dispatch) where it has nothing to update."""
+
+        _main = None
+
+        def __call__(self, **kwds):
+            if self._main is None or kwds or self.nonconstant_values:
+                return CythonCodeObject.__call__(self, **kwds)
+            try:
+                return self._main(self.namespace)
+            except Exception as exc:
+                from brian2.core.base import BrianObjectException
+
+                raise BrianObjectException(
+                    f"An exception occured during the execution of the 'run' block of code "
+                    f"object '{self.name}'.\n", self.owner) from exc
 
     ParallelCythonCodeObject.__name__ = ParallelCythonCodeObject.__qualname__ = \
         "ParallelCythonCodeObject"
@@ -240,6 +303,20 @@ def _lean_numpy_codeobject():
                           "else _numpy.broadcast_to(_synaptic_var, (N, ))")
 
     class LeanNumpyCodeObject(NumpyCodeObject):
+        def __call__(self, **kwds):
+            code = self.compiled_code.get("run")
+            if code is None or kwds or self.nonconstant_values:
+                return NumpyCodeObject.__call__(self, **kwds)
+            try:
+                exec(code, self.namespace)
+            except Exception as exc:
+                from brian2.core.base import BrianObjectException
+
+                raise BrianObjectException(
+                    f"An exception occured during the execution of the 'run' block of code "
+                    f"object '{self.name}'.\n", self.owner) from exc
+            return self.namespace.get("_return_values")
+
         def compile_block(self, block):
             code = getattr(self.code, block, "").strip()
             if not code or "EMPTY_CODE_BLOCK" in code:
