@@ -200,12 +200,12 @@ def _parallel_cython_codeobject():
             self._settle()
 
         def run_block(self, block):
-            for name, compiled in self.compiled_code.items():
-                if isinstance(compiled, _Pending):
-                    compiled.future.result()  # raises the worker's compilation error, if any
-                    self.compiled_code[name] = cython_extension_manager.create_extension(
-                        compiled.code, **compiled.kwargs)  # from the cache
-            self._settle()
+            compiled = self.compiled_code.get(block)
+            if isinstance(compiled, _Pending):  # (Brian2 runs the empty before_run blocks of
+                compiled.future.result()        # all objects first: they wait for nothing)
+                self.compiled_code[block] = cython_extension_manager.create_extension(
+                    compiled.code, **compiled.kwargs)  # from the cache; raises the worker's
+                self._settle()                         # compilation error, if any
             return CythonCodeObject.run_block(self, block)
 
         def _settle(self):
