@@ -316,15 +316,10 @@ class Circuit:
         runners = [vta.run_regularly(
             eq.DOPAMINE_CODE + (eq.AVERAGE_REWARD_CODE if average_reward else ""),
             when="dopamine", name="vta_dopamine")]
-        self.adaptation = self.frozen_adaptation = None
+        self.adaptation = None
         if self.model.circuit.input_adaptation:  # the observation channels only
             self.adaptation = pops["input"][:self.dims.O].run_regularly(
                 eq.ADAPTATION_CODE, when="groups", order=-1, name="input_adaptation")
-            # an evaluation's: the statistics held where the training left them
-            self.frozen_adaptation = pops["input"][:self.dims.O].run_regularly(
-                eq.FROZEN_ADAPTATION_CODE, when="groups", order=-1,
-                name="input_adaptation_frozen")
-            self.frozen_adaptation.active = False
             runners.append(self.adaptation)
         self.rule_runners = []
         episodic = self.model.learning.episodic_discount
@@ -426,6 +421,7 @@ class Circuit:
         # Gymnasium's RunningMeanStd starts at mean 0, variance 1, count 1e-4
         pops["input"].variables["obs_var"].set_value(1.0)
         pops["input"].variables["obs_count"].set_value(1e-4)
+        pops["input"].variables["adapting"].set_value(1.0)
         vta = pops["vta"]
         vta.variables["da_gain"].set_value(1.0)
         vta.variables["da_floor"].set_value(np.inf)

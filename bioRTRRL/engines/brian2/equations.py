@@ -135,18 +135,16 @@ AVERAGE_REWARD_CODE = "rbar += average_reward_lr * learn * delta"
 #: Sensory adaptation of the observation channels of the input population (circuit.input_adaptation,
 #: run before the drives): the sensed value joins the channel's running statistics (Chan et al.'s
 #: update with a batch of one, as Gymnasium's ``RunningMeanStd``), and the channel's rate is the
-#: value centred and scaled by them.
+#: value centred and scaled by them. With ``adapting`` = 0 (evaluations) the statistics stay as
+#: they are; the 0/1 factors keep the arithmetic exact either way.
 ADAPTATION_CODE = """
-seen = obs_count + 1
-dev = x - obs_mean
+seen = obs_count + adapting
+dev = adapting * (x - obs_mean)
 obs_mean = obs_mean + dev / seen
-obs_var = (obs_var * obs_count + dev * dev * obs_count / seen) / seen
+obs_var = adapting * (obs_var * obs_count + dev * dev * obs_count / seen) / seen + (1 - adapting) * obs_var
 obs_count = seen
 x = (x - obs_mean) / sqrt(obs_var + 1e-8)
 """
-
-#: The input adaptation of an evaluation: the statistics frozen where the training left them.
-FROZEN_ADAPTATION_CODE = "x = (x - obs_mean) / sqrt(obs_var + 1e-8)"
 
 #: Parameters of the default models that an evaluation holds fixed (besides the rule's variables).
 PARAMETERS = {
@@ -214,6 +212,7 @@ _INPUT_RULE = """
 obs_mean : 1   # running statistics of an observation channel (circuit.input_adaptation)
 obs_var : 1
 obs_count : 1
+adapting : 1 (shared)  # 1 = the statistics learn (training), 0 = held (evaluations)
 """
 # the critic bias belongs to the whole (one-unit) population: shared, updated by scalar code
 _VENTRAL_RULE = """

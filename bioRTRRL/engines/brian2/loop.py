@@ -222,21 +222,16 @@ class ClosedLoop(BrianObject):
         self._checked = False
         self._warned: set[str] = set()
         self._evaluation = None
+        self._evaluation_timestep = 0
+        self._run_end = 0
         self._arrays()
         # with a clip the tick is recorded where the clip waits (before the cortex's h is reset)
-        steps = [(self._sense, "sense"), (self._select, "select"),
-                 (self._record_and_clip, "clip") if circ.clipped else (self._record, "record"),
-                 (self._housekeeping, "end")]
-        self._train_ops = [NetworkOperation(f, clock=circ.clock, when=when, name=f"loop_{when}")
-                           for f, when in steps]
-        self._eval_ops = [NetworkOperation(f, clock=circ.clock, when=when, name=f"eval_{when}")
-                          for f, when in ((self._eval_sense, "sense"),
-                                          (self._eval_select, "select"),
-                                          (self._eval_end, "end"))]
-        for op in self._eval_ops:
-            op.active = False
-        self.network = Network(*circ.objects, *self._train_ops, *self._eval_ops,
-                               name="biortrrl_circuit")
+        steps = [(self._sense_op, "sense"), (self._select_op, "select"),
+                 (self._record_and_clip_op, "clip") if circ.clipped else (self._record_op, "record"),
+                 (self._end_op, "end")]
+        self._ops = [NetworkOperation(f, clock=circ.clock, when=when, name=f"loop_{when}")
+                     for f, when in steps]
+        self.network = Network(*circ.objects, *self._ops, name="biortrrl_circuit")
         self.network.schedule = SCHEDULE
 
     def __del__(self):  # never part of a network by design: no "unused object" warning
@@ -324,6 +319,7 @@ class ClosedLoop(BrianObject):
         self._clip_all = opt.clip_scope == "all"
         self._directions = c.directions(cortex_only=not self._clip_all)
         self._dorsal_lesioned = c.array("striatum_dorsal", "lesioned")
+        self._adapting = c.array("input", "adapting") if c.adaptation is not None else None
         # exact feedback copies the readout weights into the feedback synapses every tick
         self._fb_dorsal = c.array("feedback_striatum_dorsal", "w")
         self._fw_dorsal = c.array("cortex_striatum_dorsal", "w")
@@ -350,6 +346,24 @@ class ClosedLoop(BrianObject):
             self._bounded = np.isfinite(lo) & np.isfinite(hi)
 
     # -- network operations (in tick order) ----------------------------------------------------
+    def _sense_op(self) -> None:
+        (self._sense if self._evaluation is None else self._eval_sense)()
+
+    def _select_op(self) -> None:
+        (self._select if self._evaluation is None else self._eval_select)()
+
+    def _record_op(self) -> None:
+        if self._evaluation is None:
+            self._record()
+
+    def _record_and_clip_op(self) -> None:
+        if self._evaluation is None:
+            self._record()
+            self._clip()
+
+    def _end_op(self) -> None:
+        (self._housekeeping if self._evaluation is None else self._eval_end)()
+
     def _sense(self) -> None:
         """Step the world with the last action; write the input rates, reward and episode flags."""
         drv, d = self.driver, self.dims
@@ -427,10 +441,6 @@ class ClosedLoop(BrianObject):
         if self._clip_all:  # else the readouts' updates stay unclipped
             self._opt["clip_scale_readout"][0] = scale
 
-    def _record_and_clip(self) -> None:
-        self._record()
-        self._clip()
-
     def _record(self) -> None:
         """Keep this tick's activity [x, h, actor outputs, value, δ] before the update resets h."""
         d, row = self.dims, self._act[0]
@@ -453,6 +463,11 @@ class ClosedLoop(BrianObject):
             self.check_finite()
             if self._bar is not None:
                 self._bar.update(_CHECK_EVERY)
+        every = self.model.run.eval_every
+        if every and t % every == 0:  # from the next tick on, within this run
+            self._begin_evaluation().record_at = t
+        elif t >= self._run_end:
+            self.network.stop()
 
     # -- sessions ------------------------------------------------------------------------------
     def run(self, steps: int, progress: bool | None = None, profile: bool = False) -> None:
@@ -472,15 +487,20 @@ class ClosedLoop(BrianObject):
         self._prepare()
         self._bar = tqdm(total=steps, disable=_no_bar(progress), unit="step", mininterval=0.5,
                          desc=f"{self.model.name} seed {self.seed} (brian2)")
-        start, every = self.tick, self.model.run.eval_every
+        start = self.tick
+        self._run_end = start + steps
+        # evaluations run within this run() and rewind the clock when done: the run lasts as
+        # long as they need, and the last training tick stops it
+        run = self.model.run
+        evaluations = steps // run.eval_every + 1 if run.eval_every else 0
+        budget = steps + evaluations * run.eval_episodes * ((run.eval_max_steps or 100_000) + 2)
         with contextlib.closing(self._bar):
-            remaining = steps
-            while remaining > 0:
-                n = min(remaining, every - self.tick % every) if every else remaining
-                self._network_run(n, profile=profile)
-                remaining -= n
-                if every and self.tick % every == 0:
-                    self.recorder.add_evaluation(self.tick, self.evaluate())
+            try:
+                self._network_run(budget, profile=profile)
+            finally:
+                if self._evaluation is not None:  # interrupted within an evaluation
+                    self._end_evaluation()
+                    self._set_clock(self._evaluation_timestep + 1)
             self._bar.update((self.tick - start) % _CHECK_EVERY)
         self._bar = None
 
@@ -558,116 +578,101 @@ class ClosedLoop(BrianObject):
                     "rate or enable optimizer.clip_norm")
 
     # -- evaluation ----------------------------------------------------------------------------
+    @property
+    def evaluating(self) -> bool:
+        """True during the ticks of an evaluation (for a user's network operations)."""
+        return self._evaluation is not None
+
     def evaluate(self, episodes: int | None = None, seed: int | None = None) -> float:
         """Mean first-episode return of fresh environments under the current (frozen) policy.
+
+        The policy is this circuit's: its equations, parameters, lesions and every object added
+        to :attr:`network` act as in training. The episodes are those of the reference engine's
+        evaluation: ``episodes`` environments stepped together (a vector environment seeded from
+        the run's evaluation stream) and the same action draws. Within each environment step the
+        episodes take turns on the circuit, one tick each, every group's state kept per episode
+        (at an episode start the cortex's ``h`` is reset, as in training; other state starts where
+        the training left it). Nothing learns: the learning rates are 0, the input adaptation's
+        statistics are held. Afterwards the circuit's state, the clock, the monitors' records and
+        the random-number state are restored: the training continues as if no evaluation had run.
+
+        During :meth:`run` the evaluations every ``run.eval_every`` ticks run within the same
+        Brian2 run (no new ``run()`` call); called between runs, this method runs one.
 
         Each call draws its environments and actions from the next child of the run's evaluation
         seed stream (as the recorded evaluations do); ``seed`` fixes them instead, e.g. to compare
         a circuit before and after an edit on the same episodes.
-
-        The policy is this circuit's: its equations, parameters, lesions and every object added
-        to :attr:`network` act as in training. The evaluation runs in the same network, with the
-        rule's code (eligibility, plasticity, the clip and the feedback), the recording and the
-        monitors switched off and the input adaptation's statistics frozen. The episodes are
-        those of the reference engine's evaluation: ``episodes`` environments stepped together
-        (a vector environment, seeded from the run's evaluation stream), the same action draws;
-        within each environment tick the episodes take turns on the circuit, one Brian2 tick
-        each, every group's state variables kept per episode (at an episode start the cortex's
-        ``h`` is reset, as in training; other state starts where the training left it). The
-        circuit's state, the clock and the random-number state are restored afterwards: the
-        training continues as if no evaluation had run.
         """
         if self._running:
             raise RuntimeError("evaluate() runs the circuit itself: call it between runs, not "
                                "from a network operation")
         backend.check_device()
         self._prepare()
+        ev = self._begin_evaluation(episodes, seed)
+        timestep = self.circuit.clock.variables["timestep"].get_value()
+        resume = int(timestep[0])
+        try:
+            self._network_run(ev.episodes * (ev.cap + 2))
+        finally:
+            if self._evaluation is not None:  # interrupted: restore all the same
+                self._end_evaluation()
+            self._set_clock(resume)
+            self.network.t_ = float(self.circuit.clock.variables["t"].get_value()[0])
+        return ev.result
+
+    def _begin_evaluation(self, episodes=None, seed=None) -> "_Evaluation":
+        """Save the circuit and switch the loop's operations to an evaluation from the next
+        tick on."""
         episodes = int(episodes or self.model.run.eval_episodes)
         # one child of the evaluation stream per evaluation, as Session.evaluate draws them
         seed_seq = (self._eval_seed.spawn(1)[0] if seed is None
                     else np.random.SeedSequence(int(seed)))
         ev = _Evaluation(self, seed_seq, episodes)
-        saved = self._save_state()
-        toggled = self._enter_evaluation()
-        training_random = self._random_state
-        self._random_state = ev.random_state
-        self._evaluation = ev
-        try:
-            self._network_run(episodes * (ev.cap + 2))
-        finally:
-            self._evaluation = None
-            self._random_state = training_random
-            for obj, active in toggled:
-                obj.active = active
-            self._restore_state(saved)
-            ev.driver.close()
-        return float(ev.returns.mean())
-
-    def _stateful(self):
-        """Objects whose state an evaluation saves and restores: all but the monitors."""
-        return [obj for obj in _get_all_objects(self.network.objects)
-                if hasattr(obj, "_full_state") and not isinstance(obj, _MONITORS)]
-
-    def _save_state(self) -> dict:
-        objs = self._stateful()
-        return {"objects": [(obj, obj._full_state()) for obj in objs],
-                "clocks": [(c, c._full_state()) for c in {o.clock for o in objs}],
-                "t": self.network.t_, "action": self._action.copy(),
-                "efference": self._efference.copy()}
-
-    def _restore_state(self, saved: dict) -> None:
-        for obj, state in saved["objects"]:
-            obj._restore_from_full_state(state)
-        for clock, state in saved["clocks"]:
-            clock._restore_from_full_state(state)
-        self.network.t_ = saved["t"]
-        self._action[:] = saved["action"]
-        self._efference[:] = saved["efference"]
-
-    def _enter_evaluation(self) -> list:
-        """Switch the network to evaluation; returns (object, previous ``active``) to undo it."""
-        c = self.circuit
-        off = [*self._train_ops, *c.rule_runners,
-               *c.projections["feedback_striatum_dorsal"].summed_updaters.values(),
-               *c.projections["feedback_striatum_ventral"].summed_updaters.values(),
-               *(obj for obj in _get_all_objects(self.network.objects)
-                 if isinstance(obj, _MONITORS))]
-        on = list(self._eval_ops)
-        if c.adaptation is not None:  # normalised by the statistics as they are
-            off.append(c.adaptation)
-            on.append(c.frozen_adaptation)
-        toggled = [(obj, obj.active) for obj in (*off, *on)]
-        for obj in off:
-            obj.active = False
-        for obj in on:
-            obj.active = True
+        objects = _get_all_objects(self.network.objects)
+        ev.saved = [(obj, obj._full_state()) for obj in objects
+                    if hasattr(obj, "_full_state") and not isinstance(obj, _MONITORS)]
+        ev.monitors = [(mon, _monitor_length(mon)) for mon in objects
+                       if isinstance(mon, _MONITORS)]
+        ev.timestep = int(self.circuit.clock.variables["timestep"].get_value()[0])
+        ev.python = (self._action.copy(), self._efference.copy())
+        dev = get_device()
+        ev.random_outer = dev.get_random_state()
+        dev.set_random_state(ev.random_state)
         opt = self._opt  # no update, no entropy term, Adam's moments as they are
         for k in ("learn", "lr_cortex", "lr_readout", "lr_critic", "ent"):
             opt[k][0] = 0.0
         opt["beta1"][0] = opt["beta2"][0] = 1.0
-        return toggled
+        if self._adapting is not None:  # normalised by the statistics as they are
+            self._adapting[0] = 0.0
+        self._evaluation = ev
+        return ev
+
+    def _end_evaluation(self) -> None:
+        """Restore what the evaluation changed; the next tick is the training's next."""
+        ev, self._evaluation = self._evaluation, None
+        for obj, state in ev.saved:
+            obj._restore_from_full_state(state)
+        for mon, length in ev.monitors:
+            _truncate_monitor(mon, length)
+        self._action[:], self._efference[:] = ev.python
+        get_device().set_random_state(ev.random_outer)
+        ev.driver.close()
+        # Brian2 advances the clock after this tick: it lands on the training's next tick
+        self._set_clock(ev.timestep)
+        self._evaluation_timestep = ev.timestep
+
+    def _set_clock(self, timestep: int) -> None:
+        clock = self.circuit.clock
+        clock.variables["timestep"].get_value()[0] = timestep
+        clock.variables["t"].get_value()[0] = timestep * float(clock.dt)
 
     def _eval_sense(self) -> None:
-        """Evaluation: the next episode's turn on the circuit; all environments step together
-        once every episode has had its turn."""
+        """Evaluation: the next episode's turn on the circuit."""
         ev, d = self._evaluation, self.dims
         drv = ev.driver
         b = ev.turn
-        if b == 0:
-            if ev.t < 0:
-                drv.reset()
-            else:
-                drv.step(ev.actions)
-                for env, _end, ret, _len, _term in drv.completed:
-                    if np.isnan(ev.returns[env]):
-                        ev.returns[env] = ret
-                drv.completed.clear()
-            ev.t += 1
-            if ev.t > ev.cap or not np.isnan(ev.returns).any():
-                missing = np.isnan(ev.returns)  # an episode outlasted the cap: its return so far
-                ev.returns[missing] = drv.episode_return[missing]
-                self.network.stop()
-                return
+        if ev.rounds == 0 and b == 0:
+            drv.reset()
         for live, store in ev.swap:
             live[:] = store[b]
         fresh = bool(drv.fresh[b])
@@ -700,11 +705,50 @@ class ClosedLoop(BrianObject):
         self._vta["v"][0] = self._v[0]
 
     def _eval_end(self) -> None:
-        """Evaluation: keep this episode's state until its next turn."""
+        """Evaluation: keep this episode's state until its next turn; once every episode has had
+        its turn, the environments step together (the reference engine's tick, then step)."""
         ev = self._evaluation
         for live, store in ev.swap:
             store[ev.turn] = live
-        ev.turn = (ev.turn + 1) % ev.episodes
+        if ev.turn + 1 < ev.episodes:
+            ev.turn += 1
+            return
+        ev.turn = 0
+        drv = ev.driver
+        drv.step(ev.actions)
+        for env, _end, ret, _len, _term in drv.completed:
+            if np.isnan(ev.returns[env]):
+                ev.returns[env] = ret
+        drv.completed.clear()
+        ev.rounds += 1
+        if ev.rounds > ev.cap or not np.isnan(ev.returns).any():
+            missing = np.isnan(ev.returns)  # an episode outlasted the cap: its return so far
+            ev.returns[missing] = drv.episode_return[missing]
+            ev.result = float(ev.returns.mean())
+            self._end_evaluation()
+            if ev.record_at is not None:
+                self.recorder.add_evaluation(ev.record_at, ev.result)
+            if ev.record_at is None or self.tick >= self._run_end:
+                self.network.stop()
+
+
+def _monitor_length(mon):
+    """What an evaluation restores of a monitor: its length (and an event monitor's counts)."""
+    n = int(mon.variables["N"].get_value())
+    count = mon.variables["count"].get_value().copy() if "count" in mon.variables else None
+    return n, count
+
+
+def _truncate_monitor(mon, length) -> None:
+    """Drop what a monitor recorded during an evaluation."""
+    n, count = length
+    if isinstance(mon, StateMonitor):
+        mon.resize(n)
+        return
+    mon.resize(n)
+    mon.variables["N"].set_value(n)
+    if count is not None:
+        mon.variables["count"].set_value(count)
 
 
 class _Evaluation:
@@ -727,7 +771,9 @@ class _Evaluation:
                         else np.zeros(episodes, dtype=np.int64))
         self.efference = np.zeros((episodes, max(d.A, 1)))
         self.uniform = self.normal = None
-        self.turn, self.t = 0, -1
+        self.turn, self.rounds = 0, 0
+        self.result = None
+        self.record_at = None  # the tick an evaluation within a run is recorded at
         self.swap = _episode_state(loop, episodes)
 
 
