@@ -13,7 +13,8 @@ import bioRTRRL as br
 from bioRTRRL.config import ModelError
 from bioRTRRL.engines.brian2 import MODELS, CircuitWarning, build_circuit
 
-pytestmark = pytest.mark.filterwarnings("ignore:'parseAll' argument is deprecated")
+pytestmark = [pytest.mark.filterwarnings("ignore:'parseAll' argument is deprecated"),
+              pytest.mark.filterwarnings("ignore:'parseString' deprecated")]
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "models" / "default.toml"

@@ -2,10 +2,16 @@
 
 Each population has a *model* (what its units compute; a user may replace it) and, for the plastic
 ones, *rule* equations that :func:`population_equations` appends (the traces, update directions,
-optimizer moments and the links to the broadcast modulators). The learning rule itself is
-:data:`PLASTIC` (one entry per plastic quantity) turned into code by :func:`direction_code`,
-:func:`trace_code` and :func:`step_code`, run once per tick in the order set by
-:mod:`bioRTRRL.engines.brian2.circuit`.
+optimizer moments and the links to the broadcast modulators). The learning rule itself is a
+list of :class:`PlasticVariable` (one per plastic quantity; :func:`plastic_variables` builds it
+for a circuit's plastic projections, :data:`PLASTIC` is the default circuit's) turned into code by
+:func:`rflo_code`, :func:`direction_code`, :func:`trace_code` and :func:`step_code`, run once per
+tick in the order set by :mod:`bioRTRRL.engines.brian2.circuit`.
+
+A plastic projection is a :class:`Projection` (pre, post, presynaptic rate, postsynaptic target);
+its weights learn by the rule of the population they end on (:data:`PLASTIC_TARGETS`), so that a
+new plastic projection is one more entry (``build_circuit(..., projections={...})``), not new
+rule code.
 
 Notation follows ALGORITHM.md: ``x`` input rates, ``h`` cortical rates, ``p`` the RFLO eligibility
 of a synapse (or of a neuron's τ and bias), ``z`` its TD trace, ``d`` its update direction.
