@@ -1,33 +1,48 @@
 """Engine throughput: environment steps per second of the closed loop, learning and recording on.
 
-``biortrrl bench`` prints one row per (cortex size N, environments, cortical gradient) with the
-throughput of the reference engine, of the Brian2 engine, and their ratio. Throughput is what a
-user gets from a training session: environment stepping, the circuit, plasticity, and the recorder
-with the default variables at every tick; evaluation is off. One tick of a batch of B environments
-counts as B environment steps.
+``biortrrl bench`` (``make bench``) prints two parts.
 
-Compile and set-up costs are excluded: the reference engine is timed on
-``Session(model, seed).advance(n)`` after a warm-up ``advance`` (numba compilation), the Brian2
-engine on ``build_circuit(model, seed).run(n)`` after a warm-up ``run`` (code generation), its
-ticks timed by Brian2's own clock of the simulation loop (each ``run()`` call first prepares the
-network, about half a second that a training session pays once). The ratio is given per
-wall-clock second and per second of process CPU time; on a machine shared with other jobs the CPU
-ratio is the steadier one.
+1. The Brian2 engine next to the reference engine on the bench model (N = 32, one CartPole,
+   learning and recording on): env steps per second of each, timed in turns within one process
+   (the best of several turns each: other jobs slow every engine alike, and the best turn is the
+   one they disturbed least), the Brian2/reference ratio for the Cython and the NumPy target, and
+   the Brian2 engine's start-up: the first run with an empty code cache (cold: every code object
+   compiled) and a run in a fresh process with the cache filled (warm), each in a subprocess.
+2. One row per (cortex size N, environments, cortical gradient) with the throughput of the
+   reference engine, of the Brian2 engine, and their ratio.
+
+Throughput is what a user gets from a training session: environment stepping, the circuit,
+plasticity, and the recorder with the default variables at every tick; evaluation is off. One tick
+of a batch of B environments counts as B environment steps. Compile and set-up costs are excluded:
+the reference engine is timed on ``Session(model, seed).advance(n)`` after a warm-up ``advance``
+(numba compilation), the Brian2 engine on ``build_circuit(model, seed).run(n)`` after a warm-up
+``run`` (code generation), its ticks timed from the start of the first to the end of the last by
+two network operations (each ``run()`` call first prepares the network, which a training session
+pays once). Rates are per wall-clock second and per second of process CPU time; on a machine
+shared with other jobs the CPU rate is the steadier one, and the ratios are taken on it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
 
 from .config import Model, ModelError, load_model
 from .experiment import Session
 
-__all__ = ["bench_model", "timed_rate", "warm_session", "reference_rate", "brian2_rate", "main"]
+__all__ = ["bench_model", "timed_rate", "warm_session", "reference_rate", "brian2_rate",
+           "side_by_side", "start_times", "main"]
 
 SIZES = (16, 32, 64)
 ENVS = (1, 16)
 GRADIENTS = ("rflo", "rtrl")
+#: Start-up of the Brian2 engine: ticks of the first run.
+FIRST_TICKS = 20
 
 
 def bench_model(cortex_size: int, num_envs: int, gradient: str) -> Model:
@@ -82,34 +97,139 @@ def reference_rate(model: Model, seconds: float = 1.0) -> tuple[float, float]:
     return timed_rate(warm_session(model).advance, seconds)
 
 
-def brian2_rate(model: Model, seconds: float = 1.0, codegen_target: str = "numpy") -> tuple[float, float]:
-    """(wall, CPU) ticks per second of the Brian2 engine on a training session.
+class _TickTimer:
+    """Two network operations timing a run's ticks: from the start of its first tick to the end
+    of its last (the network's preparation by ``run()`` falls outside)."""
 
-    Every ``run()`` call first prepares the network (code objects, namespaces: about half a second)
-    and a training session pays that once, so the ticks are timed by Brian2 itself: the wall time
-    of its simulation loop (``device._last_run_time``). The CPU time of the preparation is taken
-    to equal its wall time (it is single-threaded) and subtracted.
+    def __init__(self, loop):
+        from brian2 import NetworkOperation
+
+        self.ops = [NetworkOperation(self._start, clock=loop.circuit.clock, when="start",
+                                     order=-1000, name="bench_tick_start"),
+                    NetworkOperation(self._end, clock=loop.circuit.clock, when="end",
+                                     order=1000, name="bench_tick_end")]
+        loop.network.add(*self.ops)
+        self.loop = loop
+
+    def _start(self):
+        if self.first is None:
+            self.first = (time.perf_counter(), time.process_time())
+
+    def _end(self):
+        self.ticks += 1
+        self.last = (time.perf_counter(), time.process_time())
+
+    def advance(self, ticks: int) -> tuple[float, float]:
+        """(wall, CPU) seconds of ``ticks`` ticks."""
+        self.first, self.last, self.ticks = None, None, 0
+        self.loop.run(ticks, progress=False)
+        return self.last[0] - self.first[0], self.last[1] - self.first[1]
+
+
+def warm_loop(model: Model, codegen_target: str | None = None):
+    """A Brian2 closed loop past its first run (code generation, compilation), and its timer."""
+    from .engines.brian2 import build_circuit
+
+    loop = build_circuit(model, 0, codegen_target=codegen_target)
+    loop.run(FIRST_TICKS, progress=False)
+    return _TickTimer(loop)
+
+
+def brian2_rate(model: Model, seconds: float = 1.0, codegen_target: str | None = None,
+                timer=None) -> tuple[float, float]:
+    """(wall, CPU) ticks per second of the Brian2 engine on a training session.
 
     Raises
     ------
     ModelError
         For a setting the Brian2 engine does not implement (e.g. RTRL, several environments).
     """
-    from brian2 import get_device
-
-    from .engines.brian2 import build_circuit
-
-    loop = build_circuit(model, 0, codegen_target=codegen_target)
-    loop.run(20)  # code generation happens in the first run()
+    timer = timer or warm_loop(model, codegen_target)
     ticks = 200
     while True:
-        wall, cpu = time.perf_counter(), time.process_time()
-        loop.run(ticks)
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        ticking = get_device()._last_run_time
-        if ticking >= seconds:
-            return ticks / ticking, ticks / max(cpu - (wall - ticking), 1e-9)
-        ticks = max(2 * ticks, int(ticks * 1.3 * seconds / max(ticking, 1e-9)))
+        wall, cpu = timer.advance(ticks)
+        if wall >= seconds:
+            return ticks / wall, ticks / max(cpu, 1e-9)
+        ticks = max(2 * ticks, int(ticks * 1.3 * seconds / max(wall, 1e-9)))
+
+
+def side_by_side(model: Model, targets=("cython", "numpy"), seconds: float = 2.0,
+                 repeats: int = 3) -> dict[str, tuple[float, float]]:
+    """Best (wall, CPU) rate of the reference engine and of each Brian2 target, timed in turns
+    within this process ``repeats`` times."""
+    session = warm_session(model)
+    timers = {t: warm_loop(model, t) for t in targets}
+    rates = {name: [] for name in ("reference", *targets)}
+    for _ in range(repeats):
+        rates["reference"].append(timed_rate(session.advance, seconds))
+        for t in targets:
+            rates[t].append(brian2_rate(model, seconds, timer=timers[t]))
+    return {name: tuple(map(max, zip(*r))) for name, r in rates.items()}
+
+
+_START_SCRIPT = """
+import json, sys, time
+t0 = time.perf_counter()
+import bioRTRRL
+from bioRTRRL.benchmark import bench_model
+from bioRTRRL.engines.brian2 import build_circuit
+t1 = time.perf_counter()
+loop = build_circuit(bench_model(32, 1, "rflo"), 0, codegen_target=sys.argv[1])
+t2 = time.perf_counter()
+loop.run(int(sys.argv[2]), progress=False)
+t3 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "build": t2 - t1, "first_run": t3 - t2, "total": t3 - t0,
+                  "target": loop.circuit.populations["cortex"].codeobj_class.class_name}))
+"""
+
+
+def start_times(codegen_target: str = "auto", cache: str | None = None) -> dict[str, float]:
+    """Start-up of the Brian2 engine in a fresh process: seconds to import, to build the bench
+    circuit, and for its first run of :data:`FIRST_TICKS` ticks (code generation and, with an
+    empty ``cache``, compilation included), and in total (process start excluded).
+
+    ``cache`` is the Cython cache directory to use (default: the engine's own).
+    """
+    env = dict(os.environ)
+    if cache is not None:
+        env["BIORTRRL_BRIAN2_CACHE"] = str(cache)
+    out = subprocess.run([sys.executable, "-c", _START_SCRIPT, codegen_target, str(FIRST_TICKS)],
+                         env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def brian2_report(seconds: float = 2.0, repeats: int = 3, startup: bool = True) -> None:
+    """Print part 1: the Brian2 engine next to the reference engine, and its start-up."""
+    from .engines.brian2 import backend
+
+    model = bench_model(32, 1, "rflo")
+    targets = ("cython", "numpy") if backend.cython_available() else ("numpy",)
+    load = os.getloadavg()[0]
+    best = side_by_side(model, targets, seconds, repeats)
+    print(f"Brian2 engine, {model.task.env} with N = {model.circuit.cortex_size}, one environment, "
+          f"learning and recording on (optimizer {model.optimizer.kind}, clip "
+          f"{model.optimizer.clip_norm:g}); best of {repeats} turns of {seconds:g} s each; load "
+          f"average {load:.2f} before, {os.getloadavg()[0]:.2f} after ({os.cpu_count()} cores)")
+    print(f"{'':22s} {'steps/s (wall)':>15s} {'steps/s (CPU)':>15s} {'Brian2/reference (CPU)':>23s}")
+    ref_cpu = best["reference"][1]
+    for name, (wall, cpu) in best.items():
+        label = name if name == "reference" else f"brian2 ({name})"
+        ratio = "" if name == "reference" else f"{cpu / ref_cpu:.3f}"
+        print(f"{label:22s} {wall:15,.0f} {cpu:15,.0f} {ratio:>23s}", flush=True)
+    if not startup:
+        return
+    target = targets[0]
+    with tempfile.TemporaryDirectory(prefix="biortrrl-brian2-cache-") as cache:
+        load = os.getloadavg()[0]
+        cold = start_times(target, cache)
+        warm = start_times(target, cache)
+    print(f"start-up ({target} target, in a fresh process; load average {load:.2f}):")
+    for label, t in (("cold (empty code cache)", cold), ("warm (cache filled)", warm)):
+        print(f"  {label:24s} import {t['import']:5.1f} s, build {t['build']:5.1f} s, first "
+              f"{FIRST_TICKS} ticks {t['first_run']:6.1f} s: build + first run "
+              f"{t['build'] + t['first_run']:6.1f} s, with imports {t['total']:6.1f} s",
+              flush=True)
+    print()
 
 
 def _brian2_available() -> str | None:
@@ -122,20 +242,23 @@ def _brian2_available() -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``biortrrl bench``: print the throughput table; returns 0."""
+    """``biortrrl bench``: print the Brian2 comparison and the throughput table; returns 0."""
     parser = argparse.ArgumentParser(
         prog="biortrrl bench",
         description="Environment steps per second of both engines (learning and recording on).")
     parser.add_argument("--quick", action="store_true",
-                        help="N = 32, RFLO, 1 and 16 environments, 0.5 s per measurement")
+                        help="N = 32, RFLO, 1 and 16 environments, 0.5 s per measurement, no "
+                             "start-up times")
     parser.add_argument("--sizes", default=None, help=f"cortex sizes (default {','.join(map(str, SIZES))})")
     parser.add_argument("--envs", default=None, help=f"environment counts (default {','.join(map(str, ENVS))})")
     parser.add_argument("--gradients", default=None, help=f"cortical gradients (default {','.join(GRADIENTS)})")
     parser.add_argument("--engines", default="reference,brian2", help="engines to time")
-    parser.add_argument("--target", choices=["numpy", "cython"], default="numpy",
-                        help="Brian2 code-generation target")
+    parser.add_argument("--target", choices=["auto", "numpy", "cython"], default="auto",
+                        help="Brian2 code-generation target of the table")
     parser.add_argument("--seconds", type=float, default=None,
                         help="minimum timed duration per measurement (default 1, --quick 0.5)")
+    parser.add_argument("--no-startup", action="store_true",
+                        help="skip the Brian2 start-up times (the cold start compiles for a minute)")
     args = parser.parse_args(argv)
     sizes = _ints(args.sizes) if args.sizes else ((32,) if args.quick else SIZES)
     envs = _ints(args.envs) if args.envs else ENVS
@@ -149,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     brian2_missing = _brian2_available() if "brian2" in engines else "not requested"
     if "brian2" in engines and brian2_missing:
         print(f"Brian2 engine not available ({brian2_missing}): its column reads n/a")
+    if not brian2_missing and "reference" in engines:
+        brian2_report(seconds=2 * seconds, repeats=2 if args.quick else 3,
+                      startup=not (args.quick or args.no_startup))
     header = (f"{'N':>4} {'envs':>5} {'gradient':>8} {'reference steps/s':>18} "
               f"{'brian2 steps/s':>15} {'brian2/ref (wall)':>18} {'brian2/ref (CPU)':>17}")
     print(header)

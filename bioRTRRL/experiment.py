@@ -116,13 +116,6 @@ class Session:
         self.driver = d = EnvDriver(model.task, env_seed)
         self.dims = CircuitDims.for_model(model, d.O, d.A, d.continuous)
         self.manipulations = Manipulations(model)
-        if engine == "reference":
-            self.engine = ReferenceEngine(model, self.dims, d.num_envs, seed, d.action_low,
-                                          d.action_high)
-        else:
-            from .engines.brian2.loop import ClosedLoop
-
-            self.engine = ClosedLoop(self, **engine_options)
         writer = None
         if stream_to is not None:
             from .recording.io import StreamWriter
@@ -131,6 +124,13 @@ class Session:
         self.recorder = Recorder(model, self.dims, d, run_attrs(model, engine, seed, d), writer)
         self._eval_seed = seeds["eval"]
         self.tick = 0
+        if engine == "reference":
+            self.engine = ReferenceEngine(model, self.dims, d.num_envs, seed, d.action_low,
+                                          d.action_high)
+        else:
+            from .engines.brian2.loop import ClosedLoop
+
+            self.engine = ClosedLoop(self, **engine_options)
         self._started = False
         self._bar = None
         self._bar_start = 0
@@ -183,8 +183,9 @@ class Session:
         if every_w and t % every_w == 0:
             rec.snapshot(t, eng.params, eng.feedback)
         every_e = model.run.eval_every
-        if every_e and t % every_e == 0:
-            rec.add_evaluation(t, self.evaluate())
+        if every_e and t % every_e == 0:  # the Brian2 engine evaluates within its run, later
+            eng.request_evaluation(t, self.next_evaluation_seed(), model.run.eval_episodes,
+                                   rec.add_evaluation)
         if t % _CHECK_EVERY == 0:
             eng.check_finite()
             check_divergence(eng.params, t, model.run.divergence_bound)
@@ -197,8 +198,13 @@ class Session:
         The policy is stochastic and nothing learns: the engine's own circuit, frozen, drives a
         separate batch of environments (seeded from the run's evaluation stream).
         """
-        return self.engine.evaluate(self._eval_seed.spawn(1)[0],
-                                    episodes or self.model.run.eval_episodes)
+        return self.engine.evaluate(episodes or self.model.run.eval_episodes,
+                                    self.next_evaluation_seed())
+
+    def next_evaluation_seed(self) -> np.random.SeedSequence:
+        """Seeds of the next evaluation's environments and actions: one child of the run's
+        evaluation stream per evaluation, in either engine."""
+        return self._eval_seed.spawn(1)[0]
 
     def finish(self) -> xr.Dataset:
         """Final snapshot, flush, close the environments; returns the whole recording."""

@@ -268,12 +268,16 @@ class ReferenceEngine:
             self.tick(obs, reward, terminated, truncated, fresh)
             end()
 
-    def evaluate(self, seed_seq, episodes: int) -> float:
+    def evaluate(self, episodes: int, seed) -> float:
         """Mean first-episode return of ``episodes`` environments under a frozen copy of this
-        circuit (:func:`bioRTRRL.evaluation.evaluate`)."""
+        circuit (:func:`bioRTRRL.evaluation.evaluate`), seeded by the SeedSequence ``seed``."""
         from ..evaluation import evaluate
 
-        return evaluate(self.model, self, seed_seq, episodes)
+        return evaluate(self.model, self, seed, episodes)
+
+    def request_evaluation(self, tick: int, seed, episodes: int, done) -> None:
+        """Evaluate now; ``done(tick, value)`` records it."""
+        done(tick, self.evaluate(episodes, seed))
 
     # -- the loop ------------------------------------------------------------------------------
     def tick(self, obs, reward, terminated, truncated, fresh) -> int:

@@ -78,10 +78,10 @@ def test_19_divergence_is_one_message_and_plot_works(tmp_path, cli, monkeypatch,
 
 
 def test_19_an_unexpected_failure_keeps_its_traceback_in_a_file(tmp_path, cli, monkeypatch):
-    def broken(session, episodes=None):
+    def broken(engine, episodes, seed):
         raise RuntimeError("evaluator broke")
 
-    monkeypatch.setattr(Session, "evaluate", broken)
+    monkeypatch.setattr(ReferenceEngine, "evaluate", broken)
     model = _model_file(tmp_path, {**SMALL, "run": {"eval_every": 700}})
     out = tmp_path / "out"
     status, _, err = cli("run", model, "--steps", 3000, "--out", out)
@@ -113,10 +113,10 @@ def test_20_the_guard_leaves_a_healthy_run_unchanged():
 
 
 def test_21_ctrl_c_takes_the_final_weight_snapshot(tmp_path, cli, monkeypatch):
-    def interrupt(session, episodes=None):
+    def interrupt(engine, episodes, seed):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Session, "evaluate", interrupt)
+    monkeypatch.setattr(ReferenceEngine, "evaluate", interrupt)
     spec = {**SMALL, "run": {"eval_every": 1234}}
     session = Session(br.load_model(spec), seed=0)
     with pytest.raises(KeyboardInterrupt) as info:

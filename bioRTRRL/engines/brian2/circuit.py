@@ -8,40 +8,91 @@ slot        what runs
 =========== ===============================================================================
 sense       (loop) the environment steps; input rates, reward and episode flags are written;
             manipulations due on this tick are applied
-groups      forward pass: summed drives u_in, u_rec → cortex slope φ'(u) → RFLO traces of the
-            synapses (with the old rates) → cortex Euler step (h, and the traces of τ and b)
-            → summed striatal drives → critic value
+groups      forward pass: summed drives u_in, u_rec → cortex state update (first its slope
+            φ'(u) and its rates before the step, then h and the traces of τ and b) → summed
+            striatal drives → striatal state updates (the critic value)
 select      (loop) action selection from striatum_dorsal; the value reaches the VTA
-feedback    fixed random feedback synapses sum ψ, χ and the critic signal onto cortex
-dopamine    the VTA computes δ; cortex combines its feedback into the learning signals
+feedback    fixed random feedback synapses sum ψ (χ) and the critic signal onto cortex
+dopamine    the VTA computes δ
 record      (loop) the tick is recorded
-eligibility every plastic element computes its direction d = plastic · (δ z + entropy term),
-            then updates its TD trace z ← γλ z + gradient; at an episode end traces, RFLO
-            traces and h are reset
-clip        (loop) global-norm clip of all directions: the one non-local step
-plasticity  every plastic element takes its optimizer step (SGD or Adam) along the clipped d
+eligibility every plastic element steps its RFLO trace, computes its direction
+            d = plastic · (δ z + entropy term), then updates its TD trace z ← γλ z + gradient;
+            at an episode end the traces are reset
+clip        (loop) the tick is recorded; global-norm clip of all directions: the one non-local
+            step
+plasticity  every plastic element takes its optimizer step (SGD or Adam) along the clipped d;
+            at an episode end the cortex's h is reset
 end         (loop) snapshots, evaluations, progress
 =========== ===============================================================================
 
 Without a global-norm clip (``optimizer.clip_norm = 0``) no step waits for the norm: each owner's
-direction, step and traces run as one code object in the plasticity slot.
+RFLO trace, direction, step and traces run as one code object in the plasticity slot, and the
+tick is recorded in the record slot.
+
+A drive another object sums into a population (a user's ``Synapses``, whose summed variable runs
+by default just before its target's state update) is part of the forward pass: the cortical
+slope the rule uses is taken in the cortex's own state update, with every drive summed before it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from brian2 import Clock, NeuronGroup, Synapses, linked_var, second
+from brian2.groups.neurongroup import StateUpdater
 
 from ...circuit import describe
 from ...config import Model, ModelError
 from ..kernels import layout
 from ..parameters import CircuitDims
+from . import backend
 from . import equations as eq
 
 SCHEDULE = ["start", "sense", "groups", "thresholds", "synapses", "resets", "select", "feedback",
             "dopamine", "record", "eligibility", "clip", "plasticity", "end"]
 
-_CORTICAL = ("input_cortex", "cortex_cortex")
+#: Order of each population within the groups slot: summed drives of a population run at its
+#: order − 1 (Brian2's default for a summed variable), its state update at its order.
+ORDERS = {"input": 6, "cortex": 3, "striatum_dorsal": 6, "striatum_ventral": 6, "vta": 6}
+#: Order of the circuit's own drives: cortical ones first, striatal ones after the cortex's step.
+_DRIVE_ORDER = {"cortex": 0, "striatum_dorsal": 4, "striatum_ventral": 4}
+
+
+class TickClock(Clock):
+    """The circuit's clock: one tick per environment step, run only by the closed loop.
+
+    ``brian2.run()`` or ``Network.run()`` on the circuit's objects would simulate them without the
+    task (the environment steps in the loop's network operations, which they may not include):
+    setting the clock's run interval outside :meth:`.loop.ClosedLoop.run` raises instead.
+    """
+
+    # Brian2 routes attribute writes of a clock to its variables unless the class itself defines
+    # the attribute: the subclass re-exposes Clock's properties and declares its own flag
+    dt = Clock.dt
+    dt_ = Clock.dt_
+    loop_running = False
+
+    def __init__(self, dt):
+        super().__init__(dt=dt, name="tick_clock*")
+
+    def set_interval(self, start, end):
+        if not self.loop_running:
+            raise ModelError(
+                "the circuit runs only through its closed loop: call loop.run(steps) or "
+                "loop.train(steps), not brian2.run() or Network.run() — the environment steps in "
+                "the loop's network operations, and every object on the tick clock "
+                "(loop.clock) joins the loop's network with loop.network.add(obj)")
+        super().set_interval(start, end)
+
+
+class _RuleStateUpdater(StateUpdater):
+    """A population's state updater that first runs the rule's part of the forward pass
+    (:data:`.equations.STATE_UPDATE_PREFIX`), then integrates the population's equations."""
+
+    rule_code = ""
+
+    def update_abstract_code(self, run_namespace):
+        super().update_abstract_code(run_namespace)
+        self.abstract_code = f"{self.rule_code}\n{self.abstract_code}"
 
 
 class Circuit:
@@ -59,15 +110,25 @@ class Circuit:
         Brian2 ``CodeObject`` class of every object (see :mod:`.backend`).
     equations : dict, optional
         Replacement models per population name (see :data:`.equations.MODELS`).
+    populations : dict, optional
+        Further populations, ``name -> {"size": n, "equations": text}``, on the tick clock.
+    projections : dict, optional
+        Further plastic projections (see :meth:`add_projection`), ``name -> {"pre": ..., "post":
+        ..., "rate": ..., "target": ..., "w": ...}``.
 
     Attributes
     ----------
     populations : dict of NeuronGroup
-        ``input``, ``cortex``, ``striatum_dorsal``, ``striatum_ventral``, ``vta``.
+        ``input``, ``cortex``, ``striatum_dorsal``, ``striatum_ventral``, ``vta`` (and the added
+        ones).
     projections : dict of Synapses
         ``input_cortex``, ``cortex_cortex``, ``cortex_striatum_dorsal``,
         ``cortex_striatum_ventral`` (plastic) and ``feedback_striatum_dorsal``,
-        ``feedback_striatum_ventral`` (fixed).
+        ``feedback_striatum_ventral`` (fixed), and the added plastic ones.
+    plastic_projections : dict of Projection
+        Pre, post, rate and target of every plastic projection.
+    plastic : tuple of PlasticVariable
+        Every plastic quantity and its rule (:func:`.equations.plastic_variables`).
     optimizer : NeuronGroup
         One unit holding the optimizer's global state (:data:`.equations.OPTIMIZER`).
     clock : Clock
@@ -75,15 +136,16 @@ class Circuit:
     tick : Quantity
         Duration of one tick of the model's τ (``env_dt / circuit.dt``).
     namespace : dict
-        Constants of the rule (γ, η_π, Adam's ε, tau_min, tick, ...); λ and the plasticity
-        switches are variables of the projections and populations.
+        Constants of the rule (γ, η_π, Adam's ε, tau_min, tick, ...), shared by every object of the
+        circuit: constants of user equations go here too. λ and the plasticity switches are
+        variables of the projections and populations.
     code_runners : list of CodeRunner
-        The rule's ``run_regularly`` operations (forward-pass helpers, dopamine, eligibility and
-        plasticity).
+        The rule's ``run_regularly`` operations (dopamine, eligibility and plasticity).
     """
 
     def __init__(self, model: Model, dims: CircuitDims, theta, fb_a, fb_c, codeobj_class,
-                 equations: dict | None = None):
+                 equations: dict | None = None, populations: dict | None = None,
+                 projections: dict | None = None):
         equations = dict(equations or {})
         unknown = sorted(set(equations) - set(eq.MODELS))
         if unknown:
@@ -92,31 +154,44 @@ class Circuit:
         self.model, self.dims = model, dims
         circ, lrn, opt = model.circuit, model.learning, model.optimizer
         self.adam = adam = opt.kind == "adam"
+        self.entropy = entropy = lrn.entropy > 0
+        self.clipped = opt.clip_norm > 0
         env_dt = circ.env_dt_ms * 1e-3 * second
-        self.clock = clock = Clock(dt=env_dt, name="tick_clock")
+        self.clock = clock = TickClock(env_dt)
         self.tick = tick = env_dt / circ.dt
         self.exact_feedback = circ.feedback == "exact"
         namespace = {
             "gamma": lrn.gamma, "eta_pi": lrn.eta_pi, "adam_eps": opt.eps,
-            "tau_min": circ.tau_min * tick, "tick": tick,
+            "tau_min": circ.tau_min * tick, "tau_max": np.inf * second, "tick": tick,
             "average_reward_lr": lrn.average_reward_lr,
         }
         self.namespace = namespace
+        self._codeobj_class = codeobj_class
         common = dict(clock=clock, codeobj_class=codeobj_class, namespace=namespace)
-        # one NeuronGroup holds every cortical population (subgroups of it: :attr:`cortical`)
+        self._common = common
+        # one NeuronGroup holds every cortical population of the description
         sizes = {**dims.population_sizes, "cortex": dims.N}
-        # order inside the "groups" slot: drives (0), slope (1), synaptic traces (2), cortex (3),
-        # striatal drives (4), value (5)
         pops = {}
+        self.frozen_variables = {}
         for name in eq.MODELS:
-            eqs = eq.population_equations(name, equations.get(name), adam)
+            eqs = eq.population_equations(name, equations.get(name), adam, entropy)
             pops[name] = NeuronGroup(sizes[name], eqs, method="euler", name=name,
-                                     order=3 if name == "cortex" else 6, **common)
+                                     order=ORDERS[name], **common)
+            # what an evaluation holds fixed: the rule's variables and the model's parameters
+            model_names = eq.parse_equations(equations.get(name, eq.MODELS[name]), name).names
+            self.frozen_variables[name] = ((set(eqs.names) - set(model_names))
+                                           | eq.PARAMETERS.get(name, set()))
+        for name, spec in (populations or {}).items():
+            pops[name] = self._added_population(name, spec, pops)
         self.populations = pops
         self.optimizer = NeuronGroup(1, eq.OPTIMIZER, name="optimizer", **common)
-        for group in (*pops.values(), self.optimizer):
-            # a group without differential equations has nothing to integrate; skip its no-op
-            group.state_updater.active = bool(group.equations.diff_eq_names)
+        for name, group in (*pops.items(), ("optimizer", self.optimizer)):
+            prefix = eq.STATE_UPDATE_PREFIX.get(name, "")
+            if prefix:
+                group.state_updater.__class__ = _RuleStateUpdater
+                group.state_updater.rule_code = prefix
+            # a group without differential equations (or rule code) has nothing to integrate
+            group.state_updater.active = bool(prefix or group.equations.diff_eq_names)
         self._link_modulators()
         self._check_lesionable(model)
 
@@ -127,29 +202,92 @@ class Circuit:
             raise ModelError("exact feedback (weight transport) needs every cortical population "
                              "to project to both striatal readouts; with circuit.projection "
                              "leaving some out, use circuit.feedback = 'random'")
+        self.plastic_projections = dict(eq.PLASTIC_PROJECTIONS)
+        added = {}
+        for name, spec in (projections or {}).items():
+            added[name] = self._added_projection(name, spec)
+        self.plastic_projections.update({n: p for n, (p, _g, _w) in added.items()})
         self.projections = {}
-        for name, (pre, post, _rate, _drive) in eq.PLASTIC_PROJECTIONS.items():
-            syn = Synapses(pops[pre], pops[post], eq.projection_equations(name, adam),
-                           method="euler", name=name, order=2, **common)
-            # only the synapses the description has, in the order of an all-to-all connect()
-            # (pre-synaptic index major)
-            i, j = np.nonzero(self._exists(name).T)
-            syn.connect(i=i, j=j)
-            (drive,) = syn.summed_updaters.values()
-            drive.order = 0 if name in _CORTICAL else 4
-            self.projections[name] = syn
+        for name, proj in self.plastic_projections.items():
+            pre = added[name][1] if name in added else pops[proj.pre]
+            # the model description's synapses only (an added projection is all-to-all)
+            exists = None if name in added else self._exists(name)
+            self.projections[name] = self._synapses(name, pre, pops[proj.post],
+                                                    eq.projection_equations(proj, adam),
+                                                    when="groups", order=_DRIVE_ORDER[proj.post],
+                                                    exists=exists)
         for name, (pre, post, model_text) in eq.FEEDBACK_PROJECTIONS.items():
-            syn = Synapses(pops[pre], pops[post], model_text, name=name, **common)
-            syn.connect()
-            for updater in syn.summed_updaters.values():
-                updater.when, updater.order = "feedback", 0
-            self.projections[name] = syn
-
-        self.code_runners = self._rule_code(adam, lrn.average_reward, opt.clip_norm > 0)
+            if entropy and name == "feedback_striatum_dorsal":
+                model_text += eq.FEEDBACK_ENTROPY
+            self.projections[name] = self._synapses(name, pops[pre], pops[post], model_text,
+                                                    when="feedback", order=0)
+        self.plastic = eq.plastic_variables(self.plastic_projections, entropy)
+        self.owners = eq.plastic_owners(self.plastic_projections)
+        self.cortical_owners = eq.cortical_owners(self.plastic_projections)
+        self.code_runners = self._rule_code(adam, lrn.average_reward)
         self._index_maps()
         self._initial_state(theta, fb_a, fb_c)
+        for name, (_proj, _pre, w) in added.items():
+            if w is not None:
+                self.projections[name].variables["w"].set_value(self._matrix_to_synapses(name, w))
 
     # -- construction --------------------------------------------------------------------------
+    def _synapses(self, name, pre, post, model_text, when, order, exists=None) -> Synapses:
+        """Synapses where ``exists`` (post × pre, default all-to-all), created from index arrays,
+        presynaptic index major; their summed drives run at ``when``/``order``."""
+        syn = Synapses(pre, post, model_text, name=name, **self._common)
+        # connecting from arrays runs one code object, once: NumPy's, with nothing to compile
+        syn.codeobj_class = backend.codeobj_class("numpy")
+        if exists is None:
+            exists = np.ones((len(post), len(pre)))
+        i, j = np.nonzero(exists.T)
+        syn.connect(i=i, j=j)
+        syn.codeobj_class = self._codeobj_class
+        for updater in syn.summed_updaters.values():
+            updater.when, updater.order = when, order
+        return syn
+
+    def _added_population(self, name: str, spec: dict, pops: dict) -> NeuronGroup:
+        """A further population on the tick clock (no rule variables: it is not plastic itself)."""
+        if name in pops or name in ("optimizer",):
+            raise ModelError(f"populations: {name!r} is already a population of the circuit")
+        spec = dict(spec)
+        size, text = spec.pop("size", None), spec.pop("equations", None)
+        if spec or size is None or text is None:
+            raise ModelError(f"populations[{name!r}]: give exactly 'size' and 'equations'"
+                             + (f" (unknown: {sorted(spec)})" if spec else ""))
+        return NeuronGroup(int(size), eq.parse_equations(text, name), method="euler", name=name,
+                           order=0, **self._common)
+
+    def _added_projection(self, name: str, spec: dict):
+        """(Projection, presynaptic group, initial weights) of a further plastic projection."""
+        spec = dict(spec)
+        if name in eq.PLASTIC_PROJECTIONS or name in eq.FEEDBACK_PROJECTIONS:
+            raise ModelError(f"projections: {name!r} is already a projection of the circuit")
+        missing = [k for k in ("pre", "post", "rate", "target") if k not in spec]
+        unknown = sorted(set(spec) - {"pre", "post", "rate", "target", "w"})
+        if missing or unknown:
+            raise ModelError(f"projections[{name!r}]: missing {missing}, unknown {unknown}; "
+                             "give pre, post, rate, target (and optionally w)")
+        pre = spec["pre"]
+        group = self.populations.get(pre) if isinstance(pre, str) else pre
+        if group is None:
+            raise ModelError(f"projections[{name!r}]: pre {pre!r} is not a population "
+                             f"({list(self.populations)}) nor a Brian2 group")
+        post = spec["post"]
+        if post not in eq.PLASTIC_TARGETS:
+            raise ModelError(f"projections[{name!r}]: post must be one of "
+                             f"{list(eq.PLASTIC_TARGETS)}, got {post!r}")
+        for what, var, grp in (("rate", spec["rate"], group),
+                               ("target", spec["target"], self.populations[post])):
+            if var not in grp.variables:
+                raise ModelError(f"projections[{name!r}]: {what} {var!r} is not a variable of "
+                                 f"{grp.name!r}" + (" (declare it in the population's equations,"
+                                                    f" e.g. '{var} : 1', and add it to the drive)"
+                                                    if what == "target" else ""))
+        proj = eq.Projection(group.name, post, spec["rate"], spec["target"])
+        return proj, group, spec.get("w")
+
     def _link_modulators(self) -> None:
         """Give every plastic population the broadcast modulators (dopamine, optimizer state)."""
         pops, opt, vta = self.populations, self.optimizer, self.populations["vta"]
@@ -180,48 +318,58 @@ class Circuit:
                     f"variable {eq.SILENCED!r} that silences a unit (1 = silenced: its rate must "
                     f"stay 0, e.g. dh/dt = ((1 - {eq.SILENCED}) * phi - h) / tau)")
 
-    def _rule_code(self, adam: bool, average_reward: bool, clipped: bool) -> list:
-        """The run_regularly operations of the forward pass and of the learning rule."""
+    def _rule_code(self, adam: bool, average_reward: bool) -> list:
+        """The run_regularly operations of the learning rule (and of the input adaptation).
+
+        Per owner of plastic variables: its RFLO trace (projections onto cortex), directions, TD
+        traces and optimizer steps — in one code object, or, when the steps wait for a global
+        norm clip, in two (eligibility, then plasticity).
+        """
         pops = self.populations
-        runners = [
-            pops["cortex"].run_regularly(eq.FORWARD_CODE["cortex"], when="groups", order=1,
-                                         name="cortex_slope"),
-            pops["striatum_ventral"].run_regularly(eq.FORWARD_CODE["striatum_ventral"],
-                                                   when="groups", order=5,
-                                                   name="striatum_ventral_value"),
-            pops["vta"].run_regularly(
-                eq.DOPAMINE_CODE + (eq.AVERAGE_REWARD_CODE if average_reward else ""),
-                when="dopamine", name="vta_dopamine"),
-            pops["cortex"].run_regularly(eq.CORTEX_SIGNAL_CODE, when="dopamine", order=1,
-                                         name="cortex_signal"),
-        ]
+        vta = pops["vta"]
+        runners = [vta.run_regularly(
+            eq.DOPAMINE_CODE + (eq.AVERAGE_REWARD_CODE if average_reward else ""),
+            when="dopamine", name="vta_dopamine")]
+        self.adaptation = None
         if self.model.circuit.input_adaptation:  # the observation channels only
-            runners.append(pops["input"][:self.dims.O].run_regularly(
-                eq.ADAPTATION_CODE, when="groups", order=-1, name="input_adaptation"))
-        for order, owner in enumerate(eq.PLASTIC_OWNERS):
+            self.adaptation = pops["input"][:self.dims.O].run_regularly(
+                eq.ADAPTATION_CODE, when="groups", order=-1, name="input_adaptation")
+            runners.append(self.adaptation)
+        self.rule_runners = []
+        episodic = self.model.learning.episodic_discount
+        for order, owner in enumerate(self.owners):
             group = self._owner(owner)
-            direction = eq.direction_code(owner)
-            trace = eq.trace_code(owner, self.model.learning.episodic_discount)
-            step = eq.step_code(owner, adam)
-            if clipped:  # the steps wait for the global norm of every direction
-                runners += [
-                    group.run_regularly(f"{direction}\n{trace}", when="eligibility", order=order,
-                                        name=f"{owner}_eligibility"),
-                    group.run_regularly(step, when="plasticity", order=order,
-                                        name=f"{owner}_plasticity")]
+            proj = self.plastic_projections.get(owner)
+            rflo = eq.rflo_code(proj) if proj is not None and proj.post == "cortex" else ""
+            direction = eq.direction_code(self.plastic, owner)
+            step = eq.step_code(self.plastic, owner, adam)
+            resets = eq.episode_reset(owner, proj)
+            if self.clipped:  # the steps wait for the global norm of every direction
+                # h is reset after the clip, where the tick is recorded
+                early = tuple(v for v in resets if v != "h")
+                trace = eq.trace_code(self.plastic, owner, episodic, early)
+                late = "\n".join(f"{v} = (1 - ended) * {v}" for v in resets if v == "h")
+                new = [group.run_regularly("\n".join(filter(None, (rflo, direction, trace))),
+                                           when="eligibility", order=order,
+                                           name=f"{owner}_eligibility"),
+                       group.run_regularly("\n".join(filter(None, (step, late))),
+                                           when="plasticity", order=order,
+                                           name=f"{owner}_plasticity")]
             else:  # the step reads only d, the traces never read d: one code object suffices
-                runners.append(group.run_regularly(f"{direction}\n{step}\n{trace}",
-                                                   when="plasticity", order=order,
-                                                   name=f"{owner}_plasticity"))
-        return runners
+                trace = eq.trace_code(self.plastic, owner, episodic, resets)
+                new = [group.run_regularly("\n".join(filter(None, (rflo, direction, step, trace))),
+                                           when="plasticity", order=order,
+                                           name=f"{owner}_plasticity")]
+            self.rule_runners += new
+        return runners + self.rule_runners
 
     def directions(self, cortex_only: bool = False) -> list[tuple[np.ndarray, float]]:
         """(live direction array, unit factor) of every plastic variable (or of the cortical ones:
         W and τ, b), as the eligibility code leaves them; τ's factor converts its direction to
         tick units."""
         return [(self.array(pv.owner, pv.name("d")),
-                 float(self.namespace[pv.unit]) if pv.unit else 1.0) for pv in eq.PLASTIC
-                if not cortex_only or pv.owner in eq.CORTICAL_OWNERS]
+                 float(self.namespace[pv.unit]) if pv.unit else 1.0) for pv in self.plastic
+                if not cortex_only or pv.owner in self.cortical_owners]
 
     def _exists(self, name: str) -> np.ndarray:
         """(post × pre) 0/1 matrix of the synapses of a plastic projection."""
@@ -263,6 +411,19 @@ class Circuit:
         forward[pre] = np.arange(len(pre))
         self.feedback_source_ventral = forward[self._ij["feedback_striatum_ventral"][0]]
 
+    def _matrix_to_synapses(self, name: str, w) -> np.ndarray:
+        """Weights of projection ``name`` in synapse order from a (post × pre) matrix or scalar."""
+        post, pre = self._ij[name]
+        syn = self.projections[name]
+        w = np.asarray(w, dtype=float)
+        if w.ndim == 0:
+            return np.full(len(post), float(w))
+        shape = (len(syn.target), len(syn.source))
+        if w.shape != shape:
+            raise ModelError(f"projections[{name!r}]: w must be a scalar or a (post × pre) "
+                             f"matrix of shape {shape}, got {w.shape}")
+        return w[post, pre]
+
     def _initial_state(self, theta, fb_a, fb_c) -> None:
         d, lay = self.dims, layout(self.dims.N, self.dims.Z, self.dims.P)
         W = theta[lay["W"]].reshape(d.N, d.Z)
@@ -286,17 +447,19 @@ class Circuit:
         ventral.variables["b"].set_value(theta[lay["b_C"]])
         lrn = self.model.learning
         lam = {"cortex": lrn.lambda_cortex, "actor": lrn.lambda_actor, "critic": lrn.lambda_critic}
-        for pv in eq.PLASTIC:
+        for pv in self.plastic:
             owner = self._owner(pv.owner)
             owner.variables[pv.name("lam")].set_value(lam[pv.trace])
             owner.variables[pv.name("plastic")].set_value(self._plastic(pv.owner, pv.var))
         # any positive value: the eligibilities decay with the unit's τ until own_tau_e is set
-        for owner, suffix in (("input_cortex", ""), ("cortex_cortex", ""), ("cortex", "_b"),
-                              ("cortex", "_tau")):
-            self._owner(owner).variables[f"tau_e{suffix}"].set_value(float(self.tick))
+        for owner in self.cortical_owners:
+            suffixes = ("_b", "_tau") if owner == "cortex" else ("",)
+            for suffix in suffixes:
+                self._owner(owner).variables[f"tau_e{suffix}"].set_value(float(self.tick))
         # Gymnasium's RunningMeanStd starts at mean 0, variance 1, count 1e-4
         pops["input"].variables["obs_var"].set_value(1.0)
         pops["input"].variables["obs_count"].set_value(1e-4)
+        pops["input"].variables["adapting"].set_value(1.0)
         vta = pops["vta"]
         vta.variables["da_gain"].set_value(1.0)
         vta.variables["da_floor"].set_value(np.inf)
@@ -340,6 +503,14 @@ class Circuit:
         w_C[self._ij["cortex_striatum_ventral"][1]] = self.array("cortex_striatum_ventral", "w")
         return {"W": W, "tau": self.array("cortex", "tau") / float(self.tick), "K_A": K_A,
                 "w_C": w_C, "b_C": self.array("striatum_ventral", "b").copy()}
+
+    def weights(self, name: str) -> np.ndarray:
+        """A copy of projection ``name``'s weights as a (post × pre) matrix."""
+        post, pre = self._ij[name]
+        syn = self.projections[name]
+        W = np.zeros((len(syn.target), len(syn.source)))
+        W[post, pre] = self.array(name, "w")
+        return W
 
     def feedback(self) -> tuple[np.ndarray, np.ndarray]:
         """(B_A flat N·P row-major, B_C): the feedback weights, which under exact feedback are

@@ -2,10 +2,16 @@
 
 Each population has a *model* (what its units compute; a user may replace it) and, for the plastic
 ones, *rule* equations that :func:`population_equations` appends (the traces, update directions,
-optimizer moments and the links to the broadcast modulators). The learning rule itself is
-:data:`PLASTIC` (one entry per plastic quantity) turned into code by :func:`direction_code`,
-:func:`trace_code` and :func:`step_code`, run once per tick in the order set by
-:mod:`bioRTRRL.engines.brian2.circuit`.
+optimizer moments and the links to the broadcast modulators). The learning rule itself is a
+list of :class:`PlasticVariable` (one per plastic quantity; :func:`plastic_variables` builds it
+for a circuit's plastic projections, :data:`PLASTIC` is the default circuit's) turned into code by
+:func:`rflo_code`, :func:`direction_code`, :func:`trace_code` and :func:`step_code`, run once per
+tick in the order set by :mod:`bioRTRRL.engines.brian2.circuit`.
+
+A plastic projection is a :class:`Projection` (pre, post, presynaptic rate, postsynaptic target);
+its weights learn by the rule of the population they end on (:data:`PLASTIC_TARGETS`), so that a
+new plastic projection is one more entry (``build_circuit(..., projections={...})``), not new
+rule code.
 
 Notation follows docs/algorithm.md: ``x`` input rates, ``h`` cortical rates, ``p`` the RFLO eligibility
 of a synapse (or of a neuron's τ and bias), ``z`` its TD trace, ``d`` its update direction.
@@ -19,7 +25,9 @@ learning rate and the global-norm clip mean exactly what they mean in the refere
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from brian2 import Equations
 
@@ -110,10 +118,12 @@ REQUIRED = {
 #: Variable a cortical lesion needs in the cortex model (the model must hold a silenced unit at 0).
 SILENCED = "silenced"
 
-#: Code of the forward pass (groups slot): the cortical slope the synapses read, the critic value
-#: (a lesioned readout outputs 0).
-FORWARD_CODE = {
-    "cortex": "gain = phi_prime",
+#: Code the rule runs in a population's state update, before the model's own equations (so
+#: with the drives every other object summed into the population earlier in the tick): the
+#: cortical slope φ'(u) and the rates before this tick's step, which the RFLO traces of the
+#: synapses read; the critic value (a lesioned readout outputs 0).
+STATE_UPDATE_PREFIX = {
+    "cortex": "gain = phi_prime\nh_prev = h",
     "striatum_ventral": "v = (1 - lesioned) * (v_in + b)",
 }
 
@@ -131,15 +141,23 @@ AVERAGE_REWARD_CODE = "rbar += average_reward_lr * learn * delta"
 #: Sensory adaptation of the observation channels of the input population (circuit.input_adaptation,
 #: run before the drives): the sensed value joins the channel's running statistics (Chan et al.'s
 #: update with a batch of one, as Gymnasium's ``RunningMeanStd``), and the channel's rate is the
-#: value centred and scaled by them.
+#: value centred and scaled by them. With ``adapting`` = 0 (evaluations) the statistics stay as
+#: they are; the 0/1 factors keep the arithmetic exact either way.
 ADAPTATION_CODE = """
-seen = obs_count + 1
-dev = x - obs_mean
+seen = obs_count + adapting
+dev = adapting * (x - obs_mean)
 obs_mean = obs_mean + dev / seen
-obs_var = (obs_var * obs_count + dev * dev * obs_count / seen) / seen
+obs_var = adapting * (obs_var * obs_count + dev * dev * obs_count / seen) / seen + (1 - adapting) * obs_var
 obs_count = seen
 x = (x - obs_mean) / sqrt(obs_var + 1e-8)
 """
+
+#: Parameters of the default models that an evaluation holds fixed (besides the rule's variables).
+PARAMETERS = {
+    "cortex": {"tau", "b", SILENCED},
+    "striatum_ventral": {"b"},
+    "vta": {"da_gain", "da_shift", "da_clamp", "da_fixed", "da_floor"},
+}
 
 # --- the learning rule: per-population variables -------------------------------------------------
 
@@ -172,12 +190,11 @@ own_tau_e_tau : 1 (shared)  # 1 = these eligibilities decay with their tau_e_...
 own_tau_e_b : 1 (shared)
 tau_e_tau : second (shared)
 tau_e_b : second (shared)
-gain : 1            # phi'(u) of this tick, read by the incoming plastic synapses
+gain : 1            # phi'(u) of this tick (set as the state update starts), read by the synapses
+h_prev : 1          # h before this tick's step: the presynaptic rate of the recurrent RFLO traces
 sig_A : 1           # feedback from striatum_dorsal: sum_p B_A psi_p
-sig_H : 1           # feedback from striatum_dorsal: sum_p B_A chi_p (entropy)
 sig_C : 1           # feedback from striatum_ventral: B_C
-s : 1               # learning signal g = B_C + eta_pi B_A psi
-s_H : 1             # entropy signal eta_H B_A chi (0 without a TD transition)
+s = sig_C + eta_pi * sig_A : 1  # learning signal g = B_C + eta_pi B_A psi
 z_tau : second**-1  # TD traces
 z_b : 1
 d_tau : second**-1  # update directions
@@ -186,6 +203,10 @@ plastic_tau : 1           # 1 = tau learns, 0 = fixed (per unit: train_tau of it
 plastic_b : 1 (shared)    # 1 = the bias learns, 0 = blocked
 lam_tau : 1 (shared)      # lambda of the TD traces: they decay by gamma * lam per tick
 lam_b : 1 (shared)
+"""
+_CORTEX_ENTROPY = """
+sig_H : 1           # feedback from striatum_dorsal: sum_p B_A chi_p (entropy)
+s_H = ent * sig_H : 1  # entropy signal eta_H B_A chi (0 without a TD transition)
 """
 _CORTEX_ADAM = """
 m_tau : 1  # Adam moments, tau's in tick units
@@ -197,6 +218,7 @@ _INPUT_RULE = """
 obs_mean : 1   # running statistics of an observation channel (circuit.input_adaptation)
 obs_var : 1
 obs_count : 1
+adapting : 1 (shared)  # 1 = the statistics learn (training), 0 = held (evaluations)
 """
 # the critic bias belongs to the whole (one-unit) population: shared, updated by scalar code
 _VENTRAL_RULE = """
@@ -223,53 +245,91 @@ _ADAM_SYNAPSE = """
 m : 1  # Adam first moment
 n : 1  # Adam second moment
 """
+# p follows dp/dt = (gain_post * r_pre - p) / tau_post - leak_e * p (forward Euler), stepped by
+# the rule's code (:func:`rflo_code`) once the postsynaptic unit has taken its own step
 _RFLO_SYNAPSE = """
-dp/dt = (gain_post * {pre}_pre - p) / tau_post - leak_e * p : 1 (clock-driven)  # RFLO eligibility
+p : 1                  # RFLO eligibility of the synapse
 leak_e = own_tau_e * (1 / tau_e - 1 / tau_post) : Hz  # extra leak: p decays with tau_e instead
 own_tau_e : 1 (shared)   # 1 = the eligibility decays with tau_e (the manipulation rflo_tau);
 tau_e : second (shared)  # its drive keeps the post unit's tau
 """
 
-#: name -> (pre, post, presynaptic rate, summed drive of the post population)
-PLASTIC_PROJECTIONS = {
-    "input_cortex": ("input", "cortex", "x", "u_in_post = w * x_pre"),
-    "cortex_cortex": ("cortex", "cortex", "h", "u_rec_post = w * h_pre"),
-    # a lesioned population receives no drive
-    "cortex_striatum_dorsal": ("cortex", "striatum_dorsal", "h",
-                               "y_post = (1 - lesioned_post) * w * h_pre"),
-    "cortex_striatum_ventral": ("cortex", "striatum_ventral", "h", "v_in_post = w * h_pre"),
+
+class Projection(NamedTuple):
+    """A plastic projection: ``pre`` group's ``rate`` summed into ``post``'s ``target``.
+
+    ``post`` is one of :data:`PLASTIC_TARGETS`; it decides the rule the weights learn by.
+    """
+
+    pre: str
+    post: str
+    rate: str
+    target: str
+
+
+#: Populations a plastic projection may end on, and the rule of its weights there: the cortex
+#: (RFLO eligibility × the cortical learning signal, the cortical learning rate and clip group),
+#: the actor readout (score of the selected action), the critic readout (the value's gradient).
+PLASTIC_TARGETS = {
+    "cortex": "RFLO eligibility p (postsynaptic slope and tau, presynaptic rate), learning "
+              "signal s = B_C + eta_pi B_A psi of the postsynaptic unit; lambda_cortex, lr_cortex",
+    "striatum_dorsal": "presynaptic rate x score psi of the selected action; lambda_actor, "
+                       "lr_readout",
+    "striatum_ventral": "presynaptic rate x value slope g; lambda_critic, the critic's rate",
 }
+
+#: The circuit's plastic projections (name -> pre, post, presynaptic rate, summed target).
+PLASTIC_PROJECTIONS = {
+    "input_cortex": Projection("input", "cortex", "x", "u_in"),
+    "cortex_cortex": Projection("cortex", "cortex", "h", "u_rec"),
+    "cortex_striatum_dorsal": Projection("cortex", "striatum_dorsal", "h", "y"),
+    "cortex_striatum_ventral": Projection("cortex", "striatum_ventral", "h", "v_in"),
+}
+
+
+def _presynaptic_rate(proj: Projection) -> str:
+    """The rate a synapse's rule reads: the cortex's own rates as they were when summed into the
+    drive (before this tick's step) for an RFLO trace, else the rate as it is."""
+    if proj.post == "cortex" and proj.pre == "cortex" and proj.rate == "h":
+        return "h_prev_pre"
+    return f"{proj.rate}_pre"
+
+
+def drive_equation(proj: Projection) -> str:
+    """The summed variable of a plastic projection (a lesioned readout receives no drive)."""
+    rate = f"{proj.rate}_pre"
+    lesion = "(1 - lesioned_post) * " if proj.post == "striatum_dorsal" else ""
+    return f"{proj.target}_post = {lesion}w * {rate} : 1 (summed)"
+
+
 #: name -> (pre, post, model): fixed random feedback carrying the learning signal to cortex
 FEEDBACK_PROJECTIONS = {
     "feedback_striatum_dorsal": ("striatum_dorsal", "cortex", """
 w : 1  # fixed random feedback weight B_A
 sig_A_post = w * psi_pre : 1 (summed)
-sig_H_post = w * chi_pre : 1 (summed)
 """),
     "feedback_striatum_ventral": ("striatum_ventral", "cortex", """
 w : 1  # fixed random feedback weight B_C
 sig_C_post = w * g_pre : 1 (summed)
 """),
 }
+#: the entropy's feedback, on the dorsal feedback synapses (only with learning.entropy > 0)
+FEEDBACK_ENTROPY = "sig_H_post = w * chi_pre : 1 (summed)\n"
 
 
-def projection_equations(name: str, adam: bool) -> Equations:
+def projection_equations(proj: Projection, adam: bool) -> Equations:
     """Model of a plastic projection: weight, traces, direction, moments, summed drive."""
-    _pre, _post, rate, drive = PLASTIC_PROJECTIONS[name]
+    if proj.post not in PLASTIC_TARGETS:
+        raise ModelError(f"a plastic projection ends on one of {list(PLASTIC_TARGETS)}, "
+                         f"not {proj.post!r}")
     text = _PLASTIC_SYNAPSE + (_ADAM_SYNAPSE if adam else "")
-    if name in ("input_cortex", "cortex_cortex"):
-        text += _RFLO_SYNAPSE.format(pre=rate)
-    text += f"{drive} : 1 (summed)\n"
+    if proj.post == "cortex":
+        text += _RFLO_SYNAPSE
+    text += drive_equation(proj) + "\n"
     return Equations(text)
 
 
 # --- the rule, as code ---------------------------------------------------------------------------
-
-#: Cortex, once the feedback has arrived: learning signal and entropy signal of each unit.
-CORTEX_SIGNAL_CODE = """
-s = sig_C + eta_pi * sig_A
-s_H = ent * sig_H
-"""
 
 
 @dataclass(frozen=True)
@@ -306,59 +366,91 @@ class PlasticVariable:
         return base if self.var == "w" else f"{base}_{self.var}"
 
 
-PLASTIC = (
-    PlasticVariable("input_cortex", "w", "delta_post * z + s_H_post * p", "s_post * p", "cortex"),
-    PlasticVariable("cortex_cortex", "w", "delta_post * z + s_H_post * p", "s_post * p", "cortex"),
-    PlasticVariable("cortex_striatum_dorsal", "w",
-                    "delta_post * z + ent_post * h_pre * chi_post", "eta_pi * h_pre * psi_post",
-                    "actor"),
-    PlasticVariable("cortex_striatum_ventral", "w", "delta_post * z", "g_post * h_pre", "critic"),
-    PlasticVariable("cortex", "tau", "delta * z_tau + s_H * p_tau", "s * p_tau", "cortex",
-                    unit="tick"),
-    PlasticVariable("cortex", "b", "delta * z_b + s_H * p_b", "s * p_b", "cortex"),
-    PlasticVariable("striatum_ventral", "b", "delta * z_b", "g", "critic"),
-)
+def synapse_variable(name: str, proj: Projection, entropy: bool) -> PlasticVariable:
+    """The weight of plastic projection ``name`` under the rule of its target population."""
+    rate = _presynaptic_rate(proj)
+    if proj.post == "cortex":
+        return PlasticVariable(name, "w", "delta_post * z" + (" + s_H_post * p" if entropy else ""),
+                               "s_post * p", "cortex")
+    if proj.post == "striatum_dorsal":
+        return PlasticVariable(
+            name, "w", "delta_post * z" + (f" + ent_post * {rate} * chi_post" if entropy else ""),
+            f"eta_pi * {rate} * psi_post", "actor")
+    return PlasticVariable(name, "w", "delta_post * z", f"g_post * {rate}", "critic")
 
-#: Variables reset to 0 at an episode end, after the update, per owner.
-EPISODE_RESET = {
-    "input_cortex": ("p",),
-    "cortex_cortex": ("p",),
-    "cortex": ("p_tau", "p_b", "h"),
-}
 
-#: Owners of the cortical group {W, τ, b} (the optimizer's cortical learning rate and clip).
-CORTICAL_OWNERS = ("input_cortex", "cortex_cortex", "cortex")
+def plastic_variables(projections: dict, entropy: bool) -> tuple[PlasticVariable, ...]:
+    """Every plastic quantity of a circuit with these plastic projections: their weights, then the
+    critic bias, then the cortical τ and bias."""
+    ent = " + s_H * p_tau" if entropy else ""
+    return (*(synapse_variable(name, proj, entropy) for name, proj in projections.items()),
+            PlasticVariable("striatum_ventral", "b", "delta * z_b", "g", "critic"),
+            PlasticVariable("cortex", "tau", "delta * z_tau" + ent, "s * p_tau", "cortex",
+                            unit="tick"),
+            PlasticVariable("cortex", "b", "delta * z_b" + ent.replace("p_tau", "p_b"), "s * p_b",
+                            "cortex"))
 
-#: Owners of plastic variables, in the order their plasticity code runs (cortex last: it resets
-#: h, which the readout traces read).
-PLASTIC_OWNERS = ("input_cortex", "cortex_cortex", "cortex_striatum_dorsal",
-                  "cortex_striatum_ventral", "striatum_ventral", "cortex")
+
+#: The default circuit's plastic quantities (with the entropy bonus).
+PLASTIC = plastic_variables(PLASTIC_PROJECTIONS, True)
+
+
+def plastic_owners(projections: dict) -> tuple[str, ...]:
+    """Owners of plastic variables, in the order their rule code runs (cortex last: it resets h,
+    which the readout traces read)."""
+    return (*projections, "striatum_ventral", "cortex")
+
+
+def cortical_owners(projections: dict) -> tuple[str, ...]:
+    """Owners of the cortical group {W, τ, b}: the cortical learning rate and clip group."""
+    return (*(n for n, p in projections.items() if p.post == "cortex"), "cortex")
+
+
+#: Owners of plastic variables of the default circuit, in the order their rule code runs.
+PLASTIC_OWNERS = plastic_owners(PLASTIC_PROJECTIONS)
+#: Owners of the cortical group {W, τ, b} of the default circuit.
+CORTICAL_OWNERS = cortical_owners(PLASTIC_PROJECTIONS)
 
 
 def _post(owner: str) -> str:
     """Suffix of the modulators as seen from the owner (synapses read them post-synaptically)."""
-    return "_post" if owner in PLASTIC_PROJECTIONS else ""
+    return "" if owner in ("cortex", "striatum_ventral", "striatum_dorsal") else "_post"
 
 
-def direction_code(owner: str) -> str:
+def rflo_code(proj: Projection) -> str:
+    """One forward-Euler step of the RFLO eligibility of a projection onto cortex, taken after the
+    cortex's own step with the slope and presynaptic rate of that step."""
+    return (f"p = p + dt * ((gain_post * {_presynaptic_rate(proj)} - p) / tau_post "
+            f"- leak_e * p)")
+
+
+def direction_code(plastic: tuple, owner: str) -> str:
     """Update directions of the plastic variables of ``owner``: d = plastic · (δ z + entropy)."""
     return "\n".join(f"{pv.name('d')} = {pv.name('plastic')} * ({pv.direction})"
-                      for pv in PLASTIC if pv.owner == owner)
+                     for pv in plastic if pv.owner == owner)
 
 
-def trace_code(owner: str, episodic: bool) -> str:
+def episode_reset(owner: str, proj: Projection | None) -> tuple[str, ...]:
+    """Variables of ``owner`` reset to 0 at an episode end, after the update: RFLO traces (and
+    the cortical rates)."""
+    if owner == "cortex":
+        return ("p_tau", "p_b", "h")
+    return ("p",) if proj is not None and proj.post == "cortex" else ()
+
+
+def trace_code(plastic: tuple, owner: str, episodic: bool, resets=()) -> str:
     """TD traces z ← γλ z + gradient (the gradient scaled by I = γ^t if ``episodic``) — or, at an
-    episode end, z ← 0 and the RFLO traces (and h) ← 0."""
+    episode end, z ← 0 and the variables ``resets`` ← 0."""
     post = _post(owner)
     keep = f"(1 - ended{post})"
     scale = f"discount{post} * " if episodic else ""
     lines = [f"{pv.name('z')} = {keep} * (gamma * {pv.name('lam')} * {pv.name('z')} "
-             f"+ {scale}({pv.gradient}))" for pv in PLASTIC if pv.owner == owner]
-    lines += [f"{v} = {keep} * {v}" for v in EPISODE_RESET.get(owner, ())]
+             f"+ {scale}({pv.gradient}))" for pv in plastic if pv.owner == owner]
+    lines += [f"{v} = {keep} * {v}" for v in resets]
     return "\n".join(lines)
 
 
-def step_code(owner: str, adam: bool) -> str:
+def step_code(plastic: tuple, owner: str, adam: bool) -> str:
     """Optimizer step of each plastic variable of ``owner`` along its clipped direction
     ``clip_scale · d`` (SGD or Adam); τ is then kept ≥ tau_min.
 
@@ -369,7 +461,7 @@ def step_code(owner: str, adam: bool) -> str:
     """
     post = _post(owner)
     lines = []
-    for pv in PLASTIC:
+    for pv in plastic:
         if pv.owner != owner:
             continue
         d, m, n = pv.name("d"), pv.name("m"), pv.name("n")
@@ -385,20 +477,60 @@ def step_code(owner: str, adam: bool) -> str:
                       f"{pv.var} += {back}{pv.name('plastic')} * {lr} * ({m} / {c1}) "
                       f"/ (sqrt({n} / {c2}) + adam_eps)"]
         if pv.var == "tau":
-            lines.append("tau = clip(tau, tau_min, inf * second)")
+            lines.append("tau = clip(tau, tau_min, tau_max)")
     return "\n".join(lines)
 
 
-def population_equations(name: str, model: str | Equations | None, adam: bool) -> Equations:
+
+def parse_equations(text, population: str) -> Equations:
+    """``Equations(text)``; a syntax error names the population, the line and its variable.
+
+    Raises
+    ------
+    ModelError
+        For equations Brian2 cannot parse.
+    """
+    if isinstance(text, Equations):
+        return text
+    try:
+        return Equations(str(text))
+    except Exception as exc:  # SyntaxError, EquationError, ValueError from the parser
+        raise ModelError(f"equations of population {population!r}: "
+                         f"{_locate(str(text), exc)}") from exc
+
+
+def _locate(text: str, exc: Exception) -> str:
+    """The first line of ``text`` Brian2 refuses on its own, with its variable and the error."""
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.split("#", 1)[0].strip()
+        if not stripped:
+            continue
+        try:
+            Equations(stripped)
+        except Exception as line_exc:  # noqa: BLE001 - any parse failure locates the line
+            return (f"variable {_variable_of(stripped)!r} (line {number}: {stripped!r}): "
+                    f"{type(line_exc).__name__}: {line_exc}")
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _variable_of(line: str) -> str:
+    """The variable a line of equations defines (``dX/dt = ...``, ``X = ...``, ``X : unit``)."""
+    head = re.split(r"[=:]", line, maxsplit=1)[0].strip()
+    match = re.fullmatch(r"d\s*(\w+)\s*/\s*dt", head)
+    return match.group(1) if match else head
+
+
+def population_equations(name: str, model: str | Equations | None, adam: bool,
+                         entropy: bool = True) -> Equations:
     """A population's model (default or user-given) plus the rule's variables, checked.
 
     Raises
     ------
     ModelError
-        If the model lacks a variable the rule or the loop reads, or defines one the rule adds.
+        If the model does not parse (naming the line and variable), lacks a variable the rule or
+        the loop reads, or defines one the rule adds.
     """
-    text = MODELS[name] if model is None else model
-    eqs = text if isinstance(text, Equations) else Equations(str(text))
+    eqs = parse_equations(MODELS[name] if model is None else model, name)
     missing = [v for v in REQUIRED[name] if v not in eqs.names]
     if missing:
         why = "; ".join(f"{v!r}: {REQUIRED[name][v]}" for v in missing)
@@ -407,7 +539,7 @@ def population_equations(name: str, model: str | Equations | None, adam: bool) -
     rule = ""
     if name == "cortex":
         rule = _CORTEX_RULE + _MODULATORS + _ENTROPY_MODULATOR + (
-            _CORTEX_ADAM + _ADAM_MODULATORS if adam else "")
+            _CORTEX_ENTROPY if entropy else "") + (_CORTEX_ADAM + _ADAM_MODULATORS if adam else "")
     elif name == "striatum_dorsal":
         rule = _LESION + _MODULATORS + _ENTROPY_MODULATOR + (_ADAM_MODULATORS if adam else "")
     elif name == "input":
@@ -425,6 +557,42 @@ def population_equations(name: str, model: str | Equations | None, adam: bool) -
         raise ModelError(
             f"equations of population {name!r} define {clash}, which the learning rule adds itself")
     return eqs + rule_eqs
+
+
+def check_population(group, population: str) -> None:
+    """Resolve every identifier and check the units of every equation of ``group`` (a circuit
+    population), one equation at a time, so that an error names the population and variable.
+
+    Raises
+    ------
+    ModelError
+        For an identifier nothing defines, or an equation whose units do not match.
+    """
+    from brian2.equations.equations import DIFFERENTIAL_EQUATION, SUBEXPRESSION
+    from brian2.equations.unitcheck import check_dimensions
+    from brian2.units.allunits import second
+    from brian2.units.fundamentalunits import DimensionMismatchError
+
+    eqs = group.equations
+    for var, equation in eqs._equations.items():
+        if equation.type not in (DIFFERENTIAL_EQUATION, SUBEXPRESSION):
+            continue
+        where = (f"equations of population {population!r}, variable {var!r} "
+                 f"({'d' + var + '/dt' if equation.type == DIFFERENTIAL_EQUATION else var} = "
+                 f"{equation.expr})")
+        external = set(equation.expr.identifiers) - set(group.variables)
+        try:
+            resolved = group.resolve_all(external, {}, user_identifiers=external)
+        except KeyError as exc:
+            raise ModelError(f"{where}: {exc.args[0] if exc.args else exc} (constants go into "
+                             "the loop's namespace, e.g. loop.namespace['sigma'] = 0.1)") from exc
+        dims = eqs.dimensions[var]
+        if equation.type == DIFFERENTIAL_EQUATION:
+            dims = dims / second.dim
+        try:
+            check_dimensions(str(equation.expr), dims, {**group.variables, **resolved})
+        except DimensionMismatchError as exc:
+            raise ModelError(f"{where}: inconsistent units: {exc.desc}") from exc
 
 
 #: The optimizer's global (non-local) state, one shared value per circuit, set by the loop.

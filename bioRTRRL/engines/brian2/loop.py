@@ -5,6 +5,32 @@ environment, selecting the action, the global-norm clip of the update (the singl
 of the rule) and the recording. They read and write the circuit through the live arrays
 ``variables[name].get_value()``; everything else (dynamics, traces, dopamine, optimizer steps) is
 Brian2 code in :mod:`.circuit`.
+
+Editing the circuit
+-------------------
+* **Monitors.** The loop records each tick in the ``record`` slot (before the update resets the
+  cortex at an episode end). :meth:`ClosedLoop.state_monitor` adds a ``StateMonitor`` that records
+  there too, so that its samples are those of the recording, tick for tick. A monitor added by
+  hand with Brian2's default ``when="start"`` records each tick's state at the start of the next
+  one (after the update and the episode reset): the loop warns about it.
+* **Noise.** Brian2's random numbers (``xi``, ``rand()``, ``randn()`` in equations) come from the
+  run's seed: two runs with the same seed are identical. The loop keeps its own generator state
+  across its runs and leaves the global one (``numpy.random``) as it found it.
+* **Clocks.** Every object runs on the tick clock (``loop.clock``): one update per environment
+  step. An object on a clock with another ``dt`` makes the loop warn (Brian2's default clock,
+  0.1 ms, would update it a hundred times per 10 ms tick). The circuit runs only through
+  :meth:`ClosedLoop.run` / :meth:`ClosedLoop.train`: ``brian2.run()`` and ``Network.run()`` raise
+  an error naming the fix.
+* **Drives.** A ``Synapses`` a user adds onto a circuit population sums into it just before the
+  population's state update (Brian2's default order): its drive is part of this tick's forward pass,
+  and the cortical slope the rule uses (``phi_prime``) includes it.
+* **Plastic projections.** ``build_circuit(model, projections={...})`` adds a projection whose
+  weights learn by the rule of its target population (see :func:`build_circuit`).
+* **Errors.** Equations that do not parse, name an unknown identifier, or have inconsistent units
+  are refused with a ``ModelError`` naming the population and the variable.
+
+Evaluations run the frozen policy on this very circuit (user equations, parameters and added
+objects included), in the same network: see :meth:`ClosedLoop.evaluate`.
 """
 
 from __future__ import annotations
@@ -12,19 +38,23 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
-from brian2 import Network, NetworkOperation
+from brian2 import Network, NetworkOperation, NeuronGroup, StateMonitor, Synapses
+from brian2.core.base import BrianObject
+from brian2.core.network import _get_all_objects
+from brian2.core.variables import ArrayVariable
+from brian2.devices.device import get_device
+from brian2.monitors import EventMonitor, PopulationRateMonitor
 
 from ...config import Model, ModelError, load_model
 from ...environment import EnvDriver
-from ...experiment import check_divergence
-from ...recording.recorder import Recorder, run_attrs
-from ..parameters import CircuitDims, init_parameters, run_seeds
 from ..kernels import select_discrete, select_gaussian
-from ..reference import ReferenceEngine, lr_schedule
+from ..parameters import init_parameters, run_seeds
+from ..reference import lr_schedule
 from ..sampling import ActionNoise
 from . import backend
 from . import equations as eq
@@ -32,10 +62,19 @@ from .circuit import SCHEDULE, Circuit
 from .knobs import Brian2Knobs
 
 _CHECK_EVERY = 1000
+#: Child of the run's seed sequence that seeds Brian2's random numbers (``xi``, ``rand()``): the
+#: one after the five of :func:`bioRTRRL.engines.parameters.run_seeds`.
+_NOISE_CHILD = 5
+_MONITORS = (StateMonitor, EventMonitor, PopulationRateMonitor)
+
+
+class CircuitWarning(UserWarning):
+    """A Brian2 object added to the circuit that will not do what it seems to."""
 
 
 def build_circuit(model, seed: int | None = None, *, equations: dict | None = None,
-                  codegen_target: str = "numpy",
+                  populations: dict | None = None, projections: dict | None = None,
+                  codegen_target: str | None = None,
                   stream_to: str | Path | None = None) -> "ClosedLoop":
     """Build the circuit for ``model``'s task, with its closed loop, ready to run.
 
@@ -43,12 +82,30 @@ def build_circuit(model, seed: int | None = None, *, equations: dict | None = No
     ----------
     model : path, dict or Model
     seed : int, optional
-        Run seed (default ``model.run.seed``); initial weights, feedback, action draws and the
-        environment come from the same seed streams as in the reference engine.
+        Run seed (default ``model.run.seed``); initial weights, feedback, action draws, the
+        environment and Brian2's random numbers come from it (the first four from the same seed
+        streams as in the reference engine).
     equations : dict, optional
         Replacement model equations per population (``{"cortex": "..."}``); they must define the
         variables listed in :data:`.equations.REQUIRED`.
-    codegen_target : {"numpy", "cython"}
+    populations : dict, optional
+        Further populations on the tick clock, ``{"thalamus": {"size": 4, "equations": "r : 1"}}``
+        (``loop.populations["thalamus"]``); they join the circuit but are not plastic themselves.
+    projections : dict, optional
+        Further plastic projections, ``{name: {"pre": ..., "post": ..., "rate": ...,
+        "target": ..., "w": ...}}``: all-to-all synapses from ``pre`` (a population name, or a
+        Brian2 group on the tick clock) whose weights ``w`` (scalar or post × pre matrix, default
+        0) sum ``w · rate_pre`` into the variable ``target`` of ``post`` (declared in ``post``'s
+        equations, e.g. ``u_thal : 1``, and added to its drive, e.g.
+        ``phi = tanh(u_in + u_rec + u_thal + b)``). The weights learn by the rule of ``post``
+        (:data:`.equations.PLASTIC_TARGETS`): onto ``cortex`` with an RFLO eligibility trace,
+        δ-gated TD trace, the cortical learning rate and clip group; onto ``striatum_dorsal`` as
+        the actor, onto ``striatum_ventral`` as the critic. They take part in the global-norm clip,
+        are reset at episode ends, and stay out of the recording (read them with
+        ``loop.circuit.weights(name)``).
+    codegen_target : {"auto", "cython", "numpy"}, optional
+        Brian2's code-generation target; default Brian2's preference ``codegen.target``
+        (``"auto"``: Cython when a compiler works, else NumPy).
     stream_to : path, optional
         A ``.zarr`` store that receives every completed recording chunk.
 
@@ -56,19 +113,23 @@ def build_circuit(model, seed: int | None = None, *, equations: dict | None = No
     -------
     ClosedLoop
         ``.network`` (the Brian2 Network), the populations (``.cortex``, ...), ``.projections``;
-        add monitors or change parameters, then :meth:`ClosedLoop.train`.
+        add monitors (:meth:`ClosedLoop.state_monitor`) or change parameters, then
+        :meth:`ClosedLoop.train`.
 
     Raises
     ------
     ModelError
         For a model this engine does not implement (naming the field), a standalone device, or
-        equations that lack a variable the rule needs.
+        equations that do not parse or lack a variable the rule needs.
     """
+    from ...experiment import Session
+
     model = load_model(model)
     seed = model.run.seed if seed is None else int(seed)
-    _check_supported(model)
-    backend.check_device()
-    return ClosedLoop(model, seed, backend.codeobj_class(codegen_target), equations, stream_to)
+    session = Session(model, seed, stream_to=stream_to, engine="brian2", equations=equations,
+                      populations=populations, projections=projections,
+                      codegen_target=codegen_target)
+    return session.engine
 
 
 def run_brian2(model, steps: int | None = None, seed: int | None = None,
@@ -77,7 +138,7 @@ def run_brian2(model, steps: int | None = None, seed: int | None = None,
     """Train with the Brian2 engine; the counterpart of :func:`bioRTRRL.run` (same schema).
 
     ``engine_options`` are the keyword arguments of :func:`build_circuit` (``equations``,
-    ``codegen_target``).
+    ``populations``, ``projections``, ``codegen_target``).
     """
     model = load_model(model)
     steps = model.run.steps if steps is None else int(steps)
@@ -101,8 +162,16 @@ def _check_supported(model: Model) -> None:
             "one environment (num_envs = 1); use engine='reference' for batches")
 
 
-class ClosedLoop(Brian2Knobs):
+class ClosedLoop(Brian2Knobs, BrianObject):
     """A Brian2 circuit driving one environment, recorded into the common schema.
+
+    The Brian2 engine of a :class:`bioRTRRL.Session`: the session steps the environment, applies
+    manipulations, records, evaluates on schedule and checks the weights (its ``begin_tick`` and
+    ``end_tick`` run in this loop's ``sense`` and ``end`` operations); the loop computes the
+    circuit's tick in between.
+
+    The loop is a (never simulated) Brian2 object on the tick clock, so that ``brian2.run()``
+    called where a loop is in scope stops with an error instead of silently simulating nothing.
 
     Attributes
     ----------
@@ -110,46 +179,95 @@ class ClosedLoop(Brian2Knobs):
         The circuit's objects and the loop's network operations, with the tick schedule.
     circuit : Circuit
     input, cortex, striatum_dorsal, striatum_ventral, vta : NeuronGroup
-    projections : dict of Synapses
+    populations, projections : dict
+    clock : Clock
+        The tick clock: one tick per environment step.
+    namespace : dict
+        Constants of the circuit's equations (add your own before the first run).
     driver : EnvDriver
     recorder : Recorder
     tick : int
         Ticks simulated so far.
     """
 
-    def __init__(self, model: Model, seed: int, codeobj_class, equations, stream_to):
-        from ...manipulation import Manipulations
+    add_to_magic_network = True
+    invalidates_magic_network = False
 
-        self.model, self.seed = model, seed
+    def __init__(self, session, equations=None, populations=None, projections=None,
+                 codegen_target: str | None = None):
+        model, seed = session.model, session.seed
+        _check_supported(model)
+        backend.check_device()
+        self.session = session
         seeds = run_seeds(seed)
-        self.driver = drv = EnvDriver(model.task, int(seeds["env"].generate_state(1)[0]))
-        self.dims = dims = CircuitDims.for_model(model, drv.O, drv.A, drv.continuous)
-        self.manipulations = Manipulations(model)
+        dims = session.dims
         theta, fb_a, fb_c = init_parameters(model, dims, seeds["params"], seeds["feedback"])
-        self.circuit = circ = Circuit(model, dims, theta, fb_a, fb_c, codeobj_class, equations)
+        self.circuit = circ = Circuit(model, dims, theta, fb_a, fb_c,
+                                      backend.codeobj_class(codegen_target), equations,
+                                      populations, projections)
+        BrianObject.__init__(self, clock=circ.clock, name="closed_loop*",
+                             namespace=circ.namespace)
+        self._active = False  # never simulated: it only guards the clock against brian2.run()
         self.noise = ActionNoise(seeds["actions"], 1, dims.A if dims.continuous else 0)
-        writer = None
-        if stream_to is not None:
-            from ...recording.io import StreamWriter
-
-            writer = StreamWriter(stream_to)
-        self.recorder = Recorder(model, dims, drv, run_attrs(model, "brian2", seed, drv), writer)
-        self._eval_seed = seeds["eval"]
-        self._eval_proxy = None
         self._schedule = lr_schedule(model.optimizer)
+        self._random_state = _seeded_random_state(
+            np.random.SeedSequence(seed, spawn_key=(_NOISE_CHILD,)))
 
-        self.tick = 0
-        self._bar = None
-        self._started = False
+        self._profile = False
+        self._running = False
+        self._checked = False
+        self._warned: set[str] = set()
+        self._evaluation = None
+        self._evaluation_timestep = 0
+        self._run_end = 0
         self._arrays()
-        steps = [(self._sense, "sense"), (self._select, "select"), (self._record, "record"),
-                 (self._housekeeping, "end")]
-        if self._clip_norm > 0.0:  # without a clip, clip_scale stays 1
-            steps.append((self._clip, "clip"))
-        ops = [NetworkOperation(f, clock=circ.clock, when=when, name=f"loop_{when}")
-               for f, when in steps]
-        self.network = Network(*circ.objects, *ops, name="biortrrl_circuit")
+        # with a clip the tick is recorded where the clip waits (before the cortex's h is reset)
+        steps = [(self._sense_op, "sense"), (self._select_op, "select"),
+                 (self._record_and_clip_op, "clip") if circ.clipped else (self._record_op, "record"),
+                 (self._end_op, "end")]
+        self._ops = [NetworkOperation(f, clock=circ.clock, when=when, name=f"loop_{when}")
+                     for f, when in steps]
+        self.network = Network(*circ.objects, *self._ops, name="biortrrl_circuit")
         self.network.schedule = SCHEDULE
+
+    def __del__(self):  # never part of a network by design: no "unused object" warning
+        pass
+
+    # -- the session's view of the engine ------------------------------------------------------
+    model = property(lambda self: self.session.model)
+    seed = property(lambda self: self.session.seed)
+    dims = property(lambda self: self.session.dims)
+    driver = property(lambda self: self.session.driver)
+    recorder = property(lambda self: self.session.recorder)
+    manipulations = property(lambda self: self.session.manipulations)
+    tick = property(lambda self: self.session.tick, doc="Ticks simulated so far.")
+    ticks = tick
+
+    @property
+    def params(self) -> dict:
+        """Copies of the weights in the reference layout (:meth:`Circuit.params`)."""
+        return self.circuit.params()
+
+    @property
+    def feedback(self) -> tuple:
+        return self.circuit.feedback()
+
+    @property
+    def actions(self) -> np.ndarray:
+        """The last tick's action, as the environment takes it."""
+        return self._action if self.dims.continuous else self._action[:, 0].astype(np.int64)
+
+    @property
+    def act(self) -> np.ndarray:
+        """This tick's [x, h, actor outputs, value, δ] (1 × (D + N + P + 2))."""
+        return self._act
+
+    @property
+    def action_out(self) -> np.ndarray:
+        return self._action
+
+    def trace_norms(self):
+        return self.circuit.trace_norms()
 
     # -- handles -------------------------------------------------------------------------------
     @property
@@ -180,6 +298,40 @@ class ClosedLoop(Brian2Knobs):
     def vta(self):
         return self.circuit.populations["vta"]
 
+    @property
+    def entropy_weight(self) -> float:
+        """η_H of the entropy bonus in force (a dopamine clamp switches it off)."""
+        return self._eta_h
+
+    @entropy_weight.setter
+    def entropy_weight(self, value: float) -> None:
+        self._eta_h = float(value)
+
+    def state_monitor(self, source, variables, record=True, **kwargs) -> StateMonitor:
+        """A ``StateMonitor`` of ``source`` that samples each tick where the loop records it.
+
+        It runs in the ``record`` slot of the tick clock: after the forward pass, action
+        selection and dopamine, before the update (and, at an episode end, the reset of the
+        cortex). Its samples are the recording's, tick for tick, and its times are the
+        recording's ``time``. The monitor is added to :attr:`network` and returned.
+
+        Parameters
+        ----------
+        source : Group
+            A population, projection or any group of the network.
+        variables, record
+            As for ``brian2.StateMonitor``.
+        **kwargs
+            Further ``StateMonitor`` arguments (``name``, ``dtype``, ...).
+        """
+        for key in ("when", "clock", "dt"):
+            if key in kwargs:
+                raise TypeError(f"state_monitor places the monitor itself; do not pass {key!r}")
+        mon = StateMonitor(source, variables, record=record, when="record", order=1,
+                           clock=self.circuit.clock, **kwargs)
+        self.network.add(mon)
+        return mon
+
     def _arrays(self) -> None:
         """Bind the live arrays the operations touch (views: no copies, no code objects)."""
         c, d = self.circuit, self.dims
@@ -199,12 +351,15 @@ class ClosedLoop(Brian2Knobs):
         self._clip_all = opt.clip_scope == "all"
         self._directions = c.directions(cortex_only=not self._clip_all)
         self._dorsal_lesioned = c.array("striatum_dorsal", "lesioned")
+        self._adapting = c.array("input", "adapting") if c.adaptation is not None else None
         # exact feedback copies the readout weights into the feedback synapses every tick
         self._fb_dorsal = c.array("feedback_striatum_dorsal", "w")
         self._fw_dorsal = c.array("cortex_striatum_dorsal", "w")
         self._fb_ventral = c.array("feedback_striatum_ventral", "w")
         self._fw_ventral = c.array("cortex_striatum_ventral", "w")
-        self._efference = np.zeros(max(d.A_in, 1))
+        # the efference copy (one-hot of a discrete action: P wide) enters the input only with
+        # circuit.meta_rl_input
+        self._efference = np.zeros(max(d.A, 1))
         self._act = np.zeros((1, d.D + d.N + d.P + 2))
         self._action = np.zeros((1, d.A if d.continuous else 1))
         self._count = 0.0  # optimizer steps taken
@@ -223,18 +378,28 @@ class ClosedLoop(Brian2Knobs):
             self._bounded = np.isfinite(lo) & np.isfinite(hi)
 
     # -- network operations (in tick order) ----------------------------------------------------
+    def _sense_op(self) -> None:
+        (self._sense if self._evaluation is None else self._eval_sense)()
+
+    def _select_op(self) -> None:
+        (self._select if self._evaluation is None else self._eval_select)()
+
+    def _record_op(self) -> None:
+        if self._evaluation is None:
+            self._record()
+
+    def _record_and_clip_op(self) -> None:
+        if self._evaluation is None:
+            self._record()
+            self._clip()
+
+    def _end_op(self) -> None:
+        (self._housekeeping if self._evaluation is None else self._eval_end)()
+
     def _sense(self) -> None:
         """Step the world with the last action; write the input rates, reward and episode flags."""
+        self.session.begin_tick()  # environment step, manipulations due now
         drv, d = self.driver, self.dims
-        if not self._started:
-            drv.reset()
-            self.recorder.snapshot(0, self.circuit.params(), self.circuit.feedback())
-            self._started = True
-        else:
-            drv.step(self._action[:, 0].astype(np.int64) if not d.continuous else self._action)
-        manip = self.manipulations
-        if manip.active and manip.due(self.tick):  # in force for this tick's forward pass and δ
-            manip.apply(self, self.tick)
         fresh = bool(drv.fresh[0])
         x = self._x
         x[:d.O] = drv.obs[0]
@@ -310,64 +475,97 @@ class ClosedLoop(Brian2Knobs):
         row[-1] = self._vta["delta"][0]
 
     def _housekeeping(self) -> None:
-        """End of tick: the recording (traces as left by the update), snapshots, evaluations,
-        finiteness check, progress."""
-        self.recorder.record(self.tick, self._act, self._action, self.circuit)
-        self.tick += 1
-        t, run = self.tick, self.model.run
-        every_w = self.model.recording.weights_every
-        if every_w and t % every_w == 0:
-            self.recorder.snapshot(t, self.circuit.params(), self.circuit.feedback())
-        if run.eval_every and t % run.eval_every == 0:
-            self.recorder.add_evaluation(t, self.evaluate())
-        if t % _CHECK_EVERY == 0:
-            self.check_finite()
-            check_divergence(self.circuit.params(), t, run.divergence_bound)
-            if self._bar is not None:
-                self._bar.update(_CHECK_EVERY)
+        """End of tick: the session records it, takes snapshots, checks the weights and may ask
+        for an evaluation (:meth:`request_evaluation`); the last training tick stops the run."""
+        self.session.end_tick()
+        if self._evaluation is None and self.tick >= self._run_end:
+            self.network.stop()
+
+    def request_evaluation(self, tick: int, seed, episodes: int, done) -> None:
+        """Evaluate from the next tick on, within this run; ``done(tick, value)`` records it."""
+        ev = self._begin_evaluation(episodes, seed)
+        ev.record_at, ev.done = tick, done
 
     # -- sessions ------------------------------------------------------------------------------
-    def run(self, steps: int, progress: bool | None = None) -> None:
-        """Simulate ``steps`` more ticks in one Brian2 ``run()``."""
-        from tqdm.auto import tqdm
+    def run(self, steps: int, progress: bool | None = None, profile: bool = False) -> None:
+        """Simulate ``steps`` more ticks (:meth:`bioRTRRL.Session.advance`): one Brian2
+        ``run()``; every ``run.eval_every`` ticks the frozen policy is evaluated within it.
 
+        ``profile=True`` passes Brian2's profiling on (``loop.network.profiling_info``).
+        """
+        self._profile = profile
+        self.session.advance(steps, progress=progress)
+
+    def simulate(self, session, steps: int) -> None:
+        """The session's protocol: ``steps`` ticks in one Brian2 ``run()``."""
+        if self._running:
+            raise RuntimeError("the loop is already running (run() was called from a network "
+                               "operation?)")
         backend.check_device()
-        if steps <= 0:
-            return
-        self._bar = tqdm(total=steps, disable=_no_bar(progress), unit="step", mininterval=0.5,
-                         desc=f"{self.model.name} seed {self.seed} (brian2)")
-        start = self.tick
-        with contextlib.closing(self._bar):
-            self.network.run(steps * self.circuit.clock.dt, namespace={})
-            self._bar.update((self.tick - start) % _CHECK_EVERY)
-        self._bar = None
+        self._prepare()
+        self._run_end = self.tick + steps
+        # evaluations run within this run() and rewind the clock when done: the run lasts as
+        # long as they need, and the last training tick stops it
+        run = self.model.run
+        evaluations = steps // run.eval_every + 1 if run.eval_every else 0
+        budget = steps + evaluations * run.eval_episodes * ((run.eval_max_steps or 100_000) + 2)
+        try:
+            self._network_run(budget, profile=self._profile)
+        finally:
+            if self._evaluation is not None:  # interrupted within an evaluation
+                self._end_evaluation()
+                self._set_clock(self._evaluation_timestep + 1)
+
+    def _network_run(self, ticks: int, profile: bool = False) -> None:
+        """One Brian2 ``run()`` of ``ticks`` ticks with the loop's own random-number state."""
+        dev = get_device()
+        outer = dev.get_random_state()
+        dev.set_random_state(self._random_state)
+        clock = self.circuit.clock
+        self._running = clock.loop_running = True
+        try:
+            self.network.run(ticks * clock.dt, namespace={}, profile=profile)
+        finally:
+            self._running = clock.loop_running = False
+            self._random_state = dev.get_random_state()
+            dev.set_random_state(outer)
+
+    def _prepare(self) -> None:
+        """Checks before a run: the populations' equations (once), and the objects a user added
+        (each once)."""
+        if not self._checked:
+            for name, group in self.circuit.populations.items():
+                eq.check_population(group, name)
+            self._checked = True
+        tick_dt = float(self.circuit.clock.dt)
+        for obj in _get_all_objects(self.network.objects):
+            if obj.name in self._warned:
+                continue
+            dt = float(obj.clock.dt)
+            if not math.isclose(dt, tick_dt, rel_tol=1e-9):
+                self._warned.add(obj.name)
+                warnings.warn(
+                    f"{type(obj).__name__} {obj.name!r} runs on a clock of dt = {dt * 1e3:g} ms, "
+                    f"not the circuit's tick ({tick_dt * 1e3:g} ms, one environment step): it is "
+                    f"updated {tick_dt / dt:g} times per tick. Create it with clock=loop.clock "
+                    "(or dt=loop.clock.dt) for one update per tick.", CircuitWarning, stacklevel=3)
+            elif isinstance(obj, StateMonitor) and obj.when == "start":
+                self._warned.add(obj.name)
+                warnings.warn(
+                    f"StateMonitor {obj.name!r} records in the 'start' slot (Brian2's default): "
+                    "it sees each tick's state at the start of the next one, after the update "
+                    "and the episode reset, with the next tick's time. Use "
+                    "loop.state_monitor(...) (or when='record') to sample what the recording "
+                    "keeps, tick for tick.", CircuitWarning, stacklevel=3)
 
     def train(self, steps: int, progress: bool | None = None) -> xr.Dataset:
-        """Run ``steps`` ticks, then finish and return the recording.
-
-        If the run fails, the exception propagates with the recording so far attached as
-        ``exc.recording``.
-        """
-        try:
-            self.run(steps, progress=progress)
-        except BaseException as exc:
-            self._final_snapshot()  # the weights as the run left them, however it stopped
-            exc.recording = self.recorder.finish(
-                finished=False, error=f"{type(exc).__name__}: {exc}")
-            raise
-        return self.finish()
+        """Run ``steps`` ticks, then finish and return the recording
+        (:meth:`bioRTRRL.Session.train`)."""
+        return self.session.train(steps, progress=progress)
 
     def finish(self) -> xr.Dataset:
         """Final snapshot, flush, close the environment; returns the whole recording."""
-        self._final_snapshot()
-        ds = self.recorder.finish(finished=True)
-        self.driver.close()
-        return ds
-
-    def _final_snapshot(self) -> None:
-        rec = self.recorder
-        if not rec.snapshots or rec.snapshots[-1][0] != self.tick:
-            rec.snapshot(self.tick, self.circuit.params(), self.circuit.feedback())
+        return self.session.finish()
 
     def check_finite(self) -> None:
         """Raise FloatingPointError naming the parameter if a weight became NaN or infinite."""
@@ -377,34 +575,239 @@ class ClosedLoop(Brian2Knobs):
                     f"non-finite values in {name} after tick {self.tick}; lower the learning "
                     "rate or enable optimizer.clip_norm")
 
-    def evaluate(self, episodes: int | None = None) -> float:
-        """Mean first-episode return of fresh environments under the current (frozen) weights.
+    # -- evaluation ----------------------------------------------------------------------------
+    @property
+    def evaluating(self) -> bool:
+        """True during the ticks of an evaluation (for a user's network operations)."""
+        return self._evaluation is not None
 
-        The frozen policy is evaluated by the reference engine's evaluator with this circuit's
-        weights and lesions: the same environments and draws as a reference-engine run would use.
+    def evaluate(self, episodes: int | None = None, seed: int | None = None) -> float:
+        """Mean first-episode return of fresh environments under the current (frozen) policy.
+
+        The policy is this circuit's: its equations, parameters, lesions and every object added
+        to :attr:`network` act as in training. The episodes are those of the reference engine's
+        evaluation: ``episodes`` environments stepped together (a vector environment seeded from
+        the run's evaluation stream) and the same action draws. Within each environment step the
+        episodes take turns on the circuit, one tick each, every group's state kept per episode
+        (at an episode start the cortex's ``h`` is reset, as in training; other state starts where
+        the training left it). Nothing learns: the learning rates are 0, the input adaptation's
+        statistics are held. Afterwards the circuit's state, the clock, the monitors' records and
+        the random-number state are restored: the training continues as if no evaluation had run.
+
+        During :meth:`run` the evaluations every ``run.eval_every`` ticks run within the same
+        Brian2 run (no new ``run()`` call); called between runs, this method runs one.
+
+        Each call draws its environments and actions from the next child of the run's evaluation
+        seed stream (as the recorded evaluations do); ``seed`` fixes them instead, e.g. to compare
+        a circuit before and after an edit on the same episodes.
         """
-        from ...evaluation import evaluate
-        from .. import kernels as K
+        if self._running:
+            raise RuntimeError("evaluate() runs the circuit itself: call it between runs, not "
+                               "from a network operation")
+        backend.check_device()
+        self._prepare()
+        ev = self._begin_evaluation(episodes, seed)
+        timestep = self.circuit.clock.variables["timestep"].get_value()
+        resume = int(timestep[0])
+        try:
+            self._network_run(ev.episodes * (ev.cap + 2))
+        finally:
+            if self._evaluation is not None:  # interrupted: restore all the same
+                self._end_evaluation()
+            self._set_clock(resume)
+            self.network.t_ = float(self.circuit.clock.variables["t"].get_value()[0])
+        return ev.result
 
-        if self._eval_proxy is None:
-            drv = self.driver
-            self._eval_proxy = ReferenceEngine(self.model, self.dims, 1, self.seed,
-                                               drv.action_low, drv.action_high)
-        proxy = self._eval_proxy
-        for name, value in self.circuit.params().items():
-            proxy.params[name][...] = value
-        proxy.feedback_random = self.circuit.feedback()
-        c = self.circuit
-        if eq.SILENCED in c.populations["cortex"].variables:
-            proxy.unit_mask[:] = 1.0 - c.array("cortex", eq.SILENCED)
-        proxy.config["actor_lesion"] = int(c.array("striatum_dorsal", "lesioned")[0])
-        proxy.config["critic_lesion"] = int(c.array("striatum_ventral", "lesioned")[0])
-        O = self.dims.O  # the input adaptation's statistics, frozen by the evaluator
-        for row, name in enumerate(("obs_mean", "obs_var", "obs_count")):
-            proxy.obs_stats[row] = c.array("input", name)[:O]
+    def _begin_evaluation(self, episodes=None, seed=None) -> "_Evaluation":
+        """Save the circuit and switch the loop's operations to an evaluation from the next
+        tick on."""
+        episodes = int(episodes or self.model.run.eval_episodes)
         # one child of the evaluation stream per evaluation, as Session.evaluate draws them
-        return evaluate(self.model, proxy, self._eval_seed.spawn(1)[0],
-                        episodes or self.model.run.eval_episodes)
+        if seed is None:
+            seed_seq = self.session.next_evaluation_seed()
+        elif isinstance(seed, np.random.SeedSequence):
+            seed_seq = seed
+        else:
+            seed_seq = np.random.SeedSequence(int(seed))
+        ev = _Evaluation(self, seed_seq, episodes)
+        objects = _get_all_objects(self.network.objects)
+        ev.saved = [(obj, obj._full_state()) for obj in objects
+                    if hasattr(obj, "_full_state") and not isinstance(obj, _MONITORS)]
+        ev.monitors = [(mon, _monitor_length(mon)) for mon in objects
+                       if isinstance(mon, _MONITORS)]
+        ev.timestep = int(self.circuit.clock.variables["timestep"].get_value()[0])
+        ev.python = (self._action.copy(), self._efference.copy())
+        dev = get_device()
+        ev.random_outer = dev.get_random_state()
+        dev.set_random_state(ev.random_state)
+        opt = self._opt  # no update, no entropy term, Adam's moments as they are
+        for k in ("learn", "lr_cortex", "lr_readout", "lr_critic", "ent"):
+            opt[k][0] = 0.0
+        opt["beta1"][0] = opt["beta2"][0] = 1.0
+        if self._adapting is not None:  # normalised by the statistics as they are
+            self._adapting[0] = 0.0
+        self._evaluation = ev
+        return ev
+
+    def _end_evaluation(self) -> None:
+        """Restore what the evaluation changed; the next tick is the training's next."""
+        ev, self._evaluation = self._evaluation, None
+        for obj, state in ev.saved:
+            obj._restore_from_full_state(state)
+        for mon, length in ev.monitors:
+            _truncate_monitor(mon, length)
+        self._action[:], self._efference[:] = ev.python
+        get_device().set_random_state(ev.random_outer)
+        ev.driver.close()
+        # Brian2 advances the clock after this tick: it lands on the training's next tick
+        self._set_clock(ev.timestep)
+        self._evaluation_timestep = ev.timestep
+
+    def _set_clock(self, timestep: int) -> None:
+        clock = self.circuit.clock
+        clock.variables["timestep"].get_value()[0] = timestep
+        clock.variables["t"].get_value()[0] = timestep * float(clock.dt)
+
+    def _eval_sense(self) -> None:
+        """Evaluation: the next episode's turn on the circuit."""
+        ev, d = self._evaluation, self.dims
+        drv = ev.driver
+        b = ev.turn
+        if ev.rounds == 0 and b == 0:
+            drv.reset()
+        for live, store in ev.swap:
+            live[:] = store[b]
+        fresh = bool(drv.fresh[b])
+        if fresh:  # the episode reset of training
+            self._h[:] = 0.0
+        x = self._x
+        x[:d.O] = drv.obs[b]
+        if self._meta:
+            x[d.O:d.O + d.A_in] = 0.0 if fresh else ev.efference[b, :d.A_in]
+            x[d.O + d.A_in] = 0.0 if fresh else drv.reward[b]
+        vta = self._vta
+        vta["reward"][0] = drv.reward[b]
+        vta["terminal"][0] = float(drv.terminated[b])
+        vta["ended"][0] = float(drv.terminated[b] or drv.truncated[b])
+        vta["transition"][0] = 0.0 if fresh else 1.0
+
+    def _eval_select(self) -> None:
+        """Evaluation: this episode's action, from its own column of the evaluation's draws."""
+        ev = self._evaluation
+        b = ev.turn
+        if b == 0:
+            ev.uniform, ev.normal = ev.noise.next()
+        if self.dims.continuous:
+            select_gaussian(self._y, ev.normal[b], self._lo, self._hi, self._bounded, self._psi,
+                            self._chi, ev.actions[b])
+            ev.efference[b] = ev.actions[b]
+        else:
+            ev.actions[b] = select_discrete(self._y, ev.uniform[b], self._psi, self._chi,
+                                            ev.efference[b])
+        self._vta["v"][0] = self._v[0]
+
+    def _eval_end(self) -> None:
+        """Evaluation: keep this episode's state until its next turn; once every episode has had
+        its turn, the environments step together (the reference engine's tick, then step)."""
+        ev = self._evaluation
+        for live, store in ev.swap:
+            store[ev.turn] = live
+        if ev.turn + 1 < ev.episodes:
+            ev.turn += 1
+            return
+        ev.turn = 0
+        drv = ev.driver
+        drv.step(ev.actions)
+        for env, _end, ret, _len, _term in drv.completed:
+            if np.isnan(ev.returns[env]):
+                ev.returns[env] = ret
+        drv.completed.clear()
+        ev.rounds += 1
+        if ev.rounds > ev.cap or not np.isnan(ev.returns).any():
+            missing = np.isnan(ev.returns)  # an episode outlasted the cap: its return so far
+            ev.returns[missing] = drv.episode_return[missing]
+            ev.result = float(ev.returns.mean())
+            self._end_evaluation()
+            if ev.record_at is not None:
+                ev.done(ev.record_at, ev.result)
+            if ev.record_at is None or self.tick >= self._run_end:
+                self.network.stop()
+
+
+def _monitor_length(mon):
+    """What an evaluation restores of a monitor: its length (and an event monitor's counts)."""
+    n = int(np.asarray(mon.variables["N"].get_value()).ravel()[0])
+    count = mon.variables["count"].get_value().copy() if "count" in mon.variables else None
+    return n, count
+
+
+def _truncate_monitor(mon, length) -> None:
+    """Drop what a monitor recorded during an evaluation."""
+    n, count = length
+    if isinstance(mon, StateMonitor):
+        mon.resize(n)
+        return
+    mon.resize(n)
+    mon.variables["N"].set_value(n)
+    if count is not None:
+        mon.variables["count"].set_value(count)
+
+
+class _Evaluation:
+    """The episodes, draws and per-episode state of one evaluation (as the reference engine's
+    :func:`bioRTRRL.evaluation.evaluate` draws them)."""
+
+    def __init__(self, loop: ClosedLoop, seed_seq, episodes: int):
+        model, d = loop.model, loop.dims
+        limit = model.run.eval_max_steps or None
+        self.cap = limit or 100_000
+        self.episodes = episodes
+        self.driver = EnvDriver(model.task, int(seed_seq.generate_state(1)[0]),
+                                num_envs=episodes, max_episode_steps=limit)
+        engine_seed = int(seed_seq.generate_state(2)[1])
+        self.noise = ActionNoise(run_seeds(engine_seed)["actions"], episodes,
+                                 d.A if d.continuous else 0)
+        self.random_state = _seeded_random_state(seed_seq.spawn(1)[0])
+        self.returns = np.full(episodes, np.nan)
+        self.actions = (np.zeros((episodes, d.A)) if d.continuous
+                        else np.zeros(episodes, dtype=np.int64))
+        self.efference = np.zeros((episodes, max(d.A, 1)))
+        self.uniform = self.normal = None
+        self.turn, self.rounds = 0, 0
+        self.result = None
+        self.record_at = None  # the tick an evaluation within a run is recorded at
+        self.swap = _episode_state(loop, episodes)
+
+
+def _episode_state(loop: ClosedLoop, episodes: int) -> list:
+    """(live array, per-episode copies) of every state variable an episode carries from tick to
+    tick: those of every NeuronGroup of the network and of the Synapses a user added, except the
+    circuit's parameters and the rule's variables (frozen during an evaluation)."""
+    c = loop.circuit
+    own = set(c.projections) | {"optimizer"}
+    swap = []
+    for obj in _get_all_objects(loop.network.objects):
+        if not isinstance(obj, (NeuronGroup, Synapses)) or obj.name in own:
+            continue
+        frozen = c.frozen_variables.get(obj.name, set())
+        for name, var in obj.variables.items():
+            if (name.startswith("_") or name in frozen or not isinstance(var, ArrayVariable)
+                    or var.read_only or var.constant or var.owner.name != obj.name):
+                continue
+            live = var.get_value()
+            swap.append((live, np.repeat(live[None], episodes, axis=0)))
+    return swap
+
+
+def _seeded_random_state(seed_seq) -> dict:
+    """Brian2's random-number state seeded from ``seed_seq`` (the global state is left as is)."""
+    dev = get_device()
+    outer = dev.get_random_state()
+    try:
+        dev.seed(int(seed_seq.generate_state(1)[0]))
+        return dev.get_random_state()
+    finally:
+        dev.set_random_state(outer)
 
 
 def _no_bar(progress):
