@@ -46,3 +46,42 @@ def test_a_cold_start_fills_an_empty_cache_and_a_warm_start_compiles_nothing(tmp
     assert cold["target"] == "cython" and len(modules) > 10
     warm = start_times("cython", str(cache))
     assert warm["target"] == "cython" and sorted(Path(cache).glob("*.so")) == modules
+
+
+SUMMED = """_vectorisation_idx = LazyArange(N)
+_presynaptic_idx = _array_syn__synaptic_pre
+w = _array_syn_w
+h_pre = _array_cortex_h[_presynaptic_idx]
+_synaptic_var = w * h_pre
+_indices = _array_syn__synaptic_post
+_target_stop = 3
+_length = _target_stop - 0
+_array_out_u[0:_target_stop] = _numpy.bincount(_indices,
+                                 minlength=_length,
+                                 weights=_numpy.broadcast_to(_synaptic_var, (N, )))
+"""
+
+
+def test_numpy_code_of_an_all_to_all_projection_runs_on_grids_with_the_same_numbers():
+    """Gathers become broadcasting views, per-synapse arrays (pre × post) views; the summed
+    variable is still a bincount over the synapses in their order: identical results."""
+    import numpy as np
+
+    grid = backend.grid_numpy(SUMMED, 2, 3, {"_array_syn_w", "_array_syn__synaptic_pre",
+                                             "_array_syn__synaptic_post"})
+    assert "h_pre = _array_cortex_h[:, None]" in grid
+    assert "w = _array_syn_w.reshape(2, 3)" in grid
+    rng = np.random.default_rng(0)
+    ns = {"_numpy": np, "LazyArange": np.arange, "N": 6, "_array_syn_w": rng.normal(size=6),
+          "_array_cortex_h": rng.normal(size=2),
+          "_array_syn__synaptic_pre": np.repeat(np.arange(2), 3),
+          "_array_syn__synaptic_post": np.tile(np.arange(3), 2)}
+    out = {}
+    for code in (SUMMED, grid):
+        ns["_array_out_u"] = np.zeros(3)
+        exec(code, dict(ns))
+        out[code] = ns["_array_out_u"].copy()
+    np.testing.assert_array_equal(out[SUMMED], out[grid])
+    # an index used any other way keeps Brian2's code
+    odd = SUMMED + "_array_syn_w[:] = rand(_vectorisation_idx)\n"
+    assert backend.grid_numpy(odd, 2, 3, {"_array_syn_w"}) == odd
