@@ -618,7 +618,7 @@ def check_memory(model: Model, steps: int | None = None) -> None:
 #: Keys of a ``[[circuit.population]]`` and of a ``[[circuit.projection]]`` entry.
 POPULATION_KEYS = {"name": str, "size": int, "tau_init": list, "train_tau": bool}
 PROJECTION_KEYS = {"pre": str, "post": str, "plastic": bool}
-_FIXED_POPULATIONS = ("input", "cortex", "striatum_dorsal", "striatum_ventral", "vta")
+_FIXED_POPULATIONS = POPULATIONS  # the populations every circuit has
 
 
 def _check_circuit_entries(circ: CircuitSpec) -> None:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import Model, ModelError
+from ..config import Model
 
 #: Populations every circuit has besides the cortical ones.
 INPUT, ACTOR, CRITIC, VTA = "input", "striatum_dorsal", "striatum_ventral", "vta"

@@ -7,7 +7,6 @@ gives the next actions. The mathematics lives in :mod:`bioRTRRL.engines.kernels`
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 

@@ -35,7 +35,6 @@ objects included), in the same network: see :meth:`ClosedLoop.evaluate`.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import warnings
