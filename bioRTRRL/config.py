@@ -42,6 +42,11 @@ class TaskSpec:
         Environments sharing one set of weights (1 = one animal in one world).
     max_episode_steps : int
         Time limit (0 = the environment's own). Reaching it truncates, it does not terminate.
+    microstimuli : dict
+        A representation of the time since each stimulus onset appended to the observation
+        (:mod:`bioRTRRL.tasks.microstimuli`, Ludvig et al. 2008): ``count`` (microstimuli per
+        channel, >= 1), ``sigma`` (basis width, default 0.08), ``tau_ms`` (memory-trace time
+        constant in ms, default 1000; ticks last ``circuit.env_dt_ms``). Empty = off.
     """
 
     env: str = "CartPole-v1"
@@ -49,6 +54,7 @@ class TaskSpec:
     observation_mask: str | list[int] = "none"
     num_envs: int = 1
     max_episode_steps: int = 0
+    microstimuli: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -515,6 +521,23 @@ def _coerce(path: str, hint, value):
     raise TypeError(f"unsupported annotation {hint} for {path}")  # a bug in this module, not input
 
 
+def _check_microstimuli(spec: dict) -> None:
+    if not spec:
+        return
+    unknown = sorted(set(spec) - {"count", "sigma", "tau_ms"})
+    if unknown:
+        raise ModelError(f"task.microstimuli: unknown key(s) {unknown}; accepted: count, sigma, tau_ms")
+    if "count" not in spec:
+        raise ModelError("task.microstimuli.count is required (microstimuli per channel)")
+    count = spec["count"]
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 1000:
+        raise ModelError(f"task.microstimuli.count must be an integer in [1, 1000], got {count!r}")
+    for key in ("sigma", "tau_ms"):
+        value = spec.get(key, 1.0)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < math.inf:
+            raise ModelError(f"task.microstimuli.{key} must be a finite number > 0, got {value!r}")
+
+
 def _check_model(model: Model) -> None:
     _check_name(model.name)
     tau_init, tau_min = model.circuit.tau_init, model.circuit.tau_min
@@ -524,6 +547,7 @@ def _check_model(model: Model) -> None:
         raise ModelError(f"circuit.tau_init = {tau_init!r} starts below circuit.tau_min = {tau_min!r}, "
                          "which every time constant is raised to: raise tau_init's lower bound or "
                          "lower tau_min")
+    _check_microstimuli(model.task.microstimuli)
     mask = model.task.observation_mask
     if isinstance(mask, str) and mask not in ("none", "positions", "velocities"):
         raise ModelError(

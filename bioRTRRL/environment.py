@@ -16,6 +16,7 @@ from numba import njit
 from .config import ModelError, TaskSpec
 from .engines.kernels import entry_point
 from .tasks import ObservationMask, ObservationMaskVector
+from .tasks.microstimuli import Microstimuli, MicrostimuliVector
 
 
 class EnvDriver:
@@ -30,6 +31,9 @@ class EnvDriver:
         Overrides ``task.num_envs`` (evaluation uses its own count).
     max_episode_steps : int, optional
         Overrides ``task.max_episode_steps``.
+    env_dt_ms : float, optional
+        Duration of one tick in ms (``circuit.env_dt_ms``), for representations in physical time
+        (``task.microstimuli``).
 
     Attributes
     ----------
@@ -45,13 +49,13 @@ class EnvDriver:
     """
 
     def __init__(self, task: TaskSpec, seed: int, num_envs: int | None = None,
-                 max_episode_steps: int | None = None):
+                 max_episode_steps: int | None = None, env_dt_ms: float = 10.0):
         self.task = task
         self.num_envs = B = task.num_envs if num_envs is None else num_envs
         limit = task.max_episode_steps if max_episode_steps is None else max_episode_steps
         self._seed = int(seed)
         self.vector = B > 1
-        self.env = _make(task, B, limit)
+        self.env = _make(task, B, limit, env_dt_ms)
         single_obs = self.env.single_observation_space if self.vector else self.env.observation_space
         single_act = self.env.single_action_space if self.vector else self.env.action_space
         self.obs_space, self.action_space = single_obs, single_act
@@ -250,8 +254,8 @@ def _compile_action_check(env) -> None:
         env.action_space = CompiledMultiDiscrete(space)
 
 
-def _make(task: TaskSpec, num_envs: int, limit: int):
-    """Build the env(s), adding the observation mask; errors name ``task.env``."""
+def _make(task: TaskSpec, num_envs: int, limit: int, env_dt_ms: float):
+    """Build the env(s), adding the observation mask and microstimuli; errors name ``task.env``."""
     from . import tasks  # noqa: F401  registers the bioRTRRL/ namespace
 
     try:
@@ -266,6 +270,8 @@ def _make(task: TaskSpec, num_envs: int, limit: int):
                            **kwargs)
             if task.observation_mask != "none":
                 env = ObservationMask(env, task.observation_mask)
+            if task.microstimuli:
+                env = Microstimuli(env, **task.microstimuli, env_dt_ms=env_dt_ms)
             return env
         if spec.vector_entry_point is not None:
             if limit:
@@ -278,6 +284,8 @@ def _make(task: TaskSpec, num_envs: int, limit: int):
                  for _ in range(num_envs)])
         if task.observation_mask != "none":
             env = ObservationMaskVector(env, task.observation_mask)
+        if task.microstimuli:
+            env = MicrostimuliVector(env, **task.microstimuli, env_dt_ms=env_dt_ms)
         return env
     except ModelError:
         raise

@@ -13,7 +13,8 @@ def evaluate(model: Model, engine, seed_seq, episodes: int) -> float:
     (an engine with ``frozen_copy``, e.g. :class:`bioRTRRL.engines.reference.ReferenceEngine`)."""
     limit = model.run.eval_max_steps or None
     drv = EnvDriver(model.task, int(seed_seq.generate_state(1)[0]), num_envs=episodes,
-                    max_episode_steps=limit if limit else None)
+                    max_episode_steps=limit if limit else None,
+                    env_dt_ms=model.circuit.env_dt_ms)
     frozen = engine.frozen_copy(episodes, int(seed_seq.generate_state(2)[1]), drv.action_low,
                                 drv.action_high)
     returns = np.full(episodes, np.nan)

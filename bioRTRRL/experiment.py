@@ -113,7 +113,7 @@ class Session:
         self.engine_name = engine
         seeds = run_seeds(seed)
         env_seed = int(seeds["env"].generate_state(1)[0])
-        self.driver = d = EnvDriver(model.task, env_seed)
+        self.driver = d = EnvDriver(model.task, env_seed, env_dt_ms=model.circuit.env_dt_ms)
         self.dims = CircuitDims.for_model(model, d.O, d.A, d.continuous)
         self.manipulations = Manipulations(model)
         writer = None

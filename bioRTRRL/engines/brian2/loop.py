@@ -762,7 +762,8 @@ class _Evaluation:
         self.cap = limit or 100_000
         self.episodes = episodes
         self.driver = EnvDriver(model.task, int(seed_seq.generate_state(1)[0]),
-                                num_envs=episodes, max_episode_steps=limit)
+                                num_envs=episodes, max_episode_steps=limit,
+                                env_dt_ms=model.circuit.env_dt_ms)
         engine_seed = int(seed_seq.generate_state(2)[1])
         self.noise = ActionNoise(run_seeds(engine_seed)["actions"], episodes,
                                  d.A if d.continuous else 0)

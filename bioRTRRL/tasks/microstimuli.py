@@ -1,0 +1,151 @@
+"""Microstimuli: a representation of the time elapsed since each stimulus onset.
+
+Ludvig, Sutton & Kehoe (2008, Neural Computation 20:3034, "Stimulus representation and the timing
+of reward-prediction errors in models of the dopamine system"): each stimulus onset starts a memory
+trace that decays exponentially, y(t) = exp(−t/τ), and a bank of m microstimuli reads its height
+through Gaussian basis functions,
+
+    x_i(t) = y(t) · exp(−(y(t) − i/m)² / (2σ²)),   i = 1 … m,
+
+so microstimulus i peaks about τ·ln(m/i) after the onset, later ones lower and wider. A TD learner
+on these features shows the dopamine signatures of trace conditioning at intervals where a
+tapped-delay-line (complete serial compound) is implausible and a plain decaying trace too coarse.
+
+Here the microstimuli are the sensory side of the circuit's input population: each observation
+channel that switches on (from ≤ 0 to > 0) restarts its own trace, and the wrapper appends the
+m microstimuli of every channel to the observation. The trace time constant is physical
+(milliseconds) and converted with the tick duration ``env_dt_ms``, so the same representation holds
+at any tick length.
+"""
+
+from __future__ import annotations
+
+import math
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from gymnasium.vector.utils import batch_space
+
+__all__ = ["Microstimuli", "MicrostimuliVector", "microstimulus_features"]
+
+
+def microstimulus_features(y: np.ndarray, count: int, sigma: float) -> np.ndarray:
+    """The ``count`` microstimuli of trace heights ``y`` (Ludvig et al. 2008, Eq. 1–2).
+
+    Parameters
+    ----------
+    y : ndarray (..., C)
+        Trace height of each channel, in [0, 1] (1 at its stimulus onset).
+    count : int
+        Microstimuli per channel, centred at i/count, i = 1 … count.
+    sigma : float
+        Width of each basis function in trace height.
+
+    Returns
+    -------
+    ndarray (..., C · count)
+        Channel-major: the microstimuli of channel 0, then of channel 1, …
+    """
+    centres = np.arange(1, count + 1) / count
+    x = y[..., None] * np.exp(-((y[..., None] - centres) ** 2) / (2.0 * sigma**2))
+    return x.reshape(*y.shape[:-1], y.shape[-1] * count).astype(np.float32)
+
+
+class _Traces:
+    """Per-copy traces of each channel, restarted at that channel's onset."""
+
+    def __init__(self, num_envs: int, channels: int, count: int, sigma: float, decay: float):
+        self.count, self.sigma, self.decay = count, sigma, decay
+        self.y = np.zeros((num_envs, channels))
+        self.was_on = np.zeros((num_envs, channels), dtype=bool)
+
+    def restart(self, rows) -> None:
+        self.y[rows] = 0.0
+        self.was_on[rows] = False
+
+    def observe(self, obs: np.ndarray) -> np.ndarray:
+        on = obs > 0
+        self.y *= self.decay
+        self.y[on & ~self.was_on] = 1.0
+        self.was_on = on
+        return np.concatenate([obs.astype(np.float32),
+                               microstimulus_features(self.y, self.count, self.sigma)], axis=-1)
+
+
+def _check(env_space: spaces.Space, count: int, sigma: float, tau_ms: float, env_dt_ms: float):
+    if not isinstance(env_space, spaces.Box) or len(env_space.shape) != 1:
+        raise ValueError(f"microstimuli need a 1-D Box observation space, got {env_space}")
+    if not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 1:
+        raise ValueError(f"microstimuli.count must be an integer >= 1, got {count!r}")
+    for name, value in (("sigma", sigma), ("tau_ms", tau_ms), ("env_dt_ms", env_dt_ms)):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0 \
+                or not math.isfinite(value):
+            raise ValueError(f"microstimuli.{name} must be a finite number > 0, got {value!r}")
+    channels = env_space.shape[0]
+    low = np.concatenate([env_space.low, np.zeros(channels * count)]).astype(np.float32)
+    high = np.concatenate([env_space.high, np.ones(channels * count)]).astype(np.float32)
+    return channels, spaces.Box(low, high, dtype=np.float32), math.exp(-env_dt_ms / tau_ms)
+
+
+class Microstimuli(gym.Wrapper):
+    """Append the microstimuli of every observation channel to the observation.
+
+    Parameters
+    ----------
+    env : gymnasium.Env
+        An environment with a 1-D Box observation space whose channels are stimuli (> 0 while on).
+    count : int, default 10
+        Microstimuli per channel.
+    sigma : float, default 0.08
+        Width of the basis functions in trace height (Ludvig et al. 2008 use 0.08).
+    tau_ms : float, default 1000
+        Time constant of the memory trace, milliseconds.
+    env_dt_ms : float, default 10
+        Duration of one step, milliseconds.
+    """
+
+    def __init__(self, env: gym.Env, count: int = 10, sigma: float = 0.08, tau_ms: float = 1000.0,
+                 env_dt_ms: float = 10.0):
+        super().__init__(env)
+        channels, self.observation_space, decay = _check(env.observation_space, count, sigma,
+                                                         tau_ms, env_dt_ms)
+        self._traces = _Traces(1, channels, count, sigma, decay)
+
+    def reset(self, **kwargs):
+        obs, info = self.env.reset(**kwargs)
+        self._traces.restart(slice(None))
+        return self._traces.observe(obs[None])[0], info
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        return self._traces.observe(obs[None])[0], reward, terminated, truncated, info
+
+
+class MicrostimuliVector(gym.vector.VectorWrapper):
+    """:class:`Microstimuli` for a vector env with NEXT_STEP autoreset (same parameters).
+
+    A copy whose episode ended on the previous step is reset by this step, so its traces restart
+    before its first observation is read.
+    """
+
+    def __init__(self, env: gym.vector.VectorEnv, count: int = 10, sigma: float = 0.08,
+                 tau_ms: float = 1000.0, env_dt_ms: float = 10.0):
+        super().__init__(env)
+        channels, self.single_observation_space, decay = _check(
+            env.single_observation_space, count, sigma, tau_ms, env_dt_ms)
+        self.observation_space = batch_space(self.single_observation_space, env.num_envs)
+        self._traces = _Traces(env.num_envs, channels, count, sigma, decay)
+        self._ended = np.zeros(env.num_envs, dtype=bool)
+
+    def reset(self, **kwargs):
+        obs, info = self.env.reset(**kwargs)
+        self._traces.restart(slice(None))
+        self._ended[:] = False
+        return self._traces.observe(obs), info
+
+    def step(self, actions):
+        obs, reward, terminated, truncated, info = self.env.step(actions)
+        self._traces.restart(self._ended)
+        self._ended = np.logical_or(terminated, truncated)
+        return self._traces.observe(obs), reward, terminated, truncated, info
