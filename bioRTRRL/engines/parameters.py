@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..circuit import describe
-from ..config import Model
+from ..config import Model, ModelError
 from . import kernels
 
 
@@ -28,7 +28,8 @@ class CircuitDims:
     D : int
         Input population size, O + A_in + 1 with the Meta-RL input, else O.
     P : int
-        Dorsal striatum (actor outputs): A logits, or 2A (loc, raw scale) for a Gaussian actor.
+        Dorsal striatum (actor outputs): A logits, 2A (loc, raw scale) for a Gaussian actor, or
+        2A (Go, NoGo drives) for the D1/D2 opponent actor.
     Z : int
         Presynaptic vector length D + N + 1 (input, recurrent, bias).
     continuous : bool
@@ -49,10 +50,11 @@ class CircuitDims:
 
     @classmethod
     def build(cls, N: int, O: int, A: int, continuous: bool, meta_rl_input: bool,
-              cortex: tuple[tuple[str, int], ...] | None = None) -> "CircuitDims":
+              cortex: tuple[tuple[str, int], ...] | None = None,
+              opponent: bool = False) -> "CircuitDims":
         A_in = A if meta_rl_input else 0
         D = O + A_in + 1 if meta_rl_input else O
-        P = 2 * A if continuous else A
+        P = 2 * A if continuous or opponent else A
         cortex = (("cortex", N),) if cortex is None else tuple(cortex)
         if sum(size for _, size in cortex) != N:
             raise ValueError(f"cortical populations {cortex} do not add up to N = {N}")
@@ -61,10 +63,25 @@ class CircuitDims:
 
     @classmethod
     def for_model(cls, model: Model, O: int, A: int, continuous: bool) -> "CircuitDims":
-        """The sizes of ``model``'s circuit (every cortical population of its description)."""
+        """The sizes of ``model``'s circuit (every cortical population of its description).
+
+        Raises
+        ------
+        ModelError
+            For an opponent actor on a continuous action space, or cued actions with fewer
+            observation channels than actions.
+        """
+        circ = model.circuit
+        opponent = circ.striatum == "opponent"
+        if opponent and continuous:
+            raise ModelError("circuit.striatum = 'opponent' needs a discrete action space "
+                             f"(the task {model.task.env!r} has continuous actions)")
+        if circ.cued_actions and O < A:
+            raise ModelError(f"circuit.cued_actions reads action a's cue from observation channel "
+                             f"a, but the task {model.task.env!r} has {O} channels for {A} actions")
         cortex = describe(model).cortex_sizes
         return cls.build(sum(size for _, size in cortex), O, A, continuous,
-                         model.circuit.meta_rl_input, cortex)
+                         circ.meta_rl_input, cortex, opponent)
 
     @property
     def n_params(self) -> int:
