@@ -119,7 +119,8 @@ def init_parameters(model: Model, dims: CircuitDims, seed_params: np.random.Seed
     Returns
     -------
     theta : ndarray (n_params,)
-        [W | τ | K_A | w_C | b_C] in the layout of :mod:`bioRTRRL.engines.kernels`.
+        [W | τ | K_A | w_C | b_C] in the layout of :mod:`bioRTRRL.engines.kernels` (K_A = 0 for
+        the D1/D2 opponent actor).
     fb_a : ndarray (N·P,)
         B_A, random feedback from dorsal striatum to cortex (same law as K_A, never trained).
     fb_c : ndarray (N,)
@@ -144,6 +145,10 @@ def init_parameters(model: Model, dims: CircuitDims, seed_params: np.random.Seed
         rows = masks[f"{name}_rows"]
         fan_in = max(int(rows.sum()), 1)
         theta[lay[key]] = (glorot_uniform(rng, fan_in, width, (N, width)) * rows[:, None]).ravel()
+    if model.circuit.striatum == "opponent":
+        # every Go and NoGo unit starts at activity 1 whatever the cortex does (OpAL's G = N = 1;
+        # Collins & Frank 2014): no synapse onto them yet carries a learned preference
+        theta[lay["K_A"]] = 0.0
     rng_fb = np.random.default_rng(seed_feedback)
     fb_a = glorot_uniform(rng_fb, N, P, N * P)
     fb_c = glorot_uniform(rng_fb, N, 1, N)
