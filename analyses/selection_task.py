@@ -48,21 +48,28 @@ def state_model(state: str):
     return br.load_model(data)
 
 
-def test_accuracy(engine) -> dict[str, float]:
-    """Choose-A and avoid-B accuracy of a trained circuit, without learning: one frozen tick per
-    test pair from rest (the pair's first tick), then the selection stage's probability of the
-    better stimulus between the two shown (softmax of β_G G − β_N N)."""
-    from bioRTRRL.engines.kernels import opponent_betas
-    from bioRTRRL.tasks.probabilistic_selection import TEST_PAIRS
-
-    n, d, c = len(TEST_PAIRS), engine.dims, engine.config[0]
+def _frozen_drives(engine, pairs) -> np.ndarray:
+    """The dorsal striatum's drives y (Go then NoGo) of a trained circuit shown each pair once,
+    without learning: one frozen tick from rest (the pair's first tick)."""
+    n, d = len(pairs), engine.dims
     frozen = engine.frozen_copy(n, 0)
     obs = np.zeros((n, 6))
-    for k, pair in enumerate(TEST_PAIRS):
+    for k, pair in enumerate(pairs):
         obs[k, list(pair)] = 1.0
     zero, no = np.zeros(n), np.zeros(n, dtype=bool)
     frozen.tick(obs, zero, no, no, ~no)
-    y = frozen.act[:, d.D + d.N:d.D + d.N + d.P]
+    return frozen.act[:, d.D + d.N:d.D + d.N + d.P]
+
+
+def test_accuracy(engine) -> dict[str, float]:
+    """Choose-A and avoid-B accuracy of a trained circuit (and its accuracy on each training
+    pair): the selection stage's probability of the better stimulus of each test pair (softmax
+    of β_G G − β_N N between the two shown)."""
+    from bioRTRRL.engines.kernels import opponent_betas
+    from bioRTRRL.tasks.probabilistic_selection import TEST_PAIRS
+
+    c = engine.config[0]
+    y = _frozen_drives(engine, TEST_PAIRS)
     beta_g, beta_n = opponent_betas(c["opp_beta"], c["opp_tonic_bias"], c["da_tonic_hz"],
                                     c["da_model_hz"], c["d1_block"], c["d2_block"])
     act = beta_g * np.maximum(0.0, 1.0 + y[:, :6]) - beta_n * np.maximum(0.0, 1.0 + y[:, 6:])
@@ -73,6 +80,18 @@ def test_accuracy(engine) -> dict[str, float]:
             "AB": first[(0, 1)], "CD": first[(2, 3)], "EF": first[(4, 5)]}
 
 
+def go_nogo(engine) -> tuple[np.ndarray, np.ndarray]:
+    """Go and NoGo activities G = [1 + y]₊, N of every stimulus in its training pair."""
+    from bioRTRRL.tasks.probabilistic_selection import TRAINING_PAIRS
+
+    y = _frozen_drives(engine, TRAINING_PAIRS)
+    G, N = np.zeros(6), np.zeros(6)
+    for k, pair in enumerate(TRAINING_PAIRS):
+        for s in pair:
+            G[s], N[s] = max(0.0, 1.0 + y[k, s]), max(0.0, 1.0 + y[k, 6 + s])
+    return G, N
+
+
 def run_one(args) -> dict:
     """Train one seed in one dopamine state; its test accuracies and final Go/NoGo weights."""
     import bioRTRRL as br
@@ -81,7 +100,7 @@ def run_one(args) -> dict:
     session = br.Session(state_model(state), seed=seed)
     session.advance(steps, progress=False)
     out = test_accuracy(session.engine)
-    out["K_A"] = session.engine.params["K_A"].copy()
+    out["G"], out["N"] = go_nogo(session.engine)
     return {"state": state, "seed": seed, **out}
 
 
@@ -140,7 +159,7 @@ def figure(table: dict, rows: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(9, 3.6))
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 3.8))
     x = np.arange(len(STATES))
     for key, marker in (("choose_A", "o-"), ("avoid_B", "s--")):
         m = [table[s][key].mean() for s in STATES]
@@ -150,15 +169,16 @@ def figure(table: dict, rows: list[dict], path: Path) -> None:
     ax.set_ylabel("test accuracy")
     ax.set_title("choose A / avoid B (mean ± s.e.m.)")
     ax.legend()
-    A = 6
     for i, state in enumerate(STATES):
-        K = np.mean([r["K_A"] for r in rows if r["state"] == state], axis=0)
-        go, nogo = np.abs(K[:, :A]).sum(0), np.abs(K[:, A:]).sum(0)
-        bx.plot(range(A), go - nogo, "o-", label=state, color=f"C{i}")
-    bx.set_xticks(range(A), list("ABCDEF"))
-    bx.set_ylabel("Σ|K_Go| − Σ|K_NoGo|")
-    bx.set_title("corticostriatal Go − NoGo weight")
-    bx.legend()
+        G = np.mean([r["G"] for r in rows if r["state"] == state], axis=0)
+        N = np.mean([r["N"] for r in rows if r["state"] == state], axis=0)
+        bx.plot(range(6), G, "o-", color=f"C{i}", label=f"{state}: Go")
+        bx.plot(range(6), N, "s--", color=f"C{i}", label=f"{state}: NoGo")
+    bx.axhline(1.0, color="grey", ls=":", lw=0.8)
+    bx.set_xticks(range(6), list("ABCDEF"))
+    bx.set_ylabel("activity (start: 1)")
+    bx.set_title("Go (D1) and NoGo (D2) in the training pairs")
+    bx.legend(fontsize=7, ncol=3)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
