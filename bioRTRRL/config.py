@@ -90,6 +90,32 @@ class CircuitSpec:
     projection : list of dict
         Further projections, or replacements of the default ones (``[[circuit.projection]]``:
         ``pre``, ``post``, optional ``plastic``).
+    dopamine_neurons : bool
+        VTA dopamine neurons with a tonic rate (Schultz 1998; Bayer & Glimcher 2005): the TD error
+        δ sets their rate r = r₀ + κ δ (bursts above the tonic rate r₀, dips towards 0 Hz, never
+        below), and the plasticity signal is the deviation from the tonic rate, (r − r₀)/κ — the
+        signed δ itself is the limit of unbounded headroom (r₀ → ∞). The rate is recorded in Hz
+        (``dopamine_rate``). Off: the signed δ, today's behaviour.
+    dopamine_tonic_hz : float
+        r₀, the tonic (baseline) rate of the dopamine neurons, Hz.
+    dopamine_hz_per_error : float
+        κ, Hz per unit of TD error, of bursts and dips alike (manipulations may change either).
+    striatum : {"readout", "opponent"}
+        The dorsal striatum (actor): one linear readout per action (the paper's actor), or the
+        D1/D2 opponent actor of Collins & Frank 2014 (OpAL): a direct-pathway "Go" (D1) and an
+        indirect-pathway "NoGo" (D2) unit per action, competing through the GPi/thalamus
+        selection stage Act_a = β_G G_a − β_N N_a, p(a) ∝ exp(Act_a); a burst strengthens the Go
+        and weakens the NoGo synapses of the eligible action, a dip the reverse (discrete actions).
+    opponent_beta : float
+        β of the opponent actor's selection stage.
+    opponent_tonic_bias : float
+        How the tonic dopamine rate biases Go against NoGo: ρ = clip(bias · (r₀/r₀_model − 1),
+        −1, 1), β_G = β(1 + ρ), β_N = β(1 − ρ) (OpAL's ρ; r₀_model = ``dopamine_tonic_hz``, so ρ
+        = 0 until a manipulation changes the tonic rate; needs ``dopamine_neurons``).
+    cued_actions : bool
+        The selection stage considers only the actions whose input channel is on (action a is
+        available when observation channel a is > 0; all are when none is), as a choice
+        between the presented stimuli of the probabilistic selection task.
     """
 
     cortex_size: int = 32
@@ -103,6 +129,13 @@ class CircuitSpec:
     input_adaptation: bool = False
     population: list[dict] = field(default_factory=list)
     projection: list[dict] = field(default_factory=list)
+    dopamine_neurons: bool = False
+    dopamine_tonic_hz: float = 4.0
+    dopamine_hz_per_error: float = 10.0
+    striatum: str = "readout"
+    opponent_beta: float = 1.0
+    opponent_tonic_bias: float = 1.0
+    cued_actions: bool = False
 
 
 @dataclass
@@ -318,6 +351,7 @@ RECORDABLE = ("rate", "dopamine", "value", "reward", "action", "obs", "events", 
 
 _CHOICES = {
     "circuit.feedback": ("random", "exact"),
+    "circuit.striatum": ("readout", "opponent"),
     "learning.gradient": ("rflo", "rtrl", "bptt"),
     "learning.critic_trace": ("accumulating", "dutch"),
     "optimizer.kind": ("adam", "sgd"),
@@ -334,6 +368,10 @@ _RANGES = {
     "circuit.tau_min": (0, math.inf, False, True),
     "circuit.dt": (0, math.inf, False, True),
     "circuit.env_dt_ms": (0, math.inf, False, True),
+    "circuit.dopamine_tonic_hz": (0, math.inf, False, True),
+    "circuit.dopamine_hz_per_error": (0, math.inf, False, True),
+    "circuit.opponent_beta": (0, math.inf, True, True),
+    "circuit.opponent_tonic_bias": (0, math.inf, True, True),
     "learning.bptt_window": (1, 100_000, True, True),
     "learning.gamma": (0, 1, False, True),
     "learning.lambda_actor": (0, 1, True, True),

@@ -39,7 +39,21 @@ rflo_tau         input_cortex, cortex_cortex,    the RFLO eligibility of the pro
                  cortex_bias, cortex_tau, cortex synapses decays with its own time constant
                                                  ``tau`` (ticks): P ← (1 − dt/τ_e) P + (dt φ'/τ_i) ξ
                                                  instead of the unit's own τ_i
+deplete_dopamine vta                             dopamine depletion (Parkinson's disease off
+                                                 medication): the dopamine neurons' tonic rate
+                                                 and burst size times ``level`` (Frank 2005)
+raise_dopamine   vta                             raised tonic dopamine (L-DOPA-like): tonic rate
+                                                 times ``factor``, dips divided by it (the
+                                                 medication fills the pauses; Frank 2005)
+block_d1         striatum_dorsal                 D1 antagonist: ``fraction`` (default 1) of
+                                                 dopamine's effect on the Go pathway removed
+                                                 (its plasticity and the tonic bias of β_G)
+block_d2         striatum_dorsal                 D2 antagonist: the same for the NoGo pathway
 ================ =============================== ==============================================
+
+The last four need the circuit options they act on: ``circuit.dopamine_neurons`` (depletion,
+raised dopamine; the tonic rate biases Go against NoGo through ``opponent_tonic_bias``) and
+``circuit.striatum = "opponent"`` (the blockades). Frank 2005: J Cogn Neurosci 17:51.
 
 Scale, shift and rectification compose (δ_eff = max(gain·δ + shift, −baseline)); a clamp overrides
 scale and shift. Clamping dopamine (and lesioning the VTA) also switches off the entropy bonus and
@@ -49,7 +63,8 @@ one learning rate per tick; with it off, dopamine clamped at 0 is exactly plasti
 
 Engines: both engines implement every kind through the same public methods (:class:`Knobs`):
 ``silence``, ``clamp_dopamine``, ``modulate_dopamine``, ``block_plasticity``, ``set_trace_lambda``,
-``use_exact_feedback`` and ``set_rflo_tau``; this module only decides when. Projection targets
+``use_exact_feedback``, ``set_rflo_tau``, ``scale_dopamine_neurons`` and ``block_receptors``;
+this module only decides when. Projection targets
 address every cortical population of the circuit's description together. In the Brian2 engine each
 manipulation is a variable of the circuit a user can also set by hand: ``silenced`` (per cortical unit), ``lesioned`` (per
 striatal population), ``plastic``, ``lam`` and ``own_tau_e``/``tau_e`` (per projection;
@@ -102,6 +117,15 @@ class Knobs(Protocol):
 
     def set_rflo_tau(self, projections: tuple[str, ...], tau: float) -> None:
         """The projections' RFLO eligibility decays with time constant ``tau`` (ticks)."""
+
+    def scale_dopamine_neurons(self, tonic: float = 1.0, burst: float = 1.0,
+                               dip: float = 1.0) -> None:
+        """The dopamine neurons' tonic rate, burst slope and dip slope multiplied by these."""
+
+    def block_receptors(self, receptor: str, fraction: float) -> None:
+        """``receptor`` ("d1" or "d2"): that fraction of dopamine's effect on its pathway removed
+        — the pathway's synapses learn (1 − fraction) as much, and the tonic bias ρ enters its
+        β (1 − fraction) as much."""
 
 
 def manipulate(model, kind: str, target: str | None = None, start: int = 0, **params) -> Model:
@@ -216,3 +240,9 @@ def _apply(eng: Knobs, e: dict) -> None:
         eng.use_exact_feedback()
     elif kind == "rflo_tau":
         eng.set_rflo_tau(projections, e["tau"])
+    elif kind == "deplete_dopamine":
+        eng.scale_dopamine_neurons(tonic=e["level"], burst=e["level"])
+    elif kind == "raise_dopamine":
+        eng.scale_dopamine_neurons(tonic=e["factor"], dip=1.0 / e["factor"])
+    elif kind in ("block_d1", "block_d2"):
+        eng.block_receptors(kind[-2:], e["fraction"])

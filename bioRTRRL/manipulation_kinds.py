@@ -69,7 +69,24 @@ KINDS: dict[str, Kind] = {
     "rflo_tau": Kind(("input_cortex", "cortex_cortex", "cortex_bias", "cortex_tau", "cortex"),
                      {"tau": Param(float, low=1.0)},
                      doc="RFLO eligibility time constant of the projection (ticks)"),
+    "deplete_dopamine": Kind(("vta",), {"level": Param(float, low=0.0, high=1.0)},
+                             doc="dopamine depletion (Parkinson's disease off medication): tonic "
+                                 "rate and burst size times level"),
+    "raise_dopamine": Kind(("vta",), {"factor": Param(float, low=1.0)},
+                           doc="raised tonic dopamine (L-DOPA-like): tonic rate times factor, "
+                               "dips divided by factor"),
+    "block_d1": Kind(("striatum_dorsal",), {"fraction": Param(float, 1.0, low=0.0, high=1.0)},
+                     doc="D1 antagonist: that fraction of dopamine's effect on the Go pathway "
+                         "(plasticity and tonic bias) removed"),
+    "block_d2": Kind(("striatum_dorsal",), {"fraction": Param(float, 1.0, low=0.0, high=1.0)},
+                     doc="D2 antagonist: that fraction of dopamine's effect on the NoGo pathway "
+                         "(plasticity and tonic bias) removed"),
 }
+#: Kinds that need the dopamine neurons (circuit.dopamine_neurons) or the opponent actor
+#: (circuit.striatum = "opponent").
+_NEEDS = {"deplete_dopamine": ("dopamine_neurons", True),
+          "raise_dopamine": ("dopamine_neurons", True),
+          "block_d1": ("striatum", "opponent"), "block_d2": ("striatum", "opponent")}
 def validate_manipulations(model) -> None:
     """Check every ``[[manipulation]]`` entry of ``model``.
 
@@ -81,6 +98,10 @@ def validate_manipulations(model) -> None:
     """
     for i, entry in enumerate(model.manipulation):
         normalise(f"manipulation[{i}]", entry, model.circuit.cortex_size)
+        key, value = _NEEDS.get(entry["kind"], (None, None))
+        if key is not None and getattr(model.circuit, key) != value:
+            raise ModelError(f"manipulation[{i}]: kind {entry['kind']!r} needs circuit.{key} = "
+                             f"{value!r}".replace("True", "true"))
 
 
 def _kind(where: str, kind) -> Kind:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..circuit import describe
-from ..config import Model
+from ..config import Model, ModelError
 from . import kernels
 
 
@@ -28,7 +28,8 @@ class CircuitDims:
     D : int
         Input population size, O + A_in + 1 with the Meta-RL input, else O.
     P : int
-        Dorsal striatum (actor outputs): A logits, or 2A (loc, raw scale) for a Gaussian actor.
+        Dorsal striatum (actor outputs): A logits, 2A (loc, raw scale) for a Gaussian actor, or
+        2A (Go, NoGo drives) for the D1/D2 opponent actor.
     Z : int
         Presynaptic vector length D + N + 1 (input, recurrent, bias).
     continuous : bool
@@ -49,10 +50,11 @@ class CircuitDims:
 
     @classmethod
     def build(cls, N: int, O: int, A: int, continuous: bool, meta_rl_input: bool,
-              cortex: tuple[tuple[str, int], ...] | None = None) -> "CircuitDims":
+              cortex: tuple[tuple[str, int], ...] | None = None,
+              opponent: bool = False) -> "CircuitDims":
         A_in = A if meta_rl_input else 0
         D = O + A_in + 1 if meta_rl_input else O
-        P = 2 * A if continuous else A
+        P = 2 * A if continuous or opponent else A
         cortex = (("cortex", N),) if cortex is None else tuple(cortex)
         if sum(size for _, size in cortex) != N:
             raise ValueError(f"cortical populations {cortex} do not add up to N = {N}")
@@ -61,10 +63,25 @@ class CircuitDims:
 
     @classmethod
     def for_model(cls, model: Model, O: int, A: int, continuous: bool) -> "CircuitDims":
-        """The sizes of ``model``'s circuit (every cortical population of its description)."""
+        """The sizes of ``model``'s circuit (every cortical population of its description).
+
+        Raises
+        ------
+        ModelError
+            For an opponent actor on a continuous action space, or cued actions with fewer
+            observation channels than actions.
+        """
+        circ = model.circuit
+        opponent = circ.striatum == "opponent"
+        if opponent and continuous:
+            raise ModelError("circuit.striatum = 'opponent' needs a discrete action space "
+                             f"(the task {model.task.env!r} has continuous actions)")
+        if circ.cued_actions and O < A:
+            raise ModelError(f"circuit.cued_actions reads action a's cue from observation channel "
+                             f"a, but the task {model.task.env!r} has {O} channels for {A} actions")
         cortex = describe(model).cortex_sizes
         return cls.build(sum(size for _, size in cortex), O, A, continuous,
-                         model.circuit.meta_rl_input, cortex)
+                         circ.meta_rl_input, cortex, opponent)
 
     @property
     def n_params(self) -> int:
@@ -102,7 +119,8 @@ def init_parameters(model: Model, dims: CircuitDims, seed_params: np.random.Seed
     Returns
     -------
     theta : ndarray (n_params,)
-        [W | τ | K_A | w_C | b_C] in the layout of :mod:`bioRTRRL.engines.kernels`.
+        [W | τ | K_A | w_C | b_C] in the layout of :mod:`bioRTRRL.engines.kernels` (K_A = 0 for
+        the D1/D2 opponent actor).
     fb_a : ndarray (N·P,)
         B_A, random feedback from dorsal striatum to cortex (same law as K_A, never trained).
     fb_c : ndarray (N,)
@@ -127,6 +145,10 @@ def init_parameters(model: Model, dims: CircuitDims, seed_params: np.random.Seed
         rows = masks[f"{name}_rows"]
         fan_in = max(int(rows.sum()), 1)
         theta[lay[key]] = (glorot_uniform(rng, fan_in, width, (N, width)) * rows[:, None]).ravel()
+    if model.circuit.striatum == "opponent":
+        # every Go and NoGo unit starts at activity 1 whatever the cortex does (OpAL's G = N = 1;
+        # Collins & Frank 2014): no synapse onto them yet carries a learned preference
+        theta[lay["K_A"]] = 0.0
     rng_fb = np.random.default_rng(seed_feedback)
     fb_a = glorot_uniform(rng_fb, N, P, N * P)
     fb_c = glorot_uniform(rng_fb, N, 1, N)

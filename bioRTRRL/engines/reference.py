@@ -85,6 +85,12 @@ class ReferenceEngine:
             "lr_decay_steps": opt.lr_decay_steps, "lr_floor": opt.lr_final_fraction,
             "beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps, "clip": opt.clip_norm,
             "tau_min": circ.tau_min, "avg_lr": lrn.average_reward_lr,
+            "da_neurons": int(circ.dopamine_neurons), "opponent": int(circ.striatum == "opponent"),
+            "cued_actions": int(circ.cued_actions),
+            "da_tonic_hz": circ.dopamine_tonic_hz, "da_model_hz": circ.dopamine_tonic_hz,
+            "da_burst_hz": circ.dopamine_hz_per_error, "da_dip_hz": circ.dopamine_hz_per_error,
+            "da_unit_hz": circ.dopamine_hz_per_error, "opp_beta": circ.opponent_beta,
+            "opp_tonic_bias": circ.opponent_tonic_bias,
         }.items():
             cfg[name] = value
         # [mean, variance, count] per observation channel (Gymnasium's RunningMeanStd start)
@@ -236,6 +242,30 @@ class ReferenceEngine:
     def block_plasticity(self, projections) -> None:
         for name in projections:
             self.plastic[self.parameter_indices(name)] = 0.0
+
+    def scale_dopamine_neurons(self, tonic: float = 1.0, burst: float = 1.0,
+                               dip: float = 1.0) -> None:
+        for field, factor in (("da_tonic_hz", tonic), ("da_burst_hz", burst),
+                              ("da_dip_hz", dip)):
+            self.config[field] = self.config[field][0] * factor
+
+    def block_receptors(self, receptor: str, fraction: float) -> None:
+        self.config[f"{receptor}_block"] = fraction
+        # the pathway's synapses: Go (D1) columns [0, A) of K_A, NoGo (D2) columns [A, 2A)
+        A, lay = self.dims.A, self.layout
+        go = np.arange(self.dims.P) < A
+        columns = go if receptor == "d1" else ~go
+        block = self.plastic[lay["K_A"]].reshape(self.dims.N, self.dims.P)
+        block[:, columns] *= 1.0 - fraction
+
+    @property
+    def dopamine_rate(self) -> np.ndarray | None:
+        """Firing rate (Hz) of the dopamine neurons on the last tick, per env (None without
+        ``circuit.dopamine_neurons``): r = r₀ + κ δ, δ the plasticity signal (r − r₀)/κ."""
+        cfg = self.config
+        if not cfg["da_neurons"][0]:
+            return None
+        return cfg["da_tonic_hz"][0] + cfg["da_unit_hz"][0] * self.delta
 
     def set_trace_lambda(self, projections, lam: float) -> None:
         for name in projections:

@@ -54,6 +54,8 @@ def metadata(tick_ms: float) -> dict[str, dict[str, str]]:
         # per-tick data
         "rate": m("activity of each unit: input x, cortical rate h, actor outputs, value v, dopamine δ"),
         "dopamine": m("dopamine: the TD error δ broadcast by VTA (after any manipulation)"),
+        "dopamine_rate": m("firing rate of the VTA's dopamine neurons (circuit.dopamine_neurons)",
+                           "Hz"),
         "value": m("value v(h) predicted by ventral striatum (the critic)"),
         "reward": m("reward received on this tick"),
         "action": m("action emitted on this tick (discrete: its index)"),
@@ -138,6 +140,8 @@ class Recorder:
         self.i_value = offset["striatum_ventral"]
         self.i_delta = offset["vta"]
         self.trace_norms = "trace_norms" in self.vars
+        # the dopamine neurons' rate is recorded next to δ
+        self.dopamine_rate = model.circuit.dopamine_neurons and "dopamine" in self.vars
         self._shapes = {  # chunk buffers: (per-tick shape, dtype)
             "rate": ((B, len(self.rate_index)), self.dtype), "dopamine": ((B,), np.float64),
             "value": ((B,), np.float64), "obs": ((B, dims.O), self.dtype),
@@ -148,6 +152,7 @@ class Recorder:
             "events": ((B, len(driver.trial_events)), bool),
             "rflo_trace_norm": ((B, len(PROJECTIONS)), np.float64),
             "td_trace_norm": ((B, len(PROJECTIONS)), np.float64),
+            "dopamine_rate": ((B,), np.float64),
         }
         self._new_buffers()
         self.k = 0
@@ -185,6 +190,8 @@ class Recorder:
             self.buf["events"][k] = d.events
         if self.trace_norms and engine is not None:
             self.buf["rflo_trace_norm"][k], self.buf["td_trace_norm"][k] = engine.trace_norms()
+        if self.dopamine_rate and engine is not None:
+            self.buf["dopamine_rate"][k] = engine.dopamine_rate
         self.k = k + 1
         if self.k == self.chunk:
             self.flush()
@@ -238,6 +245,8 @@ class Recorder:
             for name in ("rate", "dopamine", "value", "reward", "action", "obs", "events"):
                 if name in self.vars:
                     data[name] = per_step(name, extra.get(name, ()))
+            if self.dopamine_rate:
+                data["dopamine_rate"] = per_step("dopamine_rate")
             if self.trace_norms:
                 data["rflo_trace_norm"] = per_step("rflo_trace_norm", ("projection",))
                 data["td_trace_norm"] = per_step("td_trace_norm", ("projection",))

@@ -9,7 +9,8 @@ one NumPy array program for all copies (copy ``i`` of a vector reset with
 
 bsuite tasks: MemoryChain, DeepSea, UmbrellaChain, DiscountingChain, Catch.
 Neuroscience paradigms (trial structure in ``info``, event names in
-``trial_events``): TraceConditioning, ReversalBandit, DelayedMatch.
+``trial_events``): TraceConditioning, ReversalBandit, DelayedMatch,
+ProbabilisticSelection.
 Observation masks for POMDP versions of classic control: ObservationMask,
 ObservationMaskVector, mask_indices.
 """
@@ -21,6 +22,7 @@ from .discounting_chain import DiscountingChain, DiscountingChainVector
 from .masks import NAMED_MASKS, ObservationMask, ObservationMaskVector, mask_indices
 from .memory_chain import MemoryChain, MemoryChainVector
 from .registration import TASKS, register_tasks
+from .probabilistic_selection import ProbabilisticSelection, ProbabilisticSelectionVector
 from .reversal_bandit import ReversalBandit, ReversalBanditVector
 from .trace_conditioning import Phase, TraceConditioning, TraceConditioningVector, TrialType
 from .umbrella_chain import UmbrellaChain, UmbrellaChainVector
@@ -44,6 +46,8 @@ __all__ = [
     "ObservationMask",
     "ObservationMaskVector",
     "Phase",
+    "ProbabilisticSelection",
+    "ProbabilisticSelectionVector",
     "ReversalBandit",
     "ReversalBanditVector",
     "TraceConditioning",

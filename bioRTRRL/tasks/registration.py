@@ -16,6 +16,7 @@ TASKS: dict[str, str] = {
     "TraceConditioning": "trace_conditioning",
     "ReversalBandit": "reversal_bandit",
     "DelayedMatch": "delayed_match",
+    "ProbabilisticSelection": "probabilistic_selection",
 }
 
 

@@ -24,11 +24,17 @@ EXAMPLES = [
     dict(kind="freeze_cortex"),
     dict(kind="rflo_tau", target="input_cortex", tau=20.0),
     dict(kind="rflo_tau", target="cortex", tau=1.0, start=50),
+    dict(kind="deplete_dopamine", level=0.3),
+    dict(kind="raise_dopamine", factor=2.0, start=5),
+    dict(kind="block_d1"),
+    dict(kind="block_d2", fraction=0.5, start=8),
 ]
 
 
 def _model():
-    return br.load_model({"circuit": {"cortex_size": 6}})
+    # dopamine neurons and the opponent actor: every kind has what it acts on
+    return br.load_model({"circuit": {"cortex_size": 6, "dopamine_neurons": True,
+                                      "striatum": "opponent"}})
 
 
 def test_every_kind_has_an_example():

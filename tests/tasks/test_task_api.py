@@ -49,9 +49,12 @@ CASES = [
     ("DelayedMatch", {"trials_per_episode": 1, "delay": 0}),
     ("DelayedMatch", {"trials_per_episode": 4, "n_stimuli": 5, "fixation": 2,
                       "sample_duration": 3, "match_probability": 0.2, "error_reward": -1}),
+    ("ProbabilisticSelection", {}),
+    ("ProbabilisticSelection", {"phase": "test", "trials_per_episode": 5}),
+    ("ProbabilisticSelection", {"trials_per_episode": 3, "outcomes": (0.0, -1.0)}),
 ]
 IDS = [f"{name}-{i}" for i, (name, _) in enumerate(CASES)]
-TRIAL_TASKS = {"TraceConditioning", "ReversalBandit", "DelayedMatch"}
+TRIAL_TASKS = {"TraceConditioning", "ReversalBandit", "DelayedMatch", "ProbabilisticSelection"}
 
 
 def env_id(name):

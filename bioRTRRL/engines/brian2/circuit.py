@@ -173,8 +173,11 @@ class Circuit:
         sizes = {**dims.population_sizes, "cortex": dims.N}
         pops = {}
         self.frozen_variables = {}
+        self.dopamine_neurons = circ.dopamine_neurons
+        self.opponent = circ.striatum == "opponent"
         for name in eq.MODELS:
-            eqs = eq.population_equations(name, equations.get(name), adam, entropy)
+            eqs = eq.population_equations(name, equations.get(name), adam, entropy,
+                                          self.dopamine_neurons, self.opponent)
             pops[name] = NeuronGroup(sizes[name], eqs, method="euler", name=name,
                                      order=ORDERS[name], **common)
             # what an evaluation holds fixed: the rule's variables and the model's parameters
@@ -327,8 +330,9 @@ class Circuit:
         """
         pops = self.populations
         vta = pops["vta"]
+        dopamine = eq.DOPAMINE_NEURON_CODE if self.dopamine_neurons else eq.DOPAMINE_CODE
         runners = [vta.run_regularly(
-            eq.DOPAMINE_CODE + (eq.AVERAGE_REWARD_CODE if average_reward else ""),
+            dopamine + (eq.AVERAGE_REWARD_CODE if average_reward else ""),
             when="dopamine", name="vta_dopamine")]
         self.adaptation = None
         if self.model.circuit.input_adaptation:  # the observation channels only
@@ -463,6 +467,15 @@ class Circuit:
         vta = pops["vta"]
         vta.variables["da_gain"].set_value(1.0)
         vta.variables["da_floor"].set_value(np.inf)
+        if self.dopamine_neurons:
+            circ = self.model.circuit
+            for name, value in (("tonic", circ.dopamine_tonic_hz),
+                                ("model_tonic", circ.dopamine_tonic_hz),
+                                ("rate", circ.dopamine_tonic_hz),
+                                ("burst_gain", circ.dopamine_hz_per_error),
+                                ("dip_gain", circ.dopamine_hz_per_error),
+                                ("unit_gain", circ.dopamine_hz_per_error)):
+                vta.variables[name].set_value(value)
         opt = self.optimizer
         for k in ("clip_scale_cortex", "clip_scale_readout", "discount", "beta1", "beta2", "c1",
                   "c2"):

@@ -138,6 +138,35 @@ v_prev = v
 """
 AVERAGE_REWARD_CODE = "rbar += average_reward_lr * learn * delta"
 
+#: Dopamine neurons (circuit.dopamine_neurons): the VTA's variables and its code in place of
+#: :data:`DOPAMINE_CODE`. The TD error (after the manipulations) sets the neurons' rate — bursts
+#: above the tonic rate, dips bounded at 0 Hz (Schultz 1998; Bayer & Glimcher 2005) — and the
+#: plasticity signal broadcast as ``delta`` is the rate's deviation from the tonic rate, in units
+#: of the model's Hz per unit of error (the signed error itself as the tonic rate → ∞). The error
+#: is written out twice: Brian2 takes a temporary computed by a function (``clip``) for a vector
+#: and refuses the shared writes after it.
+DOPAMINE_NEURONS = """
+rate : Hz (shared)         # firing rate of the dopamine neurons
+tonic : Hz (shared)        # tonic (baseline) rate r0 in force
+model_tonic : Hz (shared)  # the model's tonic rate: the reference of the tonic bias rho
+burst_gain : Hz (shared)   # Hz per unit of positive TD error
+dip_gain : Hz (shared)     # Hz per unit of negative TD error
+unit_gain : Hz (shared)    # the model's Hz per unit of plasticity signal (kappa)
+"""
+DOPAMINE_NEURON_CODE = """
+td = reward - rbar + gamma * (1 - terminal) * v - v_prev
+modulated = (1 - da_clamp) * (da_gain * td + da_shift) + da_clamp * da_fixed
+rate = clip(tonic + burst_gain * clip(transition * clip(modulated, -da_floor, inf), 0, inf) + dip_gain * clip(transition * clip(modulated, -da_floor, inf), -inf, 0), 0 * Hz, inf * Hz)
+delta = (rate - tonic) / unit_gain
+v_prev = v
+"""
+#: The D1/D2 opponent actor (circuit.striatum = "opponent"): the dorsal striatum's first A units
+#: are the Go (D1) and the last A the NoGo (D2) units; the receptor blockades it keeps.
+OPPONENT = """
+d1_block : 1 (shared)  # fraction of D1 receptors blocked (Go pathway)
+d2_block : 1 (shared)  # fraction of D2 receptors blocked (NoGo pathway)
+"""
+
 #: Sensory adaptation of the observation channels of the input population (circuit.input_adaptation,
 #: run before the drives): the sensed value joins the channel's running statistics (Chan et al.'s
 #: update with a batch of one, as Gymnasium's ``RunningMeanStd``), and the channel's rate is the
@@ -521,8 +550,11 @@ def _variable_of(line: str) -> str:
 
 
 def population_equations(name: str, model: str | Equations | None, adam: bool,
-                         entropy: bool = True) -> Equations:
-    """A population's model (default or user-given) plus the rule's variables, checked.
+                         entropy: bool = True, dopamine_neurons: bool = False,
+                         opponent: bool = False) -> Equations:
+    """A population's model (default or user-given) plus the rule's variables, checked
+    (with the variables of :data:`DOPAMINE_NEURONS` and :data:`OPPONENT` when those options
+    are on).
 
     Raises
     ------
@@ -541,11 +573,13 @@ def population_equations(name: str, model: str | Equations | None, adam: bool,
         rule = _CORTEX_RULE + _MODULATORS + _ENTROPY_MODULATOR + (
             _CORTEX_ENTROPY if entropy else "") + (_CORTEX_ADAM + _ADAM_MODULATORS if adam else "")
     elif name == "striatum_dorsal":
-        rule = _LESION + _MODULATORS + _ENTROPY_MODULATOR + (_ADAM_MODULATORS if adam else "")
+        rule = _LESION + _MODULATORS + _ENTROPY_MODULATOR + (_ADAM_MODULATORS if adam else "") + (
+            OPPONENT if opponent else "")
     elif name == "input":
         rule = _INPUT_RULE
     elif name == "vta":
-        rule = "learn : 1 (linked)  # 1 when this tick applies an update (average reward)"
+        rule = "learn : 1 (linked)  # 1 when this tick applies an update (average reward)\n" + (
+            DOPAMINE_NEURONS if dopamine_neurons else "")
     elif name == "striatum_ventral":
         rule = _LESION + _VENTRAL_RULE + _MODULATORS + (
             _VENTRAL_ADAM + _ADAM_MODULATORS if adam else "")

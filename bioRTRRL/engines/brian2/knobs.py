@@ -3,7 +3,9 @@
 Each knob is a variable of the circuit that a user may also set by hand: ``silenced`` per
 cortical unit, ``lesioned`` per striatal population, ``plastic``, ``lam`` and ``own_tau_e`` /
 ``tau_e`` per projection (``plastic_tau``, ``lam_b``, ``tau_e_b``, ... for the cortical τ and
-biases), the ``da_*`` variables of ``vta`` and ``circuit.exact_feedback``.
+biases), the ``da_*`` variables of ``vta`` and ``circuit.exact_feedback``; with
+``circuit.dopamine_neurons`` the ``vta``'s ``tonic``, ``burst_gain`` and ``dip_gain``, with the
+opponent actor ``d1_block`` and ``d2_block`` of ``striatum_dorsal``.
 """
 
 from __future__ import annotations
@@ -80,6 +82,19 @@ class Brian2Knobs:
             owner, suffix = RFLO[projection]
             c.array(owner, f"own_tau_e{suffix}")[:] = 1.0
             c.array(owner, f"tau_e{suffix}")[:] = tau * float(c.tick)
+
+    def scale_dopamine_neurons(self, tonic: float = 1.0, burst: float = 1.0,
+                               dip: float = 1.0) -> None:
+        for name, factor in (("tonic", tonic), ("burst_gain", burst), ("dip_gain", dip)):
+            self.circuit.array("vta", name)[:] *= factor
+
+    def block_receptors(self, receptor: str, fraction: float) -> None:
+        c = self.circuit
+        c.array("striatum_dorsal", f"{receptor}_block")[:] = fraction
+        # the pathway's synapses: onto the Go (D1) units [0, A) or the NoGo (D2) units [A, 2A)
+        go = np.asarray(c.projections["cortex_striatum_dorsal"].j[:]) < self.dims.A
+        c.array("cortex_striatum_dorsal", "plastic")[go if receptor == "d1" else ~go] *= (
+            1.0 - fraction)
 
     @staticmethod
     def _addressed(projections, base: str) -> list[tuple[str, str]]:

@@ -51,7 +51,7 @@ from brian2.monitors import EventMonitor, PopulationRateMonitor
 
 from ...config import Model, ModelError, load_model
 from ...environment import EnvDriver
-from ..kernels import select_discrete, select_gaussian
+from ..kernels import opponent_betas, select_discrete, select_gaussian, select_opponent
 from ..parameters import init_parameters, run_seeds
 from ..reference import lr_schedule
 from ..sampling import ActionNoise
@@ -441,12 +441,36 @@ class ClosedLoop(Brian2Knobs, BrianObject):
                             self._chi, self._action[0])
             self._efference[:] = self._action[0]
         else:
-            self._action[0, 0] = select_discrete(self._y, u[0], self._psi, self._chi,
-                                                 self._efference)
+            self._action[0, 0] = self._choose(u[0], self._efference)
         if self._dorsal_lesioned[0]:  # a silenced readout sends no learning signal
             self._psi[:] = 0.0
             self._chi[:] = 0.0
         self._vta["v"][0] = self._v[0]
+
+    def _choose(self, u: float, efference: np.ndarray) -> int:
+        """A discrete action from striatum_dorsal: the softmax of its outputs, or the selection
+        stage of the D1/D2 opponent actor (β_G, β_N under the VTA's tonic rate and the
+        receptor blockades; the cues are the input rates)."""
+        if not self.circuit.opponent:
+            return select_discrete(self._y, u, self._psi, self._chi, efference)
+        c, circ = self.circuit, self.model.circuit
+        if c.dopamine_neurons:
+            tonic, model_tonic = c.array("vta", "tonic")[0], c.array("vta", "model_tonic")[0]
+        else:
+            tonic = model_tonic = 0.0
+        beta_g, beta_n = opponent_betas(circ.opponent_beta, circ.opponent_tonic_bias, tonic,
+                                        model_tonic, c.array("striatum_dorsal", "d1_block")[0],
+                                        c.array("striatum_dorsal", "d2_block")[0])
+        return select_opponent(self._y, u, beta_g, beta_n, self._x, circ.cued_actions,
+                               self._psi, self._chi, efference)
+
+    @property
+    def dopamine_rate(self) -> np.ndarray | None:
+        """Firing rate (Hz, as a plain number) of the dopamine neurons on the last tick (None
+        without ``circuit.dopamine_neurons``)."""
+        if not self.circuit.dopamine_neurons:
+            return None
+        return self.circuit.array("vta", "rate").copy()
 
     def _clip(self) -> None:
         """Norm clip of this tick's update over every plastic element (or, with
@@ -701,8 +725,7 @@ class ClosedLoop(Brian2Knobs, BrianObject):
                             self._chi, ev.actions[b])
             ev.efference[b] = ev.actions[b]
         else:
-            ev.actions[b] = select_discrete(self._y, ev.uniform[b], self._psi, self._chi,
-                                            ev.efference[b])
+            ev.actions[b] = self._choose(ev.uniform[b], ev.efference[b])
         self._vta["v"][0] = self._v[0]
 
     def _eval_end(self) -> None:

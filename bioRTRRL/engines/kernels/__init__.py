@@ -9,8 +9,8 @@ module         unit
 ``config``     the configuration record (:data:`CONFIG`, a named field per option)
 ``layout``     the flat parameter vector [W | τ | K_A | w_C | b_C]
 ``cortex``     input adaptation, the CT-RNN rate unit, RFLO / RTRL / BPTT, the feedback signal
-``heads``      critic value, actor outputs, discrete and Gaussian action selection (ψ, χ)
-``td``         dopamine δ with its manipulations, immediate readout gradients, TD(λ) traces
+``heads``      critic value, actor outputs, discrete, Gaussian and D1/D2 opponent selection
+``td``         dopamine δ (manipulations, dopamine neurons), readout gradients, TD(λ) traces
 ``optimizer``  learning-rate schedule, batch mean, norm clip, Adam / SGD, τ ≥ τ_min
 ``tick``       the composition in docs/algorithm.md §5's order, and the named state tuples
 ============== ==================================================================================
@@ -22,8 +22,8 @@ from .config import (ACTOR_DISCRETE, ACTOR_GAUSSIAN, ADAPT_FROZEN, ADAPT_LEARN, 
                      TRACE_ACCUMULATING, TRACE_DUTCH, new_config)
 from .cortex import (adapt_input, bptt_gradient, cortical_signal, forward, rflo_step, rflo_update,
                      rtrl_update)
-from .heads import heads, select_discrete, select_gaussian
+from .heads import heads, opponent_betas, select_discrete, select_gaussian, select_opponent
 from .layout import layout, n_params
 from .optimizer import apply_schedule, clip_tau, lr_factor, optimizer_step
-from .td import accumulate, dopamine, dutch_critic, readout_gradient
+from .td import accumulate, dopamine, dopamine_rate, dutch_critic, readout_gradient
 from .tick import Circuit, EnvState, Optimizer, TickIO, Work, reset_episode, tick

@@ -42,6 +42,9 @@ _INT_FIELDS = {
     "clip_cortex_only": "1 = the norm clip measures and rescales only the cortical group",
     "episodic_discount": "1 = gradients enter the accumulating traces scaled by I = γ^t",
     "input_adaptation": "ADAPT_OFF | ADAPT_LEARN | ADAPT_FROZEN",
+    "da_neurons": "1 = dopamine neurons: δ sets a rate with a tonic baseline, bounded at 0 Hz",
+    "opponent": "1 = the D1/D2 opponent actor (Go and NoGo outputs per action)",
+    "cued_actions": "1 = only actions whose input channel is > 0 can be selected",
 }
 _FLOAT_FIELDS = {
     "dt": "Euler step, ticks",
@@ -67,6 +70,15 @@ _FLOAT_FIELDS = {
     "da_gain": "dopamine gain",
     "da_shift": "dopamine shift",
     "da_baseline": "lower bound −da_baseline of rectified dopamine",
+    "da_tonic_hz": "tonic rate r₀ of the dopamine neurons in force, Hz",
+    "da_model_hz": "the model's tonic rate (the reference of the tonic bias ρ), Hz",
+    "da_burst_hz": "burst slope, Hz per unit of positive TD error",
+    "da_dip_hz": "dip slope, Hz per unit of negative TD error",
+    "da_unit_hz": "κ of the model: the rate deviation per unit of plasticity signal, Hz",
+    "opp_beta": "β of the opponent actor's selection stage",
+    "opp_tonic_bias": "gain of the tonic bias ρ = bias · (r₀/r₀_model − 1)",
+    "d1_block": "fraction of D1 receptors blocked (0 = none)",
+    "d2_block": "fraction of D2 receptors blocked (0 = none)",
 }
 
 #: Field names and what they mean (for documentation and error messages).

@@ -21,7 +21,9 @@ def dopamine(c, reward, terminated, v, v_before, rbar):
 
     ``v`` is this tick's value (the bootstrap, unless the episode terminated), ``v_before`` the
     previous state's. A clamp (``da_fixed`` not NaN) overrides gain and shift; rectification
-    then bounds dips at −``da_baseline``.
+    then bounds dips at −``da_baseline``. With dopamine neurons (``da_neurons``) the result sets
+    their rate and the plasticity signal is its deviation from the tonic rate
+    (:func:`dopamine_rate`).
     """
     boot = 0.0 if terminated else c.gamma * v
     # the grouping LLVM's fast-math reassociation chose when δ was computed inside the tick (up to
@@ -33,7 +35,23 @@ def dopamine(c, reward, terminated, v, v_before, rbar):
         delta = c.da_gain * delta + c.da_shift
     if c.da_rectify == 1:
         delta = max(delta, -c.da_baseline)
+    if c.da_neurons == 1:
+        delta = (dopamine_rate(c, delta) - c.da_tonic_hz) / c.da_unit_hz
     return delta
+
+
+@njit(cache=True, fastmath=False)
+def dopamine_rate(c, error):
+    """Firing rate (Hz) of the VTA's dopamine neurons for a TD error.
+
+    r = r₀ + κ_burst·[error]₊ − κ_dip·[−error]₊, bounded below at 0 Hz: neurons firing tonically
+    at a few Hz burst for better-than-predicted outcomes and pause for worse ones, and a pause
+    cannot go below 0 Hz, so negative errors have less headroom than positive ones (Schultz
+    1998, J Neurophysiol 80:1; Bayer & Glimcher 2005, Neuron 47:129, Fig. 5). The plasticity
+    signal is (r − r₀)/κ, κ the model's Hz per unit of error: the signed error itself as r₀ → ∞.
+    """
+    rate = c.da_tonic_hz + c.da_burst_hz * max(error, 0.0) + c.da_dip_hz * min(error, 0.0)
+    return max(rate, 0.0)
 
 
 @njit(cache=True, inline="always")

@@ -25,7 +25,7 @@ from .config import (ACTOR_DISCRETE, ADAPT_LEARN, ADAPT_OFF, GRAD_BPTT, GRAD_RFL
                      TRACE_DUTCH)
 from .cortex import (adapt_input, bptt_gradient, bptt_push, cortical_signal, forward, rflo_step,
                      rtrl_update)
-from .heads import heads
+from .heads import heads, opponent_betas
 from .optimizer import apply_schedule, clip_tau, optimizer_step
 from .td import accumulate, dopamine, dutch_critic, readout_gradient
 
@@ -90,6 +90,9 @@ def tick(cfg, circuit, state, opt, io, work):
     n_trans = 0
     actor_lesion = c.actor_lesion == 1
     critic_lesion = c.critic_lesion == 1
+    opponent = c.opponent == 1
+    beta_g, beta_n = opponent_betas(c.opp_beta, c.opp_tonic_bias, c.da_tonic_hz, c.da_model_hz,
+                                    c.d1_block, c.d2_block)
 
     for b in range(B):
         # 1-D views of this env's state: indexing them (not the 2-D arrays) lets LLVM vectorise
@@ -124,7 +127,8 @@ def tick(cfg, circuit, state, opt, io, work):
         # 3. heads and action
         v = heads(theta, N, Z, Pn, A, c.actor, hb, circuit.lo, circuit.hi, circuit.bounded,
                   io.noise_u[k_noise, b], io.noise_n[k_noise, b], actor_lesion, critic_lesion,
-                  logits, psi, chi, io.action_out[b], ainb)
+                  logits, psi, chi, io.action_out[b], ainb, opponent, beta_g, beta_n, xb,
+                  c.cued_actions == 1)
         if c.actor == ACTOR_DISCRETE:
             io.action_index[b] = int(io.action_out[b, 0])
         # 4. learning signals through the feedback synapses (a silenced readout sends none)

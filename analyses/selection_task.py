@@ -1,0 +1,212 @@
+"""Frank, Seeberger & O'Reilly (2004): does dopamine tip learning between "choose A" and "avoid B"?
+
+The probabilistic selection task (Science 306:1940, Fig. 2): after training on the pairs AB
+(80/20), CD (70/30) and EF (60/40), the novel test pairs separate learning from positive
+outcomes ("choose A": AC, AD, AE, AF) from learning from negative ones ("avoid B": BC, BD, BE,
+BF). Parkinson's patients off medication avoid B better than they choose A; on L-DOPA the reverse.
+This script trains the circuit of models/basal_ganglia.toml (dopamine neurons, D1/D2 opponent
+actor) under three dopamine states — normal, depleted (deplete_dopamine) and raised tonic
+(raise_dopamine) — and tests each trained circuit, without learning, on all fifteen pairs: the
+accuracy of a pair is the selection stage's probability of choosing the better stimulus.
+
+Prints per state the mean choose-A and avoid-B accuracies and their difference (A − B) over seeds,
+and the crossover interaction (A − B)_raised − (A − B)_depleted. Frank et al. tested the same
+patients on and off medication, so the interaction is taken within seed (one seed = one animal:
+its cortex, feedback and trial sequence; only the dopamine state differs): its mean with a
+bootstrap interval, the effect size d_z (mean / s.d. of the per-seed interactions) and the
+two-sided p-value of an exact sign-flip permutation test of its mean.
+
+Usage:  python analyses/selection_task.py [--steps 3000] [--seeds 0,1,...,9] [--workers 1]
+Writes analyses/figures/selection_task.png and analyses/results/selection_task.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+# ---- configuration --------------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "basal_ganglia.toml"
+STATES = {  # dopamine state → manipulations (Frank 2005, J Cogn Neurosci 17:51)
+    "normal": [],
+    "depleted": [{"kind": "deplete_dopamine", "level": 0.5}],
+    "raised": [{"kind": "raise_dopamine", "factor": 2.0}],
+}
+FIGURES, RESULTS = Path(__file__).resolve().parent / "figures", Path(__file__).resolve().parent / "results"
+
+
+def state_model(state: str):
+    import bioRTRRL as br
+
+    data = br.load_model(MODEL).to_dict()
+    data["manipulation"] = STATES[state]
+    data["name"] = f"selection_{state}"
+    return br.load_model(data)
+
+
+def _frozen_drives(engine, pairs) -> np.ndarray:
+    """The dorsal striatum's drives y (Go then NoGo) of a trained circuit shown each pair once,
+    without learning: one frozen tick from rest (the pair's first tick)."""
+    n, d = len(pairs), engine.dims
+    frozen = engine.frozen_copy(n, 0)
+    obs = np.zeros((n, 6))
+    for k, pair in enumerate(pairs):
+        obs[k, list(pair)] = 1.0
+    zero, no = np.zeros(n), np.zeros(n, dtype=bool)
+    frozen.tick(obs, zero, no, no, ~no)
+    return frozen.act[:, d.D + d.N:d.D + d.N + d.P]
+
+
+def test_accuracy(engine) -> dict[str, float]:
+    """Choose-A and avoid-B accuracy of a trained circuit (and its accuracy on each training
+    pair): the selection stage's probability of the better stimulus of each test pair (softmax
+    of β_G G − β_N N between the two shown)."""
+    from bioRTRRL.engines.kernels import opponent_betas
+    from bioRTRRL.tasks.probabilistic_selection import TEST_PAIRS
+
+    c = engine.config[0]
+    y = _frozen_drives(engine, TEST_PAIRS)
+    beta_g, beta_n = opponent_betas(c["opp_beta"], c["opp_tonic_bias"], c["da_tonic_hz"],
+                                    c["da_model_hz"], c["d1_block"], c["d2_block"])
+    act = beta_g * np.maximum(0.0, 1.0 + y[:, :6]) - beta_n * np.maximum(0.0, 1.0 + y[:, 6:])
+    first = {pair: 1.0 / (1.0 + np.exp(act[k, pair[1]] - act[k, pair[0]]))
+             for k, pair in enumerate(TEST_PAIRS)}
+    return {"choose_A": float(np.mean([first[(0, j)] for j in range(2, 6)])),
+            "avoid_B": float(np.mean([1.0 - first[(1, j)] for j in range(2, 6)])),
+            "AB": first[(0, 1)], "CD": first[(2, 3)], "EF": first[(4, 5)]}
+
+
+def go_nogo(engine) -> tuple[np.ndarray, np.ndarray]:
+    """Go and NoGo activities G = [1 + y]₊, N of every stimulus in its training pair."""
+    from bioRTRRL.tasks.probabilistic_selection import TRAINING_PAIRS
+
+    y = _frozen_drives(engine, TRAINING_PAIRS)
+    G, N = np.zeros(6), np.zeros(6)
+    for k, pair in enumerate(TRAINING_PAIRS):
+        for s in pair:
+            G[s], N[s] = max(0.0, 1.0 + y[k, s]), max(0.0, 1.0 + y[k, 6 + s])
+    return G, N
+
+
+def run_one(args) -> dict:
+    """Train one seed in one dopamine state; its test accuracies and final Go/NoGo weights."""
+    import bioRTRRL as br
+
+    state, seed, steps = args
+    session = br.Session(state_model(state), seed=seed)
+    session.advance(steps, progress=False)
+    out = test_accuracy(session.engine)
+    out["G"], out["N"] = go_nogo(session.engine)
+    return {"state": state, "seed": seed, **out}
+
+
+def sign_flip_p(x: np.ndarray) -> float:
+    """Two-sided p-value of the mean of paired differences ``x`` under the null that each
+    difference's sign is arbitrary: every one of the 2^n sign assignments (exact)."""
+    n = len(x)
+    signs = 1 - 2 * ((np.arange(2 ** n)[:, None] >> np.arange(n)) & 1)
+    null = np.abs((signs * x).mean(axis=1))
+    return float((null >= abs(x.mean()) - 1e-12).mean())
+
+
+def summarise(rows: list[dict]) -> dict:
+    from bioRTRRL.stats import bootstrap_ci
+
+    table = {}
+    for state in STATES:
+        r = sorted((x for x in rows if x["state"] == state), key=lambda x: x["seed"])
+        a, b = np.array([x["choose_A"] for x in r]), np.array([x["avoid_B"] for x in r])
+        table[state] = {"choose_A": a, "avoid_B": b, "diff": a - b}
+    per_seed = table["raised"]["diff"] - table["depleted"]["diff"]
+    table["interaction"] = {
+        "per_seed": per_seed,
+        "mean": float(per_seed.mean()),
+        "ci": bootstrap_ci(per_seed, statistic="mean"),
+        "d_z": float(per_seed.mean() / per_seed.std(ddof=1)),
+        "p": sign_flip_p(per_seed),
+        "positive": int((per_seed > 0).sum()),
+    }
+    return table
+
+
+def report(table: dict, steps: int) -> str:
+    lines = ["# Probabilistic selection task under three dopamine states", "",
+             f"models/basal_ganglia.toml, {steps} training ticks ({steps // 2} trials), "
+             f"{len(table['normal']['diff'])} seeds per state; accuracies are choice "
+             "probabilities on the novel test pairs (no learning).", "",
+             "| state | choose A | avoid B | A − B |", "|---|---|---|---|"]
+    for state in STATES:
+        t = table[state]
+        lines.append(f"| {state} | {t['choose_A'].mean():.3f} ± {t['choose_A'].std(ddof=1):.3f} "
+                     f"| {t['avoid_B'].mean():.3f} ± {t['avoid_B'].std(ddof=1):.3f} "
+                     f"| {t['diff'].mean():+.3f} ± {t['diff'].std(ddof=1):.3f} |")
+    it = table["interaction"]
+    n = len(it["per_seed"])
+    lines += ["", f"Crossover interaction (A − B)_raised − (A − B)_depleted, within seed: "
+              f"{it['mean']:+.3f}, 95 % bootstrap interval [{it['ci'][0]:+.3f}, "
+              f"{it['ci'][1]:+.3f}], d_z = {it['d_z']:+.2f}, sign-flip p = {it['p']:.3g}, "
+              f"positive in {it['positive']} of {n} seeds. Frank et al. 2004 found a positive "
+              "interaction (off medication: avoid B > choose A; on L-DOPA: the reverse)."]
+    return "\n".join(lines) + "\n"
+
+
+def figure(table: dict, rows: list[dict], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 3.8))
+    x = np.arange(len(STATES))
+    for key, marker in (("choose_A", "o-"), ("avoid_B", "s--")):
+        m = [table[s][key].mean() for s in STATES]
+        e = [table[s][key].std(ddof=1) / np.sqrt(len(table[s][key])) for s in STATES]
+        ax.errorbar(x, m, yerr=e, fmt=marker, capsize=3, label=key.replace("_", " "))
+    ax.set_xticks(x, list(STATES))
+    ax.set_ylabel("test accuracy")
+    ax.set_title("choose A / avoid B (mean ± s.e.m.)")
+    ax.legend()
+    for i, state in enumerate(STATES):
+        G = np.mean([r["G"] for r in rows if r["state"] == state], axis=0)
+        N = np.mean([r["N"] for r in rows if r["state"] == state], axis=0)
+        bx.plot(range(6), G, "o-", color=f"C{i}", label=f"{state}: Go")
+        bx.plot(range(6), N, "s--", color=f"C{i}", label=f"{state}: NoGo")
+    bx.axhline(1.0, color="grey", ls=":", lw=0.8)
+    bx.set_xticks(range(6), list("ABCDEF"))
+    bx.set_ylabel("activity (start: 1)")
+    bx.set_title("Go (D1) and NoGo (D2) in the training pairs")
+    bx.legend(fontsize=7, ncol=3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(steps: int = 3000, seeds=tuple(range(10)), workers: int = 1,
+         out: Path | None = None) -> dict:
+    jobs = [(state, seed, steps) for state in STATES for seed in seeds]
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            rows = list(pool.map(run_one, jobs))
+    else:
+        rows = [run_one(j) for j in jobs]
+    table = summarise(rows)
+    text = report(table, steps)
+    print(text)
+    figures, results = (FIGURES, RESULTS) if out is None else (out, out)
+    figure(table, rows, figures / "selection_task.png")
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "selection_task.md").write_text(text)
+    return table
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--seeds", default="0,1,2,3,4,5,6,7,8,9")
+    p.add_argument("--workers", type=int, default=1)
+    a = p.parse_args()
+    main(a.steps, tuple(int(s) for s in a.seeds.split(",")), a.workers)

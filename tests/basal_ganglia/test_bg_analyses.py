@@ -1,0 +1,40 @@
+"""The basal-ganglia analyses at a small budget: they run end to end, write their figure and
+results, and their statistics come out in the reported form (the full runs are in analyses/)."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+ANALYSES = Path(__file__).resolve().parents[2] / "analyses"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, ANALYSES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_selection_task_small_budget(tmp_path):
+    table = _load("selection_task").main(steps=400, seeds=(0, 1), out=tmp_path)
+    assert (tmp_path / "selection_task.png").stat().st_size > 0
+    assert "Crossover interaction" in (tmp_path / "selection_task.md").read_text()
+    for state in ("normal", "depleted", "raised"):
+        assert np.all((table[state]["choose_A"] >= 0) & (table[state]["choose_A"] <= 1))
+    it = table["interaction"]
+    assert len(it["per_seed"]) == 2 and it["ci"][0] <= it["mean"] <= it["ci"][1]
+
+
+def test_punishment_learning_small_budget(tmp_path):
+    out = _load("punishment_learning").main(steps=200, seeds=(0, 1), out=tmp_path)
+    assert (tmp_path / "punishment_learning_200.png").stat().st_size > 0
+    assert len(out["accuracy"]) == 4
+    assert all(0.0 <= a.mean() <= 1.0 for a in out["accuracy"].values())
+
+
+def test_sign_flip_p_is_exact():
+    sign_flip_p = _load("selection_task").sign_flip_p
+    # all positive: only the all-positive and all-negative assignments reach |mean|
+    assert sign_flip_p(np.array([1.0, 2.0, 3.0, 4.0])) == 2 / 16
+    assert sign_flip_p(np.array([1.0, -1.0])) == 1.0
