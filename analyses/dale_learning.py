@@ -1,6 +1,6 @@
 """Does the circuit still learn with Dale's law (and with firing-rate units)?
 
-Murray 2019 (eLife 8:e43299, Fig. 2—figure supplement 1): RFLO trains recurrent networks whose
+Murray 2019 (eLife 8:e43299, Fig. 2—figure supplement): RFLO trains recurrent networks whose
 units are excitatory or inhibitory (sign-constrained outgoing weights) nearly as well as
 unconstrained ones. Here the cortex is split 80/20 into excitatory and inhibitory units
 (``circuit.sign = "dale"``; Song, Yang & Wang 2016 initialisation, signs kept by projection after

@@ -7,7 +7,8 @@ A plain exponential eligibility trace (TD(λ)'s) is largest right after the pres
 so it predicts the largest change at delay 0; a window peaking at 0.3–2 s needs an eligibility
 that first rises, then decays — the two-stage cascade of ``learning.eligibility_cascade``
 (a synaptic tag feeding a slower eligibility, bioRTRRL/circuit/description.py
-:func:`cascade_kernel`; Gerstner et al. 2018, Front. Neural Circuits 12:53).
+:func:`cascade_kernel`; the evidence for eligibility traces of seconds is reviewed by Gerstner
+et al. 2018, Front. Neural Circuits 12:53).
 
 The protocol, on the circuit's ventral corticostriatal synapses (cortex → striatum_ventral, the
 nucleus accumbens of the recordings) with env_dt = 20 ms: cortex is driven by a PULSE_S long input

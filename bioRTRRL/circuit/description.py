@@ -26,7 +26,7 @@ population so that excitation and inhibition balance on average (Song, Yang & Wa
 Comput Biol 12:e1004792, "Training excitatory-inhibitory recurrent neural networks": W = W⁺ D with
 W⁺ ≥ 0 and D = diag(±1)); learning keeps the signs by projection after every update: a synapse
 that would change sign is set to 0 (projected gradient descent; Murray 2019, eLife 8:e43299,
-Fig. 2—figure supplement 1: RFLO trains such sign-constrained networks). Synapses onto the
+Fig. 2—figure supplement: RFLO trains such sign-constrained networks). Synapses onto the
 striatal readouts are not constrained (corticostriatal neurons are excitatory; the readouts'
 signed weights stand for the striatal microcircuit that turns them into a value and a policy).
 
@@ -230,9 +230,12 @@ def cascade_kernel(t_s, rise_s: float, decay_s: float):
     κ(t) = (exp(−t/τ_d) − exp(−t/τ_r)) / κ*, for t ≥ 0 (0 before), normalised to peak 1 at
     t* = τ_r τ_d / (τ_d − τ_r) · ln(τ_d / τ_r). This is the two-stage cascade of a synaptic tag
     (decaying with τ_r) feeding a slower eligibility (decaying with τ_d) — the rising-then-decaying
-    eligibility of a striatal spine that Yagishita et al. 2014 (Science 345:1616, Fig. 3) found:
-    dopamine enlarges the spine only when it arrives 0.3–2 s after glutamate (modelled this way
-    by Gerstner et al. 2018, Front. Neural Circuits 12:53, Fig. 4, "two-stage" traces).
+    eligibility of a striatal spine that Yagishita et al. 2014 (Science 345:1616) found in the
+    nucleus accumbens: dopamine enlarges the spine only when it arrives 0.3–2 s after glutamate
+    (reviewed with the other evidence for eligibility traces of seconds by Gerstner et al. 2018,
+    Front. Neural Circuits 12:53). The cascade is the simplest linear filter with a rise: two
+    first-order stages, the textbook difference-of-exponentials (dual-exponential) kernel of
+    synaptic responses.
     """
     t = np.asarray(t_s, dtype=float)
     peak = _cascade_peak(rise_s, decay_s)
