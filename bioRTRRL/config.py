@@ -86,7 +86,9 @@ class CircuitSpec:
         Gymnasium's ``NormalizeObservation``); evaluation uses the statistics frozen.
     population : list of dict
         Further cortical populations (``[[circuit.population]]``: ``name``, ``size``, optional
-        ``tau_init``, ``train_tau``); see :mod:`bioRTRRL.circuit.description`.
+        ``tau_init`` (ticks) or ``tau_init_s`` (seconds), ``train_tau``, ``sign`` and
+        ``excitatory_fraction`` (Dale's law, as ``circuit.sign``), ``unit`` (must equal
+        ``circuit.unit``)); see :mod:`bioRTRRL.circuit.description`.
     projection : list of dict
         Further projections, or replacements of the default ones (``[[circuit.projection]]``:
         ``pre``, ``post``, optional ``plastic``).
