@@ -11,8 +11,9 @@ every update) and trained on the two tasks the issue names:
 - trace conditioning (models/trace_conditioning.toml): δ at the reward over the first 20 trials
   (unpredicted, ≈ 1), δ at the cue and at the reward over the last 200 (the transfer).
 
-Conditions: ``control`` (the model file), ``dale`` (tanh units, Dale's law), ``dale_rate``
-(firing-rate units r = r_max σ(u) with Dale's law). Every run also checks that no recurrent weight
+Conditions: ``control`` (the model file), ``dale`` (tanh units, Dale's law), ``rate``
+(firing-rate units r = r_max σ(u)), ``dale_rate`` (both); the rate conditions of the conditioning
+task (plain SGD) use lr_readout = 0.01 instead of 0.03 (:data:`RATE_SGD`). Every run also checks that no recurrent weight
 left its unit's sign and counts the recurrent weights that learning moved.
 
 Usage:  python analyses/dale_learning.py [--steps 300000] [--seeds 0,1,2] [--workers 2]
@@ -34,8 +35,14 @@ CONDITIONING = ROOT / "models" / "trace_conditioning.toml"
 CONDITIONS = {
     "control": {},
     "dale": {"circuit.sign": "dale"},
+    "rate": {"circuit.unit": "rate"},
     "dale_rate": {"circuit.sign": "dale", "circuit.unit": "rate"},
 }
+# rate units feed the readouts h ∈ (0, 1) with mean ≈ 0.5 instead of tanh's ≈ 0, so |h|² and with
+# it the SGD step of the critic (lr · |h|²) is several times larger: the SGD model of trace
+# conditioning diverges at lr_readout = 0.03 and learns at 0.01 (Adam, CartPole's optimizer,
+# normalises each synapse's step and needs no change)
+RATE_SGD = {"optimizer.lr_readout": 0.01}
 SOLVED = 475.0
 EARLY, LATE = 20, 200  # trials (conditioning)
 FIGURES = ROOT / "analyses" / "figures"
@@ -72,8 +79,9 @@ def run_conditioning(condition: str, seed: int) -> dict:
     import bioRTRRL as br
     from bioRTRRL.analysis import trial_matrix
 
+    rate = CONDITIONS[condition].get("circuit.unit") == "rate"
     model = br.load_model(CONDITIONING).with_overrides(
-        {**CONDITIONS[condition], "recording.weights_every": 100_000})
+        {**CONDITIONS[condition], **(RATE_SGD if rate else {}), "recording.weights_every": 100_000})
     ds = br.run(model, seed=seed, progress=False)
     kw = model.task.kwargs
     cue, us = kw["cue_time"], kw["cue_time"] + kw["delay"]

@@ -137,13 +137,17 @@ def init_parameters(model: Model, dims: CircuitDims, seed_params: np.random.Seed
 
 def _dale_initial(W: np.ndarray, signs: np.ndarray, D: int) -> None:
     """Dale's law at the start (in place): each recurrent synapse from a sign-constrained unit j is
-    sign_j · |w|, the inhibitory magnitudes scaled by n_E / n_I so that excitation and inhibition
-    balance on average (Song, Yang & Wang 2016, PLoS Comput Biol 12:e1004792)."""
+    sign_j · |w|, the inhibitory magnitudes scaled by n_E / n_I relative to the excitatory ones so
+    that excitation and inhibition balance on average (Song, Yang & Wang 2016, PLoS Comput Biol
+    12:e1004792), then all of them by one factor that keeps the mean square of the constrained
+    synapses that of the draw (so the recurrent gain, the spectral radius, stays the paper's)."""
     n_exc, n_inh = int(np.sum(signs > 0)), int(np.sum(signs < 0))
     scale = np.where(signs < 0, n_exc / n_inh if n_exc and n_inh else 1.0, 1.0)
     rec = W[:, D:D + len(signs)]
     constrained = signs != 0
-    rec[:, constrained] = (np.abs(rec) * signs * scale)[:, constrained]
+    drawn = rec[:, constrained]
+    signed = (np.abs(rec) * signs * scale)[:, constrained]
+    rec[:, constrained] = signed * np.sqrt(np.mean(drawn ** 2) / np.mean(signed ** 2))
 
 
 def run_seeds(seed: int) -> dict[str, np.random.SeedSequence]:
