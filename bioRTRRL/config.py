@@ -96,7 +96,8 @@ class CircuitSpec:
         The cortical unit model: ``"tanh"`` (the paper's CT-RNN, signed rates in [−1, 1]) or
         ``"rate"``: non-negative firing-rate units, r = ``rate_max_hz`` · σ(u) in Hz (RFLO, RTRL
         and BPTT use the slope σ(1 − σ)). Synapses read the normalised rate r / r_max ∈ (0, 1),
-        so a weight is the drive per r_max and the learning rates of the tanh models stay in range.
+        so a weight is the drive per r_max. With plain SGD the readouts' learning rate needs to be
+        about 3× lower than with tanh (h has mean ≈ 0.5, so |h|² is larger); Adam needs no change.
     rate_max_hz : float
         r_max of ``unit = "rate"`` (Hz): the recorded cortical rates are r_max · σ(u).
     sign : {"mixed", "excitatory", "inhibitory", "dale"}
