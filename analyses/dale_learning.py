@@ -71,8 +71,8 @@ def run_cartpole(condition: str, seed: int, steps: int) -> dict:
     wrong, moved = sign_check(ds, model)
     return {"task": "cartpole_velocities", "condition": condition, "seed": seed,
             "best_eval": float(evals.max()), "solved": bool(evals.max() >= SOLVED),
-            "first_solved": int(ds["eval_step"].values[np.argmax(evals >= SOLVED)])
-            if evals.max() >= SOLVED else -1, "wrong_sign": wrong, "moved": moved}
+            "first_solved": float(ds["eval_step"].values[np.argmax(evals >= SOLVED)])
+            if evals.max() >= SOLVED else np.nan, "wrong_sign": wrong, "moved": moved}
 
 
 def run_conditioning(condition: str, seed: int) -> dict:
