@@ -25,7 +25,8 @@ KERNELS = ROOT / "bioRTRRL" / "engines" / "kernels"  # the package of kernel uni
 # (name, file in KERNELS, old line text (stripped; must occur), new text, which occurrence, 0-based)
 PLANTS = [
     ("RFLO drive without dt", "cortex.py",
-     "gain = dt * (1.0 - phi[i] * phi[i]) / tau", "gain = (1.0 - phi[i] * phi[i]) / tau", 0),
+     "gain = dt * ((1.0 - phi[i] * phi[i]) + rate * (phi[i] - 1.0)) / tau",
+     "gain = ((1.0 - phi[i] * phi[i]) + rate * (phi[i] - 1.0)) / tau", 0),
     ("RFLO decay without dt", "cortex.py",
      "p_decay = 1.0 - dt / tau", "p_decay = 1.0 - 1.0 / tau", 0),
     ("RFLO P_τ drive without dt", "cortex.py",
@@ -80,8 +81,8 @@ PLANTS = [
      "sd = disc * sig[i]", "sd = sig[i]", 0),
     ("rate unit: slope σ instead of σ(1 − σ)", "cortex.py",
      "return phi * (1.0 - phi)", "return phi", 0),
-    ("rate unit: RFLO drive without dt", "cortex.py",
-     "gain = dt * slope(phi[i], unit) / tau", "gain = slope(phi[i], unit) / tau", 0),
+    ("rate unit: RFLO with tanh's slope", "cortex.py",
+     "rate = 1.0 if unit == UNIT_RATE else 0.0", "rate = 0.0", 0),
     ("Dale's projection keeps the wrong sign", "cortex.py",
      "if s * theta[k] < 0.0:", "if s * theta[k] > 0.0:", 0),
     ("cascade trace: the eligibility fed by this tick's tag", "td.py",

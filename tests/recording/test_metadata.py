@@ -11,8 +11,9 @@ from bioRTRRL.recording.recorder import CONVENTIONS, metadata
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"
-# UDUNITS strings the schema uses: dimensionless, seconds, or a tick's duration in milliseconds
-UNITS = re.compile(r"^(1|s|\d+(\.\d+)?(e-?\d+)? ms)$")
+# UDUNITS strings the schema uses: dimensionless, seconds, hertz (firing rates), or a tick's
+# duration in milliseconds
+UNITS = re.compile(r"^(1|s|Hz|\d+(\.\d+)?(e-?\d+)? ms)$")
 
 
 def _runs():
@@ -24,8 +25,10 @@ def _runs():
     batched = cartpole.with_overrides({"task.num_envs": 2})
     trials = br.load_model(MODELS / "trace_conditioning.toml").with_overrides({
         "task.kwargs": {"n_trials": 20, "iti": [3, 5]}, "recording.variables": every})
+    rate_units = trials.with_overrides({"circuit.unit": "rate"})  # firing_rate in Hz
     return {name: br.run(m, steps=250, seed=0, progress=False)
-            for name, m in [("cartpole", cartpole), ("batched", batched), ("trials", trials)]}
+            for name, m in [("cartpole", cartpole), ("batched", batched), ("trials", trials),
+                            ("rate_units", rate_units)]}
 
 
 @pytest.fixture(scope="module")

@@ -80,12 +80,13 @@ def rflo_step(theta, N, Z, xi, h_old, phi, dt, P, column_decay, by_column,
     (:func:`rflo_update`).
     """
     o_tau = N * Z
+    # the logistic slope σ(1 − σ) = (1 − σ²) + (σ − 1): one branch-free form for both unit models
+    # (a branch here changes how the synapse loop below compiles, by an ulp)
+    rate = 1.0 if unit == UNIT_RATE else 0.0
     for i in range(N):
         tau = theta[o_tau + i]
         p_decay = 1.0 - dt / tau
-        gain = dt * (1.0 - phi[i] * phi[i]) / tau
-        if unit == UNIT_RATE:  # the logistic unit's slope σ(1 − σ)
-            gain = dt * slope(phi[i], unit) / tau
+        gain = dt * ((1.0 - phi[i] * phi[i]) + rate * (phi[i] - 1.0)) / tau
         drive_tau = dt * (h_old[i] - phi[i]) / (tau * tau)
         sd = disc * sig[i]
         sh = eta_h * sig_h[i]
