@@ -9,9 +9,10 @@ from .environment import EnvDriver
 
 
 def evaluation_ticks(run: RunSpec) -> int:
-    """Ticks an evaluation lasts at most: ``run.eval_budget``, or the evaluation episodes' own
-    cap ``run.eval_max_steps`` when that is shorter. An episode still running then is scored by
-    its return so far (for a continuing task: the return over this many ticks)."""
+    """Environment steps an evaluation lasts at most: ``run.eval_budget``, or the evaluation
+    episodes' own cap ``run.eval_max_steps`` when that is shorter (an episode truncated at step L
+    ends on the evaluation's L-th step). An episode still running after the last step is scored
+    by its return so far: for a continuing task, the return over exactly this many steps."""
     return min(run.eval_max_steps, run.eval_budget) if run.eval_max_steps else run.eval_budget
 
 
@@ -26,7 +27,7 @@ def evaluate(model: Model, engine, seed_seq, episodes: int) -> float:
                                 drv.action_high)
     returns = np.full(episodes, np.nan)
     drv.reset()
-    for _ in range(evaluation_ticks(model.run) + 1):
+    for _ in range(evaluation_ticks(model.run)):
         frozen.tick(drv.obs, drv.reward, drv.terminated, drv.truncated, drv.fresh)
         drv.step(frozen.actions)
         for b, _end, ret, _len, _term in drv.completed:

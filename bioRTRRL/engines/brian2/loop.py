@@ -746,8 +746,8 @@ class ClosedLoop(Brian2Knobs, BrianObject):
                 ev.returns[env] = ret
         drv.completed.clear()
         ev.rounds += 1
-        if ev.rounds > ev.cap or not np.isnan(ev.returns).any():
-            missing = np.isnan(ev.returns)  # an episode outlasted the cap: its return so far
+        if ev.rounds >= ev.cap or not np.isnan(ev.returns).any():
+            missing = np.isnan(ev.returns)  # an episode outlasted the budget: its return so far
             ev.returns[missing] = drv.episode_return[missing]
             ev.result = float(ev.returns.mean())
             self._end_evaluation()

@@ -1,0 +1,86 @@
+"""Can the circuit learn NeuroGym's standard tasks? Fraction of trials correct during training.
+
+Tasks (Molano-Mazón et al. 2022, NeuroGym): the two-alternative perceptual decision
+(``PerceptualDecisionMaking-v0``: fixate while a noisy two-channel stimulus plays for 20 ticks,
+then report the stronger channel in a one-tick decision window; coherences 0–51.2 %, so an ideal
+integrator is right on about 88 % of trials) and delayed match-to-sample (``DelayMatchSample-v0``:
+a sample direction, a 10-tick delay, a test direction, then report match / non-match).
+
+Each trial is an episode (``task.trial_as_episode = true``); the reward is +1 for a correct
+report, 0 for a wrong or missing one and −0.1 per fixation break, so the mean first-episode
+return of an evaluation is the fraction correct less the fixation penalties. The circuit is the
+paper model (models/paper_catch.toml's settings: N = 32, RFLO, Adam 1e-3, no clip) with the task
+swapped, plus the overrides of SETTINGS; every EVAL_EVERY ticks EVAL_TRIALS trials are scored.
+
+Needs NeuroGym (docs/suites.md: ``pip install --no-deps neurogym==2.2.0`` plus its light
+requirements, keeping gymnasium ≥ 1.0).
+
+Usage:
+    nice -n 15 python analyses/neurogym_tasks.py [--task PerceptualDecisionMaking-v0]
+        [--steps 1000000] [--seed 0] [--setting paper]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+# ---- configuration --------------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "analyses" / "results" / "neurogym_tasks.jsonl"
+STEPS = 1_000_000
+EVAL_EVERY = 20_000
+EVAL_TRIALS = 200
+SETTINGS = {
+    "paper": {},
+    # decisions a few ticks after the evidence: a larger critic horizon is not needed, but a
+    # faster readout learning rate helps the one-tick decision window
+    "lr3e-3": {"optimizer.lr_readout": 3e-3, "optimizer.lr_cortex": 3e-3},
+    "gamma0.9": {"learning.gamma": 0.9},
+}
+
+
+def model_for(task, setting):
+    import bioRTRRL as br
+
+    return br.load_model(ROOT / "models" / "paper_catch.toml").with_overrides({
+        "task.env": f"neurogym:{task}", "task.kwargs": {}, "task.trial_as_episode": True,
+        "run.eval_every": 0, "run.eval_episodes": EVAL_TRIALS,
+        "recording.variables": ["reward"], "recording.weights_every": 0,
+        **SETTINGS[setting],
+    })
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--task", default="PerceptualDecisionMaking-v0")
+    parser.add_argument("--steps", type=int, default=STEPS)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--setting", default="paper", choices=list(SETTINGS))
+    args = parser.parse_args(argv)
+    from bioRTRRL import Session
+
+    session = Session(model_for(args.task, args.setting), args.seed)
+    started, curve = time.perf_counter(), []
+    while session.tick < args.steps:
+        session.advance(EVAL_EVERY, progress=False)
+        curve.append(round(session.evaluate(), 4))
+        print(f"{args.task} {args.setting} seed {args.seed} tick {session.tick}: "
+              f"score {curve[-1]:.3f}  ({time.perf_counter() - started:.0f} s)", flush=True)
+    session.finish()
+    record = {"task": args.task, "setting": args.setting, "seed": args.seed, "steps": args.steps,
+              "eval_every": EVAL_EVERY, "eval_trials": EVAL_TRIALS, "curve": curve,
+              "best": max(curve), "held": float(np.mean(curve[-10:])),
+              "wall_seconds": round(time.perf_counter() - started)}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with open(RESULTS, "a") as f:
+        f.write(json.dumps(record) + "\n")
+    print(json.dumps({k: v for k, v in record.items() if k != "curve"}))
+
+
+if __name__ == "__main__":
+    main()
