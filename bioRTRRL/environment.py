@@ -90,8 +90,8 @@ class EnvDriver:
             raise ModelError(
                 f"task.env {task.env!r}: the circuit's actor chooses one Discrete action (or a 1-D "
                 f"Box), not {single_act}; map one Discrete action onto it with a wrapper in "
-                "task.wrappers, e.g. [\"popgym.wrappers:DiscreteAction\"] for a MultiDiscrete "
-                "space (popgym's tasks get it automatically)")
+                "task.wrappers: [\"bioRTRRL.tasks.suites:FlatDiscreteAction\"] (popgym's tasks "
+                "get it automatically)")
         else:
             raise ModelError(
                 f"task.env {task.env!r}: action space {single_act} is not supported "

@@ -11,16 +11,18 @@ The toolkit applies these adapters itself when ``task.env`` names an environment
   as events (``trial_events``) and, with ``task.trial_as_episode``, ends an episode with each
   trial.
 - **popgym** (Morad et al. 2023, ICLR): some tasks act through a MultiDiscrete space (Minesweeper's
-  (row, column)); popgym's own ``popgym.wrappers.DiscreteAction`` turns it into one Discrete
-  action, which the circuit's softmax actor takes.
+  (row, column)); :class:`FlatDiscreteAction` turns it into one Discrete action, which the
+  circuit's softmax actor takes (the mapping of popgym's own ``DiscreteAction``, which accepts
+  only an unwrapped popgym environment).
 """
 
 from __future__ import annotations
 
 import gymnasium as gym
+import numpy as np
 from gymnasium import spaces
 
-__all__ = ["NeuroGymTrials", "adapt_suite", "suite_of"]
+__all__ = ["FlatDiscreteAction", "NeuroGymTrials", "adapt_suite", "suite_of"]
 
 #: Events a NeuroGym trial reports besides its periods: its outcome, on its last tick.
 OUTCOMES = ("correct", "incorrect")
@@ -102,6 +104,34 @@ class NeuroGymTrials(gym.Wrapper):
         return out
 
 
+class FlatDiscreteAction(gym.ActionWrapper):
+    """One Discrete action for a MultiDiscrete or MultiBinary action space.
+
+    Action ``a`` of ``Discrete(prod(nvec))`` is the multi-index ``unravel_index(a, nvec)``
+    (row-major: the last component varies fastest), shifted by the space's ``start``; a
+    MultiBinary(n) space is MultiDiscrete([2] * n). Use it in a model file as
+    ``task.wrappers = ["bioRTRRL.tasks.suites:FlatDiscreteAction"]``.
+    """
+
+    def __init__(self, env: gym.Env):
+        super().__init__(env)
+        space = env.action_space
+        if isinstance(space, spaces.MultiBinary):
+            self._nvec, self._start = np.full(int(np.prod(space.shape)), 2), 0
+            self._shape = space.shape
+        elif isinstance(space, spaces.MultiDiscrete):
+            self._nvec, self._start = space.nvec.reshape(-1), space.start.reshape(-1)
+            self._shape = space.shape
+        else:
+            raise ValueError(f"FlatDiscreteAction needs a MultiDiscrete or MultiBinary action "
+                             f"space, got {space}")
+        self.action_space = spaces.Discrete(int(np.prod(self._nvec)))
+
+    def action(self, action):
+        index = np.array(np.unravel_index(int(action), self._nvec)) + self._start
+        return index.reshape(self._shape).astype(self.env.action_space.dtype)
+
+
 def adapt_suite(env: gym.Env, trial_as_episode: bool = False) -> gym.Env:
     """Apply the adapter of ``env``'s suite (if any); ``trial_as_episode`` needs NeuroGym."""
     suite = suite_of(env)
@@ -111,7 +141,5 @@ def adapt_suite(env: gym.Env, trial_as_episode: bool = False) -> gym.Env:
     if suite == "neurogym":
         return NeuroGymTrials(env, trial_as_episode)
     if suite == "popgym" and isinstance(env.action_space, spaces.MultiDiscrete):
-        from popgym.wrappers import DiscreteAction
-
-        return DiscreteAction(env)
+        return FlatDiscreteAction(env)
     return env

@@ -81,8 +81,24 @@ def test_unsupported_observation_space_names_the_wrapper(space, wrapper):
 
 @pytest.mark.parametrize("space", [spaces.MultiDiscrete([2, 3]), spaces.MultiBinary(3)])
 def test_unsupported_action_space_names_the_wrapper(space):
-    with pytest.raises(ModelError, match="task.wrappers.*DiscreteAction"):
+    with pytest.raises(ModelError, match="task.wrappers.*FlatDiscreteAction"):
         driver(action_space=space)
+
+
+@pytest.mark.parametrize("space, flat, expected", [
+    (spaces.MultiDiscrete([3, 4]), 7, [1, 3]),                      # 7 = 1·4 + 3
+    (spaces.MultiDiscrete([3, 4], start=[-1, 2]), 7, [0, 5]),
+    (spaces.MultiBinary(3), 6, [1, 1, 0]),                           # 6 = 0b110
+])
+def test_flat_discrete_action_is_the_row_major_multi_index(space, flat, expected):
+    from bioRTRRL.tasks.suites import FlatDiscreteAction
+
+    env = FlatDiscreteAction(SpaceEnv(action_space=space))
+    assert env.action_space.n == int(np.prod(getattr(space, "nvec", [2] * 3)))
+    np.testing.assert_array_equal(env.action(flat), expected)
+    d = driver(action_space=space, wrappers=["bioRTRRL.tasks.suites:FlatDiscreteAction"],
+               num_envs=2)
+    assert d.A == env.action_space.n
 
 
 def test_flatten_observation_wrapper_from_the_model_makes_it_readable():
@@ -148,9 +164,12 @@ needs_popgym = pytest.mark.skipif(importlib.util.find_spec("popgym") is None,
 @needs_popgym
 def test_popgym_by_id_runs_with_discrete_observations_and_multidiscrete_actions():
     # RepeatFirst: Discrete(4) observations; Minesweeper: MultiDiscrete([4, 4]) actions, which
-    # popgym's own DiscreteAction turns into Discrete(16) (row-major: action a → divmod(a, 4))
-    d = EnvDriver(TaskSpec(env="popgym:popgym-MineSweeperEasy-v0"), seed=0)
-    assert (d.O, d.A) == (3, 16)
+    # FlatDiscreteAction turns into Discrete(16), also inside a vector of wrapped copies
+    for n in (1, 3):
+        d = EnvDriver(TaskSpec(env="popgym:popgym-MineSweeperEasy-v0", num_envs=n), seed=0)
+        assert (d.O, d.A) == (3, 16)
+        d.reset()
+        d.step(np.full(n, 15))
     model = br.load_model({"task": {"env": "popgym:popgym-RepeatFirstEasy-v0"},
                            "circuit": {"cortex_size": 8},
                            "run": {"eval_every": 100, "eval_episodes": 2}})
@@ -195,3 +214,18 @@ def test_neurogym_same_seed_same_trials_and_events(trial_as_episode):
     else:  # continuing: the trial counter moves on at every trial end
         assert not any(x[2] for x in a)
         assert [a[k][3] for k in ends] == list(range(1, len(ends) + 1))
+
+
+@needs_popgym
+def test_cli_runs_a_model_file_naming_a_popgym_id(tmp_path, capsys):
+    from bioRTRRL.cli import main
+
+    model = tmp_path / "repeat_previous.toml"
+    model.write_text('[task]\nenv = "popgym:popgym-RepeatPreviousEasy-v0"\n'
+                     '[circuit]\ncortex_size = 8\n[recording]\nvariables = ["reward", "obs"]\n')
+    assert main(["run", str(model), "--steps", "200", "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "recording.nc").exists()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[task]\nenv = "no_such_suite_xyz:Foo-v0"\n')
+    assert main(["run", str(bad), "--out", str(tmp_path / "x")]) == 2
+    assert "task.env: cannot import 'no_such_suite_xyz'" in capsys.readouterr().err
