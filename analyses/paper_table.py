@@ -344,6 +344,16 @@ def write_markdown(runs, path=TABLE):
                 lines.append(f"| {spec['label']} | {method} | {variant} | {paper_s} | "
                              f"{fmt(st['best'], st['best_sd'])} | {fmt(st['held'])} | {chance} | "
                              f"{budget} | {st['wall']:.0f} |")
+    curves = [(key, runs_) for key, runs_ in cells.items() if key[0] == "acrobot"]
+    for (row, method, variant), runs_ in curves:
+        evals = [r["evals"] for r in runs_ if r.get("evals")]
+        if not evals:
+            continue
+        every = runs_[0]["eval_every"]
+        points = [f"{(k + 1) * every // 1000} k: {fmt(float(np.median([e[k] for e in evals if len(e) > k])))}"
+                  for k in range(max(map(len, evals)))]
+        lines += ["", f"## {ROWS[row]['label']}, {method}, {variant}: median evaluation over seeds",
+                  "", "; ".join(points) + " (paper: about −100 within 0.1 M steps)"]
     lines += ["", "## Per-seed values", ""]
     for (row, method, variant), runs_ in cells.items():
         st = cell_stats(runs_)
@@ -380,6 +390,9 @@ def main(argv=None):
     parser.add_argument("--max-steps", type=int, default=MAX_STEPS, help="cap on every row's budget")
     parser.add_argument("--workers", type=int, default=1, help="Dask worker processes (LocalCluster)")
     parser.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
+    parser.add_argument("--priority", type=float, default=0.0,
+                        help="Dask priority of the first run (later runs lower): with --scheduler, "
+                             "places this call's runs within another call's queue")
     parser.add_argument("--runs", type=Path, default=RUNS, help="JSON-lines file of finished runs")
     parser.add_argument("--table", type=Path, default=TABLE, help="markdown table to write")
     parser.add_argument("--table-only", action="store_true", help="only rebuild the table from --runs")
@@ -402,7 +415,8 @@ def main(argv=None):
         print(f"{len(todo)} runs on {client.scheduler.address}", flush=True)
         try:
             # submitted in order: the workers take the cheapest rows first
-            futures = [client.submit(run_one, *job, args.max_steps, pure=False, priority=-i)
+            futures = [client.submit(run_one, *job, args.max_steps, pure=False,
+                                     priority=args.priority - i / 1000)
                        for i, job in enumerate(todo)]
             args.runs.parent.mkdir(parents=True, exist_ok=True)
             for fut in as_completed(futures):
