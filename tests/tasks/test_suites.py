@@ -229,3 +229,19 @@ def test_cli_runs_a_model_file_naming_a_popgym_id(tmp_path, capsys):
     bad.write_text('[task]\nenv = "no_such_suite_xyz:Foo-v0"\n')
     assert main(["run", str(bad), "--out", str(tmp_path / "x")]) == 2
     assert "task.env: cannot import 'no_such_suite_xyz'" in capsys.readouterr().err
+
+
+def test_brian2_evaluates_a_continuing_task_over_the_same_budget():
+    from brian2 import prefs
+
+    model = br.load_model({"task": {"env": ENV_ID}, "circuit": {"cortex_size": 4},
+                           "run": {"eval_budget": 7, "eval_every": 20, "eval_episodes": 2}})
+    ref = br.run(model, steps=40, seed=1, progress=False)
+    before = prefs["codegen.target"]
+    prefs["codegen.target"] = "numpy"  # compiles nothing
+    try:
+        b2 = br.run(model, steps=40, seed=1, engine="brian2", progress=False)
+    finally:
+        prefs["codegen.target"] = before
+    np.testing.assert_array_equal(ref.eval_return.values, [7.0, 7.0])
+    np.testing.assert_array_equal(b2.eval_return.values, ref.eval_return.values)
