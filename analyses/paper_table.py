@@ -47,6 +47,8 @@ files follow the code, and the analysis says which:
   episodic actor-critic); the appendix does not list it. Files: off (the appendix's equations).
 - true online ("dutch") traces: the code's form is not van Seijen's; files: accumulating traces
   (the appendix's default), so the difference does not enter.
+- trace decay λ (actor, critic, cortex): appendix 0.99; the published code's later default 0.9
+  (docs/algorithm.md §10). Files: 0.99 (the value the appendix's results were obtained with).
 - early stopping: the appendix stops after 20 evaluations without improvement (PATIENCE = 20
   here); its evaluation interval is not stated, ours is EVAL_EVERY per row.
 - budget: the appendix allows up to 50 M ticks; here at most MAX_STEPS (2 M) per run.
