@@ -50,6 +50,9 @@ SETTINGS = {
 SETTINGS["short_traces_decay"] = {**SETTINGS["short_traces"], "optimizer.lr_schedule": "linear",
                                   "optimizer.lr_decay_steps": 300_000,
                                   "optimizer.lr_final_fraction": 0.1}
+# the perceptual decision swung between 0.3 and 0.8 with either: a 3× smaller learning rate
+SETTINGS["short_traces_slow"] = {**SETTINGS["short_traces"], "optimizer.lr_readout": 3e-4,
+                                 "optimizer.lr_cortex": 3e-4}
 
 
 def model_for(task, setting):
