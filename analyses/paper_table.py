@@ -184,7 +184,13 @@ PAPER = {
 }
 
 #: Rows that cannot run here, and why (checked when the table is written).
-CANNOT_RUN: dict[str, str] = {}
+_MUJOCO = ("MuJoCo is not in the environment this table ran in; with the `mujoco` extra "
+           "(gymnasium[mujoco], mujoco 4.0) it builds and steps here ({}), not run for lack of "
+           "compute")
+CANNOT_RUN: dict[str, str] = {
+    "reacher": _MUJOCO.format("Reacher-v5: 10 inputs, 2 continuous actions"),
+    "swimmer": _MUJOCO.format("Swimmer-v5: 8 inputs, 2 continuous actions"),
+}
 
 
 # ---- one run ----------------------------------------------------------------------------------
