@@ -53,6 +53,11 @@ SETTINGS["short_traces_decay"] = {**SETTINGS["short_traces"], "optimizer.lr_sche
 # the perceptual decision swung between 0.3 and 0.8 with either: a 3× smaller learning rate
 SETTINGS["short_traces_slow"] = {**SETTINGS["short_traces"], "optimizer.lr_readout": 3e-4,
                                  "optimizer.lr_cortex": 3e-4}
+# those swings end in a side bias (one choice on every trial, measured: 100 % action 1 at the
+# decision by 200 k ticks): the efference copy of the previous action (Meta-RL input) lets
+# presses during the stimulus, which cost nothing, feed back into the choice. With a trial per
+# episode the Meta-RL input carries nothing across trials anyway: drop it
+SETTINGS["no_efference"] = {**SETTINGS["short_traces_slow"], "circuit.meta_rl_input": False}
 
 
 def model_for(task, setting):
