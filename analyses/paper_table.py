@@ -381,7 +381,17 @@ def write_markdown(runs, path=TABLE):
     for row in missing:
         reason = CANNOT_RUN.get(row) or _cannot_run(row) or "not reached within the session's compute"
         lines.append(f"- {ROWS[row]['label']}: {reason}")
-    lines += ["", "RTRL and linear columns and the appendix_clip variant are listed only where run.", ""]
+    lines += [
+        "", "## Reading the table", "",
+        "- \"held\" is measured where the run stopped: 20 evaluations after its best, so a run that",
+        "  reached its best and then fell back shows the fall. A cell whose best sits at or below",
+        "  its chance level shows nothing learned.",
+        "- UmbrellaChain's returns here include the ±1 random reward of each of the first 9 steps of",
+        "  a chain of 10 (bsuite's definition); the paper's 1.29 cannot be compared directly (its",
+        "  chain length and distractor rewards are not stated).",
+        "- popgym's returns are normalised by popgym (the best policy's episode return is 1).",
+        "- RTRL and linear columns and the variants are listed only where run; rows under \"Not",
+        "  run\" give the reason.", ""]
     path.write_text("\n".join(lines))
 
 
