@@ -383,7 +383,7 @@ def write_markdown(runs, path=TABLE):
         lines.append(f"- {ROWS[row]['label']}: {reason}")
     lines += [
         "", "## Reading the table", "",
-        "- \"held\" is measured where the run stopped: 20 evaluations after its best, so a run that",
+        "- \"held\" is measured where the run stopped (early stop: 20 evaluations after its best), so a run that",
         "  reached its best and then fell back shows the fall. A cell whose best sits at or below",
         "  its chance level shows nothing learned.",
         "- UmbrellaChain's returns here include the ±1 random reward of each of the first 9 steps of",
