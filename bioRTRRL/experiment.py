@@ -15,6 +15,7 @@ from .config import Model, ModelError, check_memory, check_range, load_model
 from .engines.parameters import CircuitDims, run_seeds
 from .engines.reference import ReferenceEngine
 from .environment import EnvDriver
+from .tasks.compiled import compiled_driver
 from .manipulation import Manipulations
 from .recording.recorder import Recorder, run_attrs
 
@@ -103,7 +104,7 @@ class Session:
     """
 
     def __init__(self, model: Model, seed: int, stream_to=None, engine: str = "reference",
-                 **engine_options):
+                 compiled: bool | None = None, **engine_options):
         if engine not in ENGINES:
             raise ModelError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
         if engine == "reference" and engine_options:
@@ -113,7 +114,17 @@ class Session:
         self.engine_name = engine
         seeds = run_seeds(seed)
         env_seed = int(seeds["env"].generate_state(1)[0])
-        self.driver = d = EnvDriver(model.task, env_seed, env_dt_ms=model.circuit.env_dt_ms)
+        d = None
+        if engine == "reference" and compiled is not False:
+            d = compiled_driver(model.task, env_seed)
+            if d is None and compiled:
+                raise ModelError(f"compiled: task.env {model.task.env!r} has no compiled form "
+                                 "(compiled tasks: bioRTRRL.tasks.compiled)")
+        self.driver = d = EnvDriver(model.task, env_seed, env_dt_ms=model.circuit.env_dt_ms) \
+            if d is None else d
+        #: ticks run in chunks by the compiled closed loop (bioRTRRL.cohort.advance_chunked);
+        #: the recorded trace norms are computed in Python every tick, so they keep the tick loop
+        self.chunked = not isinstance(d, EnvDriver) and "trace_norms" not in model.recording.variables
         self.dims = CircuitDims.for_model(model, d.O, d.A, d.continuous)
         self.manipulations = Manipulations(model)
         writer = None
@@ -155,7 +166,12 @@ class Session:
                          + ("" if self.engine_name == "reference" else f" ({self.engine_name})"))
         self._bar_start = self.tick
         with contextlib.closing(self._bar):
-            self.engine.simulate(self, steps)
+            if self.chunked:
+                from .cohort import advance_chunked
+
+                advance_chunked([self], steps)
+            else:
+                self.engine.simulate(self, steps)
             self._bar.update(self.tick - self._bar_start - self._bar.n)
         self._bar = None
 
@@ -178,7 +194,12 @@ class Session:
         """After the circuit's tick: record it; snapshots, evaluations, checks and progress."""
         eng, rec, model = self.engine, self.recorder, self.model
         rec.record(self.tick, eng.act, eng.action_out, eng)
-        self.tick = t = self.tick + 1
+        self.tick += 1
+        self.tick_done()
+
+    def tick_done(self) -> None:
+        """Snapshots, evaluations, checks and progress due after tick ``self.tick − 1``."""
+        eng, rec, model, t = self.engine, self.recorder, self.model, self.tick
         every_w = model.recording.weights_every
         if every_w and t % every_w == 0:
             rec.snapshot(t, eng.params, eng.feedback)

@@ -6,7 +6,7 @@ environments are stepped by compiled kernels (:mod:`bioRTRRL.engines.kernels.wor
 :mod:`bioRTRRL.engines.kernels.loop` can run thousands of ticks of task and circuit in one call.
 For any other task it returns None and the session keeps Gymnasium's environments.
 
-Compiled today: ``CartPole-v1`` (no keyword arguments, no observation mask), equal to Gymnasium's
+Compiled today: ``CartPole-v1`` (no keyword arguments; any observation mask), equal to Gymnasium's
 for the same seed and actions — one ``CartPoleEnv`` in a ``TimeLimit`` for one environment, the
 native ``CartPoleVectorEnv`` for a batch, as :class:`EnvDriver` would build them.
 """
@@ -19,6 +19,7 @@ from gymnasium.utils import seeding
 
 from ..config import TaskSpec
 from ..engines.kernels import world as W
+from .masks import mask_indices
 
 #: Gymnasium's registered time limit of CartPole-v1.
 CARTPOLE_LIMIT = 500
@@ -26,7 +27,7 @@ CARTPOLE_LIMIT = 500
 
 def compiled_driver(task: TaskSpec, seed: int, num_envs: int | None = None):
     """A compiled driver of ``task`` seeded like :class:`EnvDriver` with ``seed``, or None."""
-    if task.env == "CartPole-v1" and not task.kwargs and task.observation_mask == "none":
+    if task.env == "CartPole-v1" and not task.kwargs:
         return CompiledCartPole(task, seed, num_envs)
     return None
 
@@ -58,16 +59,20 @@ class CompiledCartPole:
         self.task = task
         self.num_envs = B = task.num_envs if num_envs is None else num_envs
         self.vector = B > 1
-        self.O, self.A = 4, 2
-        high = np.array([W.X_THRESHOLD * 2, np.inf, W.THETA_THRESHOLD * 2, np.inf], np.float32)
+        observed = np.arange(4) if task.observation_mask == "none" else np.asarray(
+            mask_indices(task.env, task.observation_mask), np.int64)
+        self.O, self.A = len(observed), 2
+        high = np.array([W.X_THRESHOLD * 2, np.inf, W.THETA_THRESHOLD * 2, np.inf],
+                        np.float32)[observed]
         self.obs_space = spaces.Box(-high, high, dtype=np.float32)
         self.action_space = spaces.Discrete(2)
         self._seed = int(seed)
         self._rng = None
         limit = task.max_episode_steps or CARTPOLE_LIMIT
         self.world = W.CartPoleWorld(np.zeros((B, 4)), np.zeros(B, np.int64), np.zeros(0),
-                                     np.zeros(1, np.int64), np.array([limit, int(self.vector)]))
-        self.book = W.Book(np.zeros((B, 4)), np.zeros(B), np.zeros(B, bool), np.zeros(B, bool),
+                                     np.zeros(1, np.int64), np.array([limit, int(self.vector)]),
+                                     observed)
+        self.book = W.Book(np.zeros((B, self.O)), np.zeros(B), np.zeros(B, bool), np.zeros(B, bool),
                            np.ones(B, bool), np.zeros(B, bool), np.zeros(B, np.int64),
                            np.zeros(B, np.int64), np.zeros(B), np.zeros((0, 5)),
                            np.zeros(1, np.int64))

@@ -38,8 +38,9 @@ X_THRESHOLD = 2.4
 RESET_LOW, RESET_HIGH = -0.05, 0.05
 
 #: state (B × 4: x, ẋ, θ, θ̇), steps (B,) since the episode's reset, draws: the reset stream's
-#: block, draw_pos (1,) the next unused draw, spec = [time limit, 1 = vector-env semantics].
-CartPoleWorld = namedtuple("CartPoleWorld", "state steps draws draw_pos spec")
+#: block, draw_pos (1,) the next unused draw, spec = [time limit, 1 = vector-env semantics],
+#: observed: the state components observed, in order (the observation mask).
+CartPoleWorld = namedtuple("CartPoleWorld", "state steps draws draw_pos spec observed")
 #: The driver's per-env arrays (:class:`bioRTRRL.environment.EnvDriver`) plus a log of completed
 #: episodes: rows (env, end tick, return, length, terminated), log_n (1,) rows used.
 Book = namedtuple("Book", "obs reward terminated truncated fresh ended episode t_in_episode "
@@ -140,8 +141,8 @@ def cartpole_step(world, book, actions, tick):
 def _observe(world, book):
     # the envs return their state as float32
     for b in range(world.state.shape[0]):
-        for c in range(4):
-            book.obs[b, c] = np.float32(world.state[b, c])
+        for j in range(world.observed.shape[0]):
+            book.obs[b, j] = np.float32(world.state[b, world.observed[j]])
 
 
 @_exact
