@@ -24,10 +24,10 @@ import xarray as xr
 from numba import typeof
 from tqdm.auto import tqdm
 
-from .config import Model, ModelError, check_memory, check_range, load_model
+from .config import Model, ModelError, check_range, load_model
 from .engines.kernels import entry_point
 from .engines.kernels.loop import closed_loop
-from .experiment import _CHECK_EVERY, Session, _no_bar
+from .experiment import _CHECK_EVERY, Session, _no_bar, check_steps
 
 __all__ = ["Cohort", "advance_chunked", "run_cohort"]
 
@@ -69,10 +69,8 @@ def run_cohort(model, seeds, steps: int | None = None, stream_to: str | Path | N
     cohort = Cohort(model, seeds, stream_to=stream_to)
     models = {id(s.model): s.model for s in cohort.sessions}.values()
     steps = cohort.sessions[0].model.run.steps if steps is None else int(steps)
-    if steps < 0:
-        raise ModelError(f"steps must be >= 0, got {steps}")
     for m in models:
-        check_memory(m, steps)
+        check_steps(m, steps)
     return cohort.train(steps, progress=progress)
 
 
@@ -102,7 +100,7 @@ class Cohort:
         if len(set(self.seeds)) != len(self.seeds):
             raise ModelError(f"seeds must be distinct, got {self.seeds}")
         for s in self.seeds:
-            check_range("seeds", s, "seed")
+            check_range("run.seed", s, "seeds")
         models = list(model) if isinstance(model, (list, tuple)) else [model] * len(self.seeds)
         if len(models) != len(self.seeds):
             raise ModelError(f"model: {len(models)} models for {len(self.seeds)} seeds")
@@ -149,12 +147,20 @@ class Cohort:
         return self.finish()
 
     def finish(self) -> xr.Dataset:
-        """Finish every session; their recordings stacked along ``seed``."""
-        return stack([s.finish() for s in self.sessions], self.seeds)
+        """Finish every session; their recordings stacked along ``seed``.
+
+        Each circuit's own recording (exactly what :func:`bioRTRRL.run` returns for its seed) is
+        kept in :attr:`recordings`.
+        """
+        self.recordings = [s.finish() for s in self.sessions]
+        return stack(self.recordings, self.seeds)
 
 
 def stack(recordings: list[xr.Dataset], seeds: list[int]) -> xr.Dataset:
     """Recordings of single runs stacked along a new dimension ``seed`` (NaN-padded episodes)."""
+    # the completed episodes differ in number: give them a position to align (and pad) on
+    recordings = [r.assign_coords(completed_episode=np.arange(r.sizes["completed_episode"]))
+                  if "completed_episode" in r.dims else r for r in recordings]
     ds = xr.concat(recordings, dim=pd.Index(seeds, name="seed"), join="outer",
                    combine_attrs="drop_conflicts", data_vars="all", coords="different",
                    compat="equals")
@@ -175,6 +181,7 @@ def advance_chunked(sessions: list[Session], steps: int, progress=None) -> None:
     if any(s.tick != s0.tick for s in sessions):
         raise ValueError("advance_chunked: the sessions are at different ticks")
     end = s0.tick + steps
+    entries = None  # the compiled loop per group of sessions with arguments of one type
     while s0.tick < end:
         t = s0.tick
         if t == 0:  # the task's reset and the first snapshot: the per-tick protocol
@@ -188,15 +195,13 @@ def advance_chunked(sessions: list[Session], steps: int, progress=None) -> None:
             for s in sessions:
                 s.engine.noise.ensure()
             n = min(end - t, *(_room(s, t) for s in sessions))
-            groups: dict = {}
             for s in sessions:
                 s.driver.prepare(n)
-                eng, d, rec = s.engine, s.driver, s.recorder
-                args = (eng.kernel_args(d.obs, d.reward, d.terminated, d.truncated, d.fresh),
-                        d.world, d.book, rec.store_args(eng.act, eng.action_out))
-                groups.setdefault((rec.stride, typeof(args)), []).append((s, args))
-            for (stride, _), members in groups.items():
-                _run(t, n, stride, members)
+            args = [_loop_args(s) for s in sessions]
+            if entries is None:
+                entries = _entries(sessions, args)
+            for entry, members in entries:
+                _run(entry, t, n, [sessions[i] for i in members], [args[i] for i in members])
             for s in sessions:
                 s.driver.ticks = t + n
                 s.driver.collect()
@@ -205,19 +210,40 @@ def advance_chunked(sessions: list[Session], steps: int, progress=None) -> None:
             progress(s0.tick)
 
 
-def _run(t: int, n: int, stride: int, members: list) -> None:
-    """One compiled call for the sessions whose arguments have one type; their bookkeeping."""
-    per = list(zip(*(a for _, a in members)))
-    kernel = list(zip(*per[0]))  # cfg, circuit, state, opt, io, work: a tuple each
-    rec_k = np.array([s.recorder.k for s, _ in members], np.int64)
-    args = (t, n, stride, *(tuple(x) for x in kernel), tuple(per[1]), tuple(per[2]),
-            tuple(per[3]), rec_k)
-    key = (len(members), typeof(args[3:]))
-    entry = _ENTRIES.get(key)
-    if entry is None:
-        entry = _ENTRIES[key] = entry_point(closed_loop, *args)
-    entry(*args)
-    for (s, _), k in zip(members, rec_k):
+def _loop_args(s: Session) -> tuple:
+    """A session's arguments of the closed loop: tick's, the task's and the recorder's."""
+    eng, d, rec = s.engine, s.driver, s.recorder
+    return (eng.kernel_args(d.obs, d.reward, d.terminated, d.truncated, d.fresh), d.world, d.book,
+            rec.store_args(eng.act, eng.action_out))
+
+
+def _entries(sessions: list[Session], args: list[tuple]) -> list:
+    """Group the sessions whose loop arguments have one type (and one recording stride), and the
+    compiled loop of each group; typing the arguments costs ~1 ms, so it is done once per call."""
+    groups: dict = {}
+    for i, (s, a) in enumerate(zip(sessions, args)):
+        groups.setdefault((s.recorder.stride, typeof(a)), []).append(i)
+    out = []
+    for members in groups.values():
+        call = _call_args(0, 1, [sessions[i] for i in members], [args[i] for i in members])
+        key = (len(members), typeof(call[2:]))
+        if key not in _ENTRIES:
+            _ENTRIES[key] = entry_point(closed_loop, *call)
+        out.append((_ENTRIES[key], members))
+    return out
+
+
+def _call_args(t: int, n: int, sessions: list[Session], args: list[tuple]) -> tuple:
+    kernel, worlds, books, recs = zip(*args)
+    return (t, n, sessions[0].recorder.stride, *(tuple(x) for x in zip(*kernel)), worlds, books,
+            recs, np.array([s.recorder.k for s in sessions], np.int64))
+
+
+def _run(entry, t: int, n: int, sessions: list[Session], args: list[tuple]) -> None:
+    """One compiled call for sessions whose arguments have one type; then their bookkeeping."""
+    call = _call_args(t, n, sessions, args)
+    entry(*call)
+    for s, k in zip(sessions, call[-1]):
         s.tick = t + n
         s.recorder.stored(int(k) - s.recorder.k)
         s.tick_done()

@@ -53,19 +53,25 @@ def run(model, steps: int | None = None, seed: int | None = None, engine: str = 
     model = load_model(model)
     steps = model.run.steps if steps is None else int(steps)
     seed = model.run.seed if seed is None else int(seed)
-    if steps < 0:
-        raise ModelError(f"steps must be >= 0, got {steps}")
     check_range("run.seed", seed, "seed")
     if engine not in ENGINES:
         raise ModelError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
+    check_steps(model, steps)
+    session = Session(model, seed, stream_to=stream_to, engine=engine, **engine_options)
+    return session.train(steps, progress=progress)
+
+
+def check_steps(model: Model, steps: int) -> None:
+    """ModelError for a negative count or a recording beyond memory; a warning for each
+    manipulation that starts after the run's last tick."""
+    if steps < 0:
+        raise ModelError(f"steps must be >= 0, got {steps}")
     check_memory(model, steps)
     for i, entry in enumerate(model.manipulation):
         start = entry.get("start", 0)
         if start >= steps:
             warnings.warn(f"manipulation[{i}] starts at tick {start}, after the last tick "
-                          f"({steps - 1}) of this run: it never takes effect", stacklevel=2)
-    session = Session(model, seed, stream_to=stream_to, engine=engine, **engine_options)
-    return session.train(steps, progress=progress)
+                          f"({steps - 1}) of this run: it never takes effect", stacklevel=3)
 
 
 class Session:
@@ -192,8 +198,8 @@ class Session:
 
     def end_tick(self) -> None:
         """After the circuit's tick: record it; snapshots, evaluations, checks and progress."""
-        eng, rec, model = self.engine, self.recorder, self.model
-        rec.record(self.tick, eng.act, eng.action_out, eng)
+        eng = self.engine
+        self.recorder.record(self.tick, eng.act, eng.action_out, eng)
         self.tick += 1
         self.tick_done()
 

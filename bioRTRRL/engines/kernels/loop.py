@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ...environment import _bookkeep  # noqa: F401  compiled into this loop (see below)
 from ...recording.recorder import _store
 from ._jit import njit
 from .tick import tick
@@ -27,7 +26,7 @@ from .world import cartpole_step
 
 def _invalidate_on_callees() -> None:
     """Drop this loop's cached machine code when a compiled function it calls from outside the
-    kernel package changed (numba checks only the cached function's own file; the package's own
+    kernel package (the driver's bookkeeping, the recorder's row copy) changed (numba checks only the cached function's own file; the package's own
     sources are covered by :func:`._jit._invalidate_stale_cache`)."""
     here = Path(__file__).parent
     root = here.parent.parent
@@ -81,3 +80,16 @@ def closed_loop(t0, n, stride, cfgs, circuits, states, opts, ios, works, worlds,
                 _store(k, t, *rec)
                 k += 1
         rec_k[c] = k
+
+
+@njit(cache=True)
+def ticks_only(n, cfg, circuit, state, opt, io, work):
+    """The learning rule alone: ``n`` ticks of one circuit on its current inputs, in one call.
+
+    What the benchmark subtracts from a closed-loop tick to show the cost of everything else (the
+    task, the recording, Python). The action-noise row is reused (its values do not change the
+    cost); the circuit's state is changed, so run it on a throw-away session.
+    """
+    for _ in range(n):
+        io.noise_pos[0] = 0
+        tick(cfg, circuit, state, opt, io, work)
