@@ -112,6 +112,7 @@ class Cohort:
         self.sessions = [Session(m, s, stream_to=p, compiled=compiled)
                          for m, s, p in zip(models, self.seeds, streams)]
         self.tick = 0
+        self._loop_cache: dict = {}
 
     def advance(self, steps: int, progress: bool | None = None) -> None:
         """Simulate ``steps`` more ticks of every circuit."""
@@ -125,7 +126,7 @@ class Cohort:
             chunked = [s for s in self.sessions if s.chunked]
             if chunked:
                 advance_chunked(chunked, steps, lambda t: bar.update(
-                    len(self.sessions) * (t - start) - bar.n))
+                    len(self.sessions) * (t - start) - bar.n), self._loop_cache)
             for s in self.sessions:  # tasks without a compiled form: one session after another
                 if not s.chunked:
                     s.advance(steps, progress=False)
@@ -169,19 +170,21 @@ def stack(recordings: list[xr.Dataset], seeds: list[int]) -> xr.Dataset:
     return ds
 
 
-def advance_chunked(sessions: list[Session], steps: int, progress=None) -> None:
+def advance_chunked(sessions: list[Session], steps: int, progress=None,
+                    cache: dict | None = None) -> None:
     """Advance sessions on compiled tasks by ``steps`` ticks in chunks of the compiled loop.
 
     Every session must be at the same tick. A chunk ends at the next tick at which anything
     happens in Python for any session (manipulation, snapshot, evaluation, check, full recording
     chunk, end of the action-noise block), so each session's results are those of its per-tick
-    path. ``progress(tick)`` is called after every chunk.
+    path. ``progress(tick)`` is called after every chunk. ``cache``, a dict kept by the caller
+    for these very sessions, keeps the grouping and compiled loops from one call to the next.
     """
     s0 = sessions[0]
     if any(s.tick != s0.tick for s in sessions):
         raise ValueError("advance_chunked: the sessions are at different ticks")
     end = s0.tick + steps
-    entries = None  # the compiled loop per group of sessions with arguments of one type
+    cache = {} if cache is None else cache  # the compiled loop per group of sessions
     while s0.tick < end:
         t = s0.tick
         if t == 0:  # the task's reset and the first snapshot: the per-tick protocol
@@ -198,9 +201,9 @@ def advance_chunked(sessions: list[Session], steps: int, progress=None) -> None:
             for s in sessions:
                 s.driver.prepare(n)
             args = [_loop_args(s) for s in sessions]
-            if entries is None:
-                entries = _entries(sessions, args)
-            for entry, members in entries:
+            if "entries" not in cache:
+                cache["entries"] = _entries(sessions, args)
+            for entry, members in cache["entries"]:
                 _run(entry, t, n, [sessions[i] for i in members], [args[i] for i in members])
             for s in sessions:
                 s.driver.ticks = t + n

@@ -149,6 +149,7 @@ class Session:
 
             self.engine = ClosedLoop(self, **engine_options)
         self._started = False
+        self._loop_cache: dict = {}  # the compiled loop's entry, kept between advance() calls
         self._bar = None
         self._bar_start = 0
 
@@ -175,7 +176,7 @@ class Session:
             if self.chunked:
                 from .cohort import advance_chunked
 
-                advance_chunked([self], steps)
+                advance_chunked([self], steps, cache=self._loop_cache)
             else:
                 self.engine.simulate(self, steps)
             self._bar.update(self.tick - self._bar_start - self._bar.n)
