@@ -81,8 +81,8 @@ class Cohort:
     ----------
     model : path, dict, Model, or a list of them (one per seed)
     seeds : sequence of int
-    stream_to : path, optional
-        Directory of one ``seed_<s>.zarr`` store per circuit.
+    stream_to : path or list of paths, optional
+        Directory of one ``seed_<s>.zarr`` store per circuit, or one store (or None) per circuit.
     compiled : bool, optional
         As :class:`Session`'s: None uses the compiled closed loop where the task has one.
 
@@ -105,10 +105,13 @@ class Cohort:
         if len(models) != len(self.seeds):
             raise ModelError(f"model: {len(models)} models for {len(self.seeds)} seeds")
         models = [load_model(m) if not isinstance(m, Model) else m for m in models]
-        streams = [None] * len(self.seeds)
-        if stream_to is not None:
+        if isinstance(stream_to, (list, tuple)):
+            streams = list(stream_to)
+        elif stream_to is not None:
             Path(stream_to).mkdir(parents=True, exist_ok=True)
             streams = [Path(stream_to) / f"seed_{s}.zarr" for s in self.seeds]
+        else:
+            streams = [None] * len(self.seeds)
         self.sessions = [Session(m, s, stream_to=p, compiled=compiled)
                          for m, s, p in zip(models, self.seeds, streams)]
         self.tick = 0

@@ -66,3 +66,17 @@ def test_cohort_of_conditions_and_bad_seeds():
         Cohort(models[0], [1, 1])
     with pytest.raises(br.ModelError, match="2 models for 3 seeds"):
         Cohort(models, [1, 2, 3])
+
+
+@pytest.mark.filterwarnings("ignore:manipulation")
+def test_sweep_cohort_gives_each_run_its_own_summary(tmp_path):
+    from bioRTRRL.sweeps import _execute, _execute_cohort
+
+    model = small()
+    items = [(model, seed, 1200, str(tmp_path / f"seed{seed}")) for seed in (4, 9)]
+    together = _execute_cohort(items, "reference", {}, 1200, 10)
+    for item, result in zip(items, together):
+        alone = _execute(*item[:3], "reference", {}, None, 1200, 10)["summary"]
+        assert result["summary"].drop_vars("wall_seconds").identical(
+            alone.drop_vars("wall_seconds"))
+        assert (tmp_path / f"seed{item[1]}" / "summary.nc").exists()
