@@ -248,7 +248,7 @@ TARGETS = {"one circuit": 110_000, "batch of 16 (shared weights)": 180_000,
 OUTSIDE_TARGET = 0.20
 
 
-def _rule_cost(session: Session, ticks: int = 20_000) -> float:
+def _rule_cost(session: Session, env_steps: int = 20_000) -> float:
     """CPU seconds per env tick of the compiled learning rule alone on ``session``'s circuit
     (:func:`bioRTRRL.engines.kernels.loop.ticks_only`: no task, no recording, no Python)."""
     from .engines.kernels.loop import ticks_only
@@ -258,6 +258,7 @@ def _rule_cost(session: Session, ticks: int = 20_000) -> float:
         session.advance(1)
     args = eng.kernel_args(d.obs, d.reward, d.terminated, d.truncated, d.fresh)
     d.fresh[:] = d.terminated[:] = d.truncated[:] = False  # every env learns on every tick
+    ticks = max(1, env_steps // d.num_envs)
     cpu = time.process_time()
     ticks_only(ticks, *args)
     return (time.process_time() - cpu) / (ticks * d.num_envs)
