@@ -6,7 +6,7 @@ environments are stepped by compiled kernels (:mod:`bioRTRRL.engines.kernels.wor
 :mod:`bioRTRRL.engines.kernels.loop` can run thousands of ticks of task and circuit in one call.
 For any other task it returns None and the session keeps Gymnasium's environments.
 
-Compiled today: ``CartPole-v1`` (no keyword arguments; any observation mask), equal to Gymnasium's
+Compiled today: ``CartPole-v1`` (no keyword arguments, no microstimuli; any observation mask), equal to Gymnasium's
 for the same seed and actions — one ``CartPoleEnv`` in a ``TimeLimit`` for one environment, the
 native ``CartPoleVectorEnv`` for a batch, as :class:`EnvDriver` would build them.
 """
@@ -27,7 +27,7 @@ CARTPOLE_LIMIT = 500
 
 def compiled_driver(task: TaskSpec, seed: int, num_envs: int | None = None):
     """A compiled driver of ``task`` seeded like :class:`EnvDriver` with ``seed``, or None."""
-    if task.env == "CartPole-v1" and not task.kwargs:
+    if task.env == "CartPole-v1" and not task.kwargs and not task.microstimuli:
         return CompiledCartPole(task, seed, num_envs)
     return None
 

@@ -46,3 +46,4 @@ def test_other_tasks_keep_gymnasium():
     assert compiled_driver(TaskSpec(env="bioRTRRL/Catch-v0"), 0) is None
     assert compiled_driver(TaskSpec(env="CartPole-v1", kwargs={"sutton_barto_reward": True}), 0) \
         is None
+    assert compiled_driver(TaskSpec(env="CartPole-v1", microstimuli={"count": 2}), 0) is None
