@@ -90,6 +90,12 @@ class Session:
     stream_to : path, optional
         A ``.zarr`` store that receives every completed recording chunk.
     engine : {"reference", "brian2"}
+    compiled : bool, optional
+        Run the reference engine's ticks in chunks of the compiled closed loop
+        (:mod:`bioRTRRL.engines.kernels.loop`), which gives the per-tick path's results bit for
+        bit. None (default): when the task has a compiled form (:mod:`bioRTRRL.tasks.compiled`)
+        and ``trace_norms`` is not recorded; False: always the per-tick path with Gymnasium's
+        environments; True: a ModelError if the task has no compiled form.
     **engine_options
         Options of the Brian2 engine (``equations``, ``codegen_target``; see
         :func:`bioRTRRL.build_circuit`).
