@@ -16,6 +16,7 @@ Any other task runs session after session through the per-tick path.
 from __future__ import annotations
 
 import contextlib
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -208,10 +209,8 @@ def advance_chunked(sessions: list[Session], steps: int, progress=None,
                 cache["entries"] = _entries(sessions, args)
             for entry, members in cache["entries"]:
                 _run(entry, t, n, [sessions[i] for i in members], [args[i] for i in members])
-            for s in sessions:
-                s.driver.ticks = t + n
-                s.driver.collect()
-                s.engine.ticks += n
+            for s in sessions:  # snapshots, evaluations, checks due after the chunk's last tick
+                s.tick_done()
         if progress is not None:
             progress(s0.tick)
 
@@ -246,13 +245,34 @@ def _call_args(t: int, n: int, sessions: list[Session], args: list[tuple]) -> tu
 
 
 def _run(entry, t: int, n: int, sessions: list[Session], args: list[tuple]) -> None:
-    """One compiled call for sessions whose arguments have one type; then their bookkeeping."""
+    """One compiled call for sessions whose arguments have one type, and their bookkeeping.
+
+    SIGINT and SIGTERM wait until both are done: a stop that landed in between would lose the
+    chunk's recorded rows and label the final weights with a stale tick.
+    """
     call = _call_args(t, n, sessions, args)
-    entry(*call)
-    for s, k in zip(sessions, call[-1]):
-        s.tick = t + n
-        s.recorder.stored(int(k) - s.recorder.k)
-        s.tick_done()
+    with _signals_deferred():
+        entry(*call)
+        for s, k in zip(sessions, call[-1]):
+            s.driver.ticks = t + n
+            s.driver.collect()
+            s.engine.ticks += n
+            s.tick = t + n
+            s.recorder.stored(int(k) - s.recorder.k)
+
+
+@contextlib.contextmanager
+def _signals_deferred():
+    """Hold SIGINT and SIGTERM back (delivered on exit) where the platform allows it."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _room(s: Session, t: int) -> int:
