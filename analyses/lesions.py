@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -69,12 +70,20 @@ def condition_model(name: str, steps: int):
 
 
 def train(job):
-    """(condition, seed, steps) → episode end ticks and returns."""
+    """(condition, seeds, steps) → per seed: (condition, seed, episode end ticks, returns).
+
+    The seeds of a condition train as one cohort (bioRTRRL.run_cohort: every animal its own
+    circuit and task, bit for bit its single run, in one engine call)."""
     import bioRTRRL as br
 
-    name, seed, steps = job
-    ds = br.run(condition_model(name, steps), steps=steps, seed=seed, progress=False)
-    return name, seed, ds.episode_end_step.values, ds.episode_return.values
+    name, seeds, steps = job
+    ds = br.run_cohort(condition_model(name, steps), seeds=seeds, steps=steps, progress=False)
+    out = []
+    for seed in seeds:
+        one = ds.sel(seed=seed).dropna("completed_episode", subset=["episode_return"])
+        out.append((name, seed, one.episode_end_step.values.astype(np.int64),
+                    one.episode_return.values))
+    return out
 
 
 def binned(end, ret, steps):
@@ -93,12 +102,15 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
-    jobs = [(c, s, args.steps) for c in CONDITIONS for s in seeds]
+    jobs = [(c, seeds, args.steps) for c in CONDITIONS]
+    started = time.perf_counter()
     if args.workers > 1:
         with ProcessPoolExecutor(args.workers) as pool:
-            runs = list(pool.map(train, jobs))
+            runs = [r for cohort in pool.map(train, jobs) for r in cohort]
     else:
-        runs = [train(j) for j in jobs]
+        runs = [r for j in jobs for r in train(j)]
+    print(f"trained {len(runs)} runs in {time.perf_counter() - started:.1f} s "
+          f"({args.workers} workers)")
 
     final = {c: [] for c in CONDITIONS}
     auc = {c: [] for c in CONDITIONS}

@@ -3,6 +3,7 @@
     import bioRTRRL as br
     model = br.load_model("models/default.toml")
     ds = br.run(model, steps=100_000, seed=0)          # xarray.Dataset (docs/recording_schema.md)
+    ds = br.run_cohort(model, seeds=range(8))          # 8 animals in one engine call, dim "seed"
 """
 
 __version__ = "0.1.0"
@@ -10,6 +11,7 @@ __version__ = "0.1.0"
 from . import analysis, plot, tasks  # noqa: F401  (tasks registers the bioRTRRL/ Gymnasium environments)
 from .config import Model, ModelError, load_model
 from .experiment import Session, run
+from .cohort import Cohort, run_cohort
 from .manipulation import manipulate
 from .export import to_nwb, to_pynapple
 from .recording import open_recording, save
@@ -32,5 +34,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'bioRTRRL' has no attribute {name!r}")
 
 
-__all__ = ["Model", "ModelError", "Session", "analysis", "build_circuit", "load_model", "manipulate",
-           "open_recording", "plot", "run", "save", "sweep", "tasks", "to_nwb", "to_pynapple"]
+__all__ = ["Cohort", "Model", "ModelError", "Session", "analysis", "build_circuit", "load_model", "manipulate",
+           "open_recording", "plot", "run", "run_cohort", "save", "sweep", "tasks", "to_nwb", "to_pynapple"]

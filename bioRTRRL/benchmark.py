@@ -1,7 +1,14 @@
 """Engine throughput: environment steps per second of the closed loop, learning and recording on.
 
-``biortrrl bench`` (``make bench``) prints two parts.
+``biortrrl bench`` (``make bench``) prints three parts.
 
+0. The compiled closed loop of the reference engine (:mod:`bioRTRRL.engines.kernels.loop`) against
+   its targets, N = 32, RFLO, CartPole, learning and recording on: one circuit, a batch of 16
+   environments sharing one circuit's weights, and a cohort of 16 independent circuits, with the
+   per-tick path of one circuit beside them; the median of several turns of each (CPU time), the
+   compiled learning rule's own cost per env step (:func:`bioRTRRL.engines.kernels.loop.ticks_only`)
+   and the share of the step spent outside it; and the start-up (import, then compiling or loading
+   every kernel) with an empty and with a filled numba cache, each in a fresh process.
 1. The Brian2 engine next to the reference engine on the bench model (N = 32, one CartPole,
    learning and recording on): env steps per second of each, timed in turns within one process
    (the best of several turns each: other jobs slow every engine alike, and the best turn is the
@@ -32,10 +39,12 @@ import sys
 import tempfile
 import time
 
+import numpy as np
+
 from .config import Model, ModelError, load_model
 from .experiment import Session
 
-__all__ = ["bench_model", "timed_rate", "warm_session", "reference_rate", "brian2_rate",
+__all__ = ["closed_loop_report", "loop_start_times", "bench_model", "timed_rate", "warm_session", "reference_rate", "brian2_rate",
            "side_by_side", "start_times", "main"]
 
 SIZES = (16, 32, 64)
@@ -232,6 +241,127 @@ def brian2_report(seconds: float = 2.0, repeats: int = 3, startup: bool = True) 
     print()
 
 
+#: The closed loop's targets (issue "cohorts and a compiled closed loop"), env steps per CPU second.
+TARGETS = {"one circuit": 110_000, "batch of 16 (shared weights)": 180_000,
+           "cohort of 16 animals": 180_000}
+#: Largest share of an env tick spent outside the compiled learning rule.
+OUTSIDE_TARGET = 0.20
+
+
+def _rule_cost(session: Session, env_steps: int = 20_000) -> float:
+    """CPU seconds per env tick of the compiled learning rule alone on ``session``'s circuit
+    (:func:`bioRTRRL.engines.kernels.loop.ticks_only`: no task, no recording, no Python)."""
+    from .engines.kernels.loop import ticks_only
+
+    eng, d = session.engine, session.driver
+    if not session._started:
+        session.advance(1)
+    args = eng.kernel_args(d.obs, d.reward, d.terminated, d.truncated, d.fresh)
+    d.fresh[:] = d.terminated[:] = d.truncated[:] = False  # every env learns on every tick
+    ticks = max(1, env_steps // d.num_envs)
+    cpu = time.process_time()
+    ticks_only(ticks, *args)
+    return (time.process_time() - cpu) / (ticks * d.num_envs)
+
+
+def closed_loop_report(seconds: float = 1.0, repeats: int = 5, startup: bool = True) -> dict:
+    """Print part 0: the compiled closed loop against its targets (N = 32, RFLO, CartPole,
+    learning and recording on) and the per-tick path of one circuit for comparison.
+
+    The settings are timed in turns, ``repeats`` times; the medians are reported (the machine may
+    be shared and drift). Beside each total, the compiled learning rule's own cost per env tick
+    and the share of the tick spent outside it (task, recording, Python).
+
+    Returns
+    -------
+    dict
+        Setting → (median env steps per wall second, per CPU second, rule's CPU s per env tick).
+    """
+    from .cohort import Cohort
+
+    one, batch = bench_model(32, 1, "rflo"), bench_model(32, 16, "rflo")
+    settings = {
+        "one circuit, per-tick path": (warm_session_of(Session(one, 0, compiled=False)), 1),
+        "one circuit": (warm_session_of(Session(one, 0)), 1),
+        "batch of 16 (shared weights)": (warm_session_of(Session(batch, 0)), 16),
+        "cohort of 16 animals": (warm_session_of(Cohort(one, range(16))), 16),
+    }
+    probes = {"one circuit": Session(one, 1), "batch of 16 (shared weights)": Session(batch, 1)}
+    rules = {name: [] for name in probes}
+    rates = {name: [] for name in settings}
+    load = os.getloadavg()[0]
+    for _ in range(repeats):  # in turns, the rule's cost too: the machine's speed drifts
+        for name, (runner, envs) in settings.items():
+            wall, cpu = timed_rate(runner.advance, seconds)
+            rates[name].append((wall * envs, cpu * envs))
+        for name, probe in probes.items():
+            rules[name].append(_rule_cost(probe))
+    rule = {name: float(np.median(r)) for name, r in rules.items()}
+    rule["one circuit, per-tick path"] = rule["cohort of 16 animals"] = rule["one circuit"]
+    print(f"Compiled closed loop, CartPole-v1, N = 32, RFLO, learning and recording on; median of "
+          f"{repeats} turns; load average {load:.2f} before, {os.getloadavg()[0]:.2f} after "
+          f"({os.cpu_count()} cores)")
+    header = (f"{'':30s} {'steps/s (wall)':>15s} {'steps/s (CPU)':>14s} {'target':>8s} "
+              f"{'rule µs/step':>13s} {'outside rule':>13s}")
+    print(header)
+    out = {}
+    for name, r in rates.items():
+        wall, cpu = (float(np.median(x)) for x in zip(*r))
+        outside = 1.0 - rule[name] * cpu
+        target = TARGETS.get(name)
+        mark = "" if target is None else f"{cpu / target:7.0%}"
+        print(f"{name:30s} {wall:15,.0f} {cpu:14,.0f} {mark:>8s} {rule[name] * 1e6:13.2f} "
+              f"{outside:12.0%}{'' if outside <= OUTSIDE_TARGET or 'per-tick' in name else ' >'}")
+        out[name] = (wall, cpu, rule[name])
+    base = out["one circuit, per-tick path"][1]
+    print(f"one circuit: compiled / per-tick path (CPU) = {out['one circuit'][1] / base:.2f}; "
+          f"target column = CPU rate / target; 'outside rule' = share of the env step spent in "
+          f"the task, the recording and Python (target ≤ {OUTSIDE_TARGET:.0%})")
+    if startup:
+        with tempfile.TemporaryDirectory(prefix="biortrrl-numba-cache-") as cache:
+            cold = loop_start_times(cache)
+            warm = loop_start_times(cache)
+        for label, t in (("cold (empty numba cache)", cold), ("warm (cache filled)", warm)):
+            print(f"start-up, {label:24s} import {t['import']:5.1f} s, session + first "
+                  f"{LOOP_FIRST_TICKS} ticks (compile or load) {t['first']:6.1f} s, total "
+                  f"{t['import'] + t['first']:6.1f} s", flush=True)
+    print()
+    return out
+
+
+def warm_session_of(runner):
+    """``runner`` (a Session or a Cohort) past its one-time costs, as :func:`warm_session`."""
+    model = runner.sessions[0].model if hasattr(runner, "sessions") else runner.model
+    runner.advance(model.recording.chunk_steps + 20)
+    return runner
+
+
+#: Start-up of the closed loop: ticks of the first advance (the first compiled chunk included).
+LOOP_FIRST_TICKS = 2_000
+
+_LOOP_START_SCRIPT = """
+import json, time
+t0 = time.perf_counter()
+import bioRTRRL
+from bioRTRRL.benchmark import bench_model
+from bioRTRRL.experiment import Session
+t1 = time.perf_counter()
+Session(bench_model(32, 1, "rflo"), 0).advance(%d)
+t2 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "first": t2 - t1}))
+"""
+
+
+def loop_start_times(cache: str) -> dict[str, float]:
+    """Seconds to import bioRTRRL and for a session's first :data:`LOOP_FIRST_TICKS` ticks (numba
+    compiling, or loading from ``cache``, every kernel and the closed loop), in a fresh process
+    with ``NUMBA_CACHE_DIR=cache``."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
+    out = subprocess.run([sys.executable, "-c", _LOOP_START_SCRIPT % LOOP_FIRST_TICKS], env=env,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def _brian2_available() -> str | None:
     """None when the Brian2 engine imports, else why not."""
     try:
@@ -258,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=None,
                         help="minimum timed duration per measurement (default 1, --quick 0.5)")
     parser.add_argument("--no-startup", action="store_true",
-                        help="skip the Brian2 start-up times (the cold start compiles for a minute)")
+                        help="skip the start-up times (the cold starts compile for a minute or more)")
     args = parser.parse_args(argv)
     sizes = _ints(args.sizes) if args.sizes else ((32,) if args.quick else SIZES)
     envs = _ints(args.envs) if args.envs else ENVS
@@ -269,6 +399,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         raise ModelError(f"--engines: unknown {sorted(unknown)}; choose from reference, brian2")
 
+    if "reference" in engines:
+        closed_loop_report(seconds=seconds, repeats=3 if args.quick else 5,
+                           startup=not (args.quick or args.no_startup))
     brian2_missing = _brian2_available() if "brian2" in engines else "not requested"
     if "brian2" in engines and brian2_missing:
         print(f"Brian2 engine not available ({brian2_missing}): its column reads n/a")

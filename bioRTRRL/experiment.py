@@ -15,6 +15,7 @@ from .config import Model, ModelError, check_memory, check_range, load_model
 from .engines.parameters import CircuitDims, run_seeds
 from .engines.reference import ReferenceEngine
 from .environment import EnvDriver
+from .tasks.compiled import compiled_driver
 from .manipulation import Manipulations
 from .recording.recorder import Recorder, run_attrs
 
@@ -52,19 +53,25 @@ def run(model, steps: int | None = None, seed: int | None = None, engine: str = 
     model = load_model(model)
     steps = model.run.steps if steps is None else int(steps)
     seed = model.run.seed if seed is None else int(seed)
-    if steps < 0:
-        raise ModelError(f"steps must be >= 0, got {steps}")
     check_range("run.seed", seed, "seed")
     if engine not in ENGINES:
         raise ModelError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
+    check_steps(model, steps)
+    session = Session(model, seed, stream_to=stream_to, engine=engine, **engine_options)
+    return session.train(steps, progress=progress)
+
+
+def check_steps(model: Model, steps: int) -> None:
+    """ModelError for a negative count or a recording beyond memory; a warning for each
+    manipulation that starts after the run's last tick."""
+    if steps < 0:
+        raise ModelError(f"steps must be >= 0, got {steps}")
     check_memory(model, steps)
     for i, entry in enumerate(model.manipulation):
         start = entry.get("start", 0)
         if start >= steps:
             warnings.warn(f"manipulation[{i}] starts at tick {start}, after the last tick "
-                          f"({steps - 1}) of this run: it never takes effect", stacklevel=2)
-    session = Session(model, seed, stream_to=stream_to, engine=engine, **engine_options)
-    return session.train(steps, progress=progress)
+                          f"({steps - 1}) of this run: it never takes effect", stacklevel=3)
 
 
 class Session:
@@ -83,6 +90,12 @@ class Session:
     stream_to : path, optional
         A ``.zarr`` store that receives every completed recording chunk.
     engine : {"reference", "brian2"}
+    compiled : bool, optional
+        Run the reference engine's ticks in chunks of the compiled closed loop
+        (:mod:`bioRTRRL.engines.kernels.loop`), which gives the per-tick path's results bit for
+        bit. None (default): when the task has a compiled form (:mod:`bioRTRRL.tasks.compiled`)
+        and ``trace_norms`` is not recorded; False: always the per-tick path with Gymnasium's
+        environments; True: a ModelError if the task has no compiled form.
     **engine_options
         Options of the Brian2 engine (``equations``, ``codegen_target``; see
         :func:`bioRTRRL.build_circuit`).
@@ -103,7 +116,7 @@ class Session:
     """
 
     def __init__(self, model: Model, seed: int, stream_to=None, engine: str = "reference",
-                 **engine_options):
+                 compiled: bool | None = None, **engine_options):
         if engine not in ENGINES:
             raise ModelError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
         if engine == "reference" and engine_options:
@@ -113,7 +126,17 @@ class Session:
         self.engine_name = engine
         seeds = run_seeds(seed)
         env_seed = int(seeds["env"].generate_state(1)[0])
-        self.driver = d = EnvDriver(model.task, env_seed, env_dt_ms=model.circuit.env_dt_ms)
+        d = None
+        if engine == "reference" and compiled is not False:
+            d = compiled_driver(model.task, env_seed)
+            if d is None and compiled:
+                raise ModelError(f"compiled: task.env {model.task.env!r} has no compiled form "
+                                 "(compiled tasks: bioRTRRL.tasks.compiled)")
+        self.driver = d = EnvDriver(model.task, env_seed, env_dt_ms=model.circuit.env_dt_ms) \
+            if d is None else d
+        #: ticks run in chunks by the compiled closed loop (bioRTRRL.cohort.advance_chunked);
+        #: the recorded trace norms are computed in Python every tick, so they keep the tick loop
+        self.chunked = not isinstance(d, EnvDriver) and "trace_norms" not in model.recording.variables
         self.dims = CircuitDims.for_model(model, d.O, d.A, d.continuous)
         self.manipulations = Manipulations(model)
         writer = None
@@ -132,6 +155,7 @@ class Session:
 
             self.engine = ClosedLoop(self, **engine_options)
         self._started = False
+        self._loop_cache: dict = {}  # the compiled loop's entry, kept between advance() calls
         self._bar = None
         self._bar_start = 0
 
@@ -155,7 +179,12 @@ class Session:
                          + ("" if self.engine_name == "reference" else f" ({self.engine_name})"))
         self._bar_start = self.tick
         with contextlib.closing(self._bar):
-            self.engine.simulate(self, steps)
+            if self.chunked:
+                from .cohort import advance_chunked
+
+                advance_chunked([self], steps, cache=self._loop_cache)
+            else:
+                self.engine.simulate(self, steps)
             self._bar.update(self.tick - self._bar_start - self._bar.n)
         self._bar = None
 
@@ -176,9 +205,14 @@ class Session:
 
     def end_tick(self) -> None:
         """After the circuit's tick: record it; snapshots, evaluations, checks and progress."""
-        eng, rec, model = self.engine, self.recorder, self.model
-        rec.record(self.tick, eng.act, eng.action_out, eng)
-        self.tick = t = self.tick + 1
+        eng = self.engine
+        self.recorder.record(self.tick, eng.act, eng.action_out, eng)
+        self.tick += 1
+        self.tick_done()
+
+    def tick_done(self) -> None:
+        """Snapshots, evaluations, checks and progress due after tick ``self.tick − 1``."""
+        eng, rec, model, t = self.engine, self.recorder, self.model, self.tick
         every_w = model.recording.weights_every
         if every_w and t % every_w == 0:
             rec.snapshot(t, eng.params, eng.feedback)

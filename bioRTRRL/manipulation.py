@@ -209,6 +209,10 @@ class Manipulations:
         """True when an entry not yet applied starts at or before ``tick``."""
         return self._next < len(self.entries) and self.entries[self._next]["start"] <= tick
 
+    def next_start(self) -> int | None:
+        """Start tick of the next entry not yet applied (None when every entry is in force)."""
+        return self.entries[self._next]["start"] if self._next < len(self.entries) else None
+
     def apply(self, engine: Knobs, tick: int) -> None:
         """Apply every entry due at ``tick`` to ``engine`` through its :class:`Knobs`."""
         while self.due(tick):

@@ -230,6 +230,63 @@ def _execute(model: Model, seed: int, steps: int, engine: str, engine_options: d
         return _failure(run_dir, f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
 
+def _execute_cohort(items: list[tuple], engine: str, engine_options: dict, max_steps: int,
+                    bins: int) -> list[dict]:
+    """Run (model, seed, steps, run_dir) items of equal steps on a worker as one cohort
+    (:class:`bioRTRRL.Cohort`: circuit k is the single run of its seed, bit for bit); never raises.
+
+    If the cohort fails (one circuit diverging stops the call), every item runs again on its own,
+    so that each run gets its own result or failure, as without cohorts.
+    """
+    if engine != "reference" or len(items) == 1:
+        return [_execute(m, s, n, engine, engine_options, d, max_steps, bins)
+                for m, s, n, d in items]
+    from .cohort import Cohort
+
+    started = time.perf_counter()
+    try:
+        streams = [None] * len(items)
+        for i, (_, _, _, run_dir) in enumerate(items):
+            if run_dir is not None:
+                folder = Path(run_dir)
+                if folder.exists():
+                    shutil.rmtree(folder)
+                folder.mkdir(parents=True)
+                streams[i] = folder / "recording.zarr"
+        cohort = Cohort([m for m, *_ in items], [s for _, s, *_ in items], stream_to=streams)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # run()'s warnings come again if a run is repeated
+            cohort.train(items[0][2], progress=False)
+        wall = (time.perf_counter() - started) / len(items)  # each circuit's share of the call
+        results = []
+        for (_, _, _, run_dir), recording in zip(items, cohort.recordings):
+            summary = summarize(recording, max_steps, bins)
+            summary["wall_seconds"] = wall
+            if run_dir is not None:
+                from .recording.io import save
+
+                tmp = Path(run_dir) / "summary.tmp.nc"
+                save(summary, tmp)
+                os.replace(tmp, Path(run_dir) / "summary.nc")
+            results.append({"summary": summary})
+        return results
+    except Exception:  # noqa: BLE001  each run again on its own: its own result or failure
+        return [_execute(m, s, n, engine, engine_options, d, max_steps, bins)
+                for m, s, n, d in items]
+
+
+def _cohorts(spec: _Spec, runs: list[_Run], workers: int, size: int) -> list[list[_Run]]:
+    """Runs of equal length in groups of at most ``size``, at least one group per worker."""
+    by_steps: dict[int, list[_Run]] = {}
+    for r in runs:
+        by_steps.setdefault(spec.steps_for(r), []).append(r)
+    groups = []
+    for same in by_steps.values():
+        k = max(1, min(size, -(-len(same) // max(1, workers))))
+        groups += [same[i:i + k] for i in range(0, len(same), k)]
+    return groups
+
+
 def _failure(run_dir: str | None, error: str, trace: str) -> dict:
     if run_dir is not None:
         Path(run_dir).mkdir(parents=True, exist_ok=True)
@@ -268,8 +325,12 @@ class _Brian2Worker(WorkerPlugin):
 def sweep(model, seeds=(0,), grid: dict[str, list] | None = None, steps: int | None = None,
           engine: str = "reference", scheduler=None, out: str | os.PathLike | None = None,
           progress: bool = True, only: list[tuple[int, dict]] | None = None, bins: int = 100,
-          engine_options: dict | None = None) -> xr.Dataset:
+          engine_options: dict | None = None, cohort: int = 8) -> xr.Dataset:
     """Train every (seed, condition) of a grid, each as an independent run, on Dask distributed.
+
+    Runs of equal length go to the workers as cohorts (:class:`bioRTRRL.Cohort`, reference
+    engine): up to ``cohort`` circuits trained in one engine call, each bit for bit the run it
+    stands for, with its own folder, recording, summary and (should it fail) error.
 
     Parameters
     ----------
@@ -301,6 +362,8 @@ def sweep(model, seeds=(0,), grid: dict[str, list] | None = None, steps: int | N
         Bins of the learning curve over ``[0, longest run]``.
     engine_options : dict, optional
         Passed to :func:`bioRTRRL.run` (e.g. ``{"codegen_target": "cython"}`` for Brian2).
+    cohort : int
+        Largest number of runs per cohort (at least one cohort per worker; 1 = one run per task).
 
     Returns
     -------
@@ -322,7 +385,8 @@ def sweep(model, seeds=(0,), grid: dict[str, list] | None = None, steps: int | N
             print(f"sweep: {len(runs) - len(todo)} of {len(runs)} runs already finished in {out}; "
                   f"running the other {len(todo)}", file=sys.stderr)
         runs = todo
-    return _execute_all(spec, runs, scheduler, None if out is None else Path(out), progress)
+    return _execute_all(spec, runs, scheduler, None if out is None else Path(out), progress,
+                        cohort)
 
 
 def rerun_failed(out: str | os.PathLike, scheduler=None, progress: bool = True) -> xr.Dataset:
@@ -358,7 +422,8 @@ def _select(spec: _Spec, only) -> list[_Run]:
     return chosen
 
 
-def _execute_all(spec: _Spec, runs: list[_Run], scheduler, out: Path | None, progress: bool) -> xr.Dataset:
+def _execute_all(spec: _Spec, runs: list[_Run], scheduler, out: Path | None, progress: bool,
+                 cohort: int = 8) -> xr.Dataset:
     if out is not None:
         _write_spec(spec, out)
         results = _from_disk(spec, out)
@@ -373,27 +438,31 @@ def _execute_all(spec: _Spec, runs: list[_Run], scheduler, out: Path | None, pro
             base = out if out is not None else Path(tempfile.gettempdir()) / "bioRTRRL"
             client.register_plugin(_Brian2Worker(str(base)), name=_Brian2Worker.name)
 
+        def run_dir(r):
+            return None if out is None else str(out / "runs" / r.run_id)
+
         futures = {}
-        for r in runs:
-            run_dir = None if out is None else str(out / "runs" / r.run_id)
-            fut = client.submit(_execute, spec.model_for(r), r.seed, spec.steps_for(r), spec.engine,
-                                spec.engine_options, run_dir, max_steps, spec.bins, pure=False,
-                                key=f"biortrrl-{r.run_id}-{os.urandom(4).hex()}")
-            futures[fut] = r
+        for group in _cohorts(spec, runs, len(client.nthreads()), cohort):
+            items = [(spec.model_for(r), r.seed, spec.steps_for(r), run_dir(r)) for r in group]
+            fut = client.submit(_execute_cohort, items, spec.engine, spec.engine_options,
+                                max_steps, spec.bins, pure=False,
+                                key=f"biortrrl-{group[0].run_id}-{os.urandom(4).hex()}")
+            futures[fut] = group
         bar = tqdm(total=len(runs), disable=not progress, unit="run", desc="sweep")
         try:
             for fut in as_completed(futures):
-                r = futures[fut]
+                group = futures[fut]
                 try:
-                    result = fut.result()
+                    group_results = fut.result()
                 except Exception as exc:  # noqa: BLE001  the worker itself died (KilledWorker, ...)
-                    run_dir = None if out is None else str(out / "runs" / r.run_id)
-                    result = _failure(run_dir, f"{type(exc).__name__}: {exc}", traceback.format_exc())
-                results[r.run_id] = result
-                if "error" in result:
-                    failed.append((r.run_id, result["error"]))
-                    bar.set_postfix(failed=len(failed))
-                bar.update(1)
+                    group_results = [_failure(run_dir(r), f"{type(exc).__name__}: {exc}",
+                                              traceback.format_exc()) for r in group]
+                for r, result in zip(group, group_results):
+                    results[r.run_id] = result
+                    if "error" in result:
+                        failed.append((r.run_id, result["error"]))
+                        bar.set_postfix(failed=len(failed))
+                    bar.update(1)
         finally:
             bar.close()
             client.cancel(list(futures))

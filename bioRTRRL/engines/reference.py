@@ -340,14 +340,20 @@ class ReferenceEngine:
         int
             Number of envs that contributed a TD transition on this tick.
         """
+        args = self.kernel_args(obs, reward, terminated, truncated, fresh)
+        self.noise.ensure()
+        n_trans = self._call[0](*args)
+        self.ticks += 1
+        return n_trans
+
+    def kernel_args(self, obs, reward, terminated, truncated, fresh) -> tuple:
+        """The arguments of :func:`bioRTRRL.engines.kernels.tick` for these input arrays, as
+        :meth:`tick` passes them (for a compiled loop that calls the tick itself)."""
         call = self._call
         if call is None or call[1] is not obs or call[2] is not reward or call[3] is not terminated \
                 or call[4] is not truncated or call[5] is not fresh:
             call = self._bind(obs, reward, terminated, truncated, fresh)
-        self.noise.ensure()
-        n_trans = call[0](*call[6])
-        self.ticks += 1
-        return n_trans
+        return call[6]
 
     def _bind(self, obs, reward, terminated, truncated, fresh) -> tuple:
         """Freeze the kernel's argument list and its compiled entry point.

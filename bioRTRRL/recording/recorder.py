@@ -215,6 +215,22 @@ class Recorder:
         self._store_call = (entry_point(_store, 0, 0, *args), act, actions, args)
         return self._store_call
 
+    def store_args(self, act, actions) -> tuple:
+        """The arguments of the compiled row copy ``_store`` after ``k`` and ``tick``, bound to the
+        current chunk buffers (for a compiled loop that records many ticks in one call; then
+        :meth:`stored`). Valid until the next flush."""
+        call = self._store_call
+        if call is None or call[1] is not act or call[2] is not actions:
+            call = self._bind_store(act, actions)
+        return call[3]
+
+    def stored(self, rows: int) -> None:
+        """Account for ``rows`` rows a compiled loop wrote into the buffers (from row :attr:`k`);
+        flushes a full chunk as :meth:`record` does."""
+        self.k += rows
+        if self.k == self.chunk:
+            self.flush()
+
     def snapshot(self, tick: int, params: dict, feedback) -> None:
         """Keep a copy of every weight matrix (``params`` as in ``ReferenceEngine.params``)."""
         self.snapshots.append((tick, {k: np.array(v, copy=True) for k, v in params.items()}))

@@ -1,0 +1,100 @@
+"""The compiled closed loop: task, circuit tick and recording of many ticks in one call.
+
+:func:`closed_loop` runs ticks ``t0 … t0+n−1`` of a cohort of circuits — each with its own kernel
+arguments (:func:`bioRTRRL.engines.kernels.tick`'s configuration, weights, state, optimizer, I/O and
+work arrays), its own compiled task (:mod:`.world`) and its own recorder buffers — exactly as the
+per-tick session does them one Python call at a time: the task steps with the last tick's actions,
+the circuit ticks, the recorder stores the tick (every ``stride``-th). Everything that happens
+between ticks in Python (manipulations, weight snapshots, evaluations, checks, chunk flushes, the
+progress bar) happens at the chunk's boundaries, which the caller places at those ticks
+(:func:`bioRTRRL.cohort.advance_chunked`), so the results are the per-tick path's, bit for bit.
+
+The cohort's arguments are homogeneous tuples (one entry per circuit); numba compiles the loop once
+per cohort size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ...recording.recorder import _store
+from ._jit import njit
+from .tick import tick
+from .world import cartpole_step
+
+
+def _invalidate_on_callees() -> None:
+    """Drop this loop's cached machine code when a compiled function it calls from outside the
+    kernel package (the driver's bookkeeping, the recorder's row copy) changed (numba checks only the cached function's own file; the package's own
+    sources are covered by :func:`._jit._invalidate_stale_cache`)."""
+    here = Path(__file__).parent
+    root = here.parent.parent
+    sources = [root / "environment.py", root / "recording" / "recorder.py"]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
+    cache = here / "__pycache__"
+    stamp = cache / "loop.callees"
+    try:
+        if stamp.exists() and stamp.read_text() == digest:
+            return
+        for pattern in ("loop.*.nb?", "world.*.nb?"):
+            for f in cache.glob(pattern):
+                f.unlink(missing_ok=True)
+        cache.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(digest)
+    except OSError:
+        pass
+
+
+_invalidate_on_callees()
+
+
+@njit(cache=True)
+def closed_loop(t0, n, stride, cfgs, circuits, states, opts, ios, works, worlds, books, recs,
+                rec_k):
+    """Run ticks t0 … t0+n−1 of every circuit of the cohort (index c of every tuple).
+
+    Parameters
+    ----------
+    t0, n : int
+        First tick (≥ 1: tick 0 resets the task and runs in Python) and number of ticks.
+    stride : int
+        Record the ticks divisible by it.
+    cfgs, circuits, states, opts, ios, works : tuple
+        Per circuit, the arguments of :func:`.tick`.
+    worlds, books : tuple
+        Per circuit, its task (:class:`.world.CartPoleWorld`) and driver arrays (:class:`.world.Book`).
+    recs : tuple
+        Per circuit, the recorder's arguments of ``_store`` after ``k`` and ``tick``.
+    rec_k : ndarray (cohort,) int64
+        Next free row of each recorder's chunk buffers; advanced in place.
+    """
+    for c in range(len(cfgs)):
+        cfg = cfgs[c]; circuit = circuits[c]; state = states[c]; opt = opts[c]; io = ios[c]
+        work = works[c]; world = worlds[c]; book = books[c]; rec = recs[c]
+        k = rec_k[c]
+        for t in range(t0, t0 + n):
+            cartpole_step(world, book, io.action_index, t)
+            tick(cfg, circuit, state, opt, io, work)
+            if t % stride == 0:
+                _store(k, t, *rec)
+                k += 1
+        rec_k[c] = k
+
+
+@njit(cache=True)
+def ticks_only(n, cfg, circuit, state, opt, io, work):
+    """The learning rule alone: ``n`` ticks of one circuit on its current inputs, in one call.
+
+    What the benchmark subtracts from a closed-loop tick to show the cost of everything else (the
+    task, the recording, Python). The action-noise row is reused (its values do not change the
+    cost); every env's episode ends every 100th tick, as CartPole's do, so that no trace decays
+    into subnormal numbers (slow on most CPUs) as it would on one endless episode. The circuit's
+    state is changed, so run it on a throw-away session.
+    """
+    for i in range(n):
+        io.noise_pos[0] = 0
+        end = i % 100 == 99
+        for b in range(io.terminated.shape[0]):
+            io.terminated[b] = end
+        tick(cfg, circuit, state, opt, io, work)
