@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels import dip_scale
+
 #: Adam first moments of the circuit, per owner (projection or population).
 FIRST_MOMENTS = {
     "input_cortex": ("m",), "cortex_cortex": ("m",), "cortex_striatum_dorsal": ("m",),
@@ -87,6 +89,8 @@ class Brian2Knobs:
                                dip: float = 1.0) -> None:
         for name, factor in (("tonic", tonic), ("burst_gain", burst), ("dip_gain", dip)):
             self.circuit.array("vta", name)[:] *= factor
+        vta = self.circuit.array
+        vta("vta", "dip_scale")[:] = dip_scale(self.model.circuit, float(vta("vta", "tonic")[0]))
 
     def block_receptors(self, receptor: str, fraction: float) -> None:
         c = self.circuit
