@@ -4,8 +4,8 @@ Each knob is a variable of the circuit that a user may also set by hand: ``silen
 cortical unit, ``lesioned`` per striatal population, ``plastic``, ``lam`` and ``own_tau_e`` /
 ``tau_e`` per projection (``plastic_tau``, ``lam_b``, ``tau_e_b``, ... for the cortical τ and
 biases), the ``da_*`` variables of ``vta`` and ``circuit.exact_feedback``; with
-``circuit.dopamine_neurons`` the ``vta``'s ``tonic``, ``burst_gain``, ``dip_gain`` and ``dip_scale``, with the
-opponent actor ``d1_block`` and ``d2_block`` of ``striatum_dorsal``.
+``circuit.dopamine_neurons`` the ``vta``'s ``tonic``, ``burst_gain``, ``dip_gain`` and
+``dip_scale``, with the opponent actor ``d1_block`` and ``d2_block`` of ``striatum_dorsal``.
 """
 
 from __future__ import annotations
