@@ -19,7 +19,12 @@ two-sided p-value of an exact sign-flip permutation test of its mean.
 With --relative-dips the circuit reads a dip against the tonic rate in force
 (``circuit.dopamine_dip_relative``; Frank 2005, J Cogn Neurosci 17:51: D2 receptors sensitive to
 low dopamine, pauses filled by L-DOPA), so depletion makes a pause weigh more and raised tonic
-dopamine less; its figure and results carry the suffix _relative_dips.
+dopamine less; its figure and results carry the suffix _relative_dips. Measured (12 seeds,
+analyses/results/selection_task_relative_dips.md): the interaction comes out reversed,
+−0.055 [−0.102, −0.010]. Stronger NoGo learning in depletion raises the NoGo of every
+often-punished stimulus, and A, the least punished, then stands out more than B, which the
+trained actor rarely chooses and so rarely punishes: the Go/NoGo specialisation OpAL relies on
+(Go separating the good stimuli, NoGo the bad ones) does not form here.
 
 Usage:  python analyses/selection_task.py [--steps 3000] [--seeds 0,1,...,9] [--workers 1]
         [--relative-dips]
