@@ -24,7 +24,8 @@ analyses/results/selection_task_relative_dips.md): the interaction comes out rev
 −0.055 [−0.102, −0.010]. Stronger NoGo learning in depletion raises the NoGo of every
 often-punished stimulus, and A, the least punished, then stands out more than B, which the
 trained actor rarely chooses and so rarely punishes: the Go/NoGo specialisation OpAL relies on
-(Go separating the good stimuli, NoGo the bad ones) does not form here.
+(Go separating the good stimuli, NoGo the bad ones) does not form here (in a 4-seed look at the
+trained activities, go_nogo, G_A stays below G_C and G_E in every state).
 
 Usage:  python analyses/selection_task.py [--steps 3000] [--seeds 0,1,...,9] [--workers 1]
         [--relative-dips]
