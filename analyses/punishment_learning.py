@@ -16,9 +16,20 @@ signature is a speed difference: over the default 400 trials punishments teach l
 at the low baseline and as much at the model's; with 1,500 trials (--steps 3000) the punishment
 condition catches up (analyses/results/punishment_learning_800.md and _3000.md).
 
-Usage:  python analyses/punishment_learning.py [--steps 800] [--seeds 0,...,9]
+Why the punishments do not fail here (--mechanism): the critic learns from the same bounded
+signal (in Potjans et al. too), so at the low baseline its value drifts up quickly (bursts) and
+down at most r₀/κ per update; under punishments it stays near 0, under rewards it settles above
+the mean outcome. Either way about half the outcomes give a small burst and the rest a dip at
+the floor: a sign signal, which suffices for the actor of a one-step choice. In Potjans et al.'s
+grid world the actor also needs the critic's bootstrapped differences γV(s′) − V(s) towards a
+distant goal, which a critic stuck near 0 cannot supply; a one-step task has no such transitions.
+--mechanism reports, per condition, the critic's value, the fraction of signals at the floor
+−r₀/κ and of bursts over the second half of training.
+
+Usage:  python analyses/punishment_learning.py [--steps 800] [--seeds 0,...,9] [--mechanism]
 Writes analyses/figures/punishment_learning_<steps>.png and
-analyses/results/punishment_learning_<steps>.md.
+analyses/results/punishment_learning_<steps>.md (with --mechanism:
+analyses/results/punishment_learning_mechanism_<steps>.md).
 """
 
 from __future__ import annotations
@@ -91,6 +102,42 @@ def main(steps: int = 800, seeds=tuple(range(10)), out: Path | None = None) -> d
     return {"accuracy": acc, "summary": summary}
 
 
+def signal_statistics(outcomes: str, tonic_hz: float, seed: int, steps: int) -> dict:
+    """Over the second half of training: the critic's value before each outcome, and the
+    fractions of plasticity signals at the floor −r₀/κ and above 0 (bursts)."""
+    import bioRTRRL as br
+
+    model = condition_model(outcomes, tonic_hz)
+    ds = br.run(model, steps=steps, seed=seed, progress=False)
+    t = np.flatnonzero(ds.terminated.values)
+    t = t[t > steps // 2]
+    signal = ds.dopamine.values[t]
+    floor = -tonic_hz / model.circuit.dopamine_hz_per_error
+    return {"value": float(ds.value.values[t - 1].mean()),
+            "floor": float(np.isclose(signal, floor).mean()), "burst": float((signal > 0).mean())}
+
+
+def mechanism(steps: int = 1600, seeds=tuple(range(3)), out: Path | None = None) -> dict:
+    conditions = [(o, hz) for hz in (LOW_HZ, HIGH_HZ) for o in OUTCOMES]
+    stats = {c: [signal_statistics(*c, seed=s, steps=steps) for s in seeds] for c in conditions}
+    lines = ["# Why punishments alone still teach the selection task (Potjans et al. 2011)", "",
+             f"models/basal_ganglia.toml, {steps} ticks, {len(seeds)} seeds; second half of "
+             "training. Mean outcome: rewards (p of the chosen stimulus) > 0, punishments "
+             "−(1 − p) < 0.", "",
+             "| tonic rate | feedback | critic value | signals at the floor −r₀/κ | bursts |",
+             "|---|---|---|---|---|"]
+    for (o, hz), rows in stats.items():
+        m = {k: np.mean([r[k] for r in rows]) for k in rows[0]}
+        lines.append(f"| {hz:g} Hz | {o} | {m['value']:+.3f} | {m['floor']:.2f} | "
+                     f"{m['burst']:.2f} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    results = RESULTS if out is None else out
+    results.mkdir(parents=True, exist_ok=True)
+    (results / f"punishment_learning_mechanism_{steps}.md").write_text(text)
+    return stats
+
+
 def figure(acc: dict, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -118,5 +165,10 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=800)
     p.add_argument("--seeds", default="0,1,2,3,4,5,6,7,8,9")
+    p.add_argument("--mechanism", action="store_true")
     a = p.parse_args()
-    main(a.steps, tuple(int(s) for s in a.seeds.split(",")))
+    seeds = tuple(int(s) for s in a.seeds.split(","))
+    if a.mechanism:
+        mechanism(a.steps, seeds)
+    else:
+        main(a.steps, seeds)

@@ -16,7 +16,19 @@ its cortex, feedback and trial sequence; only the dopamine state differs): its m
 bootstrap interval, the effect size d_z (mean / s.d. of the per-seed interactions) and the
 two-sided p-value of an exact sign-flip permutation test of its mean.
 
+With --relative-dips the circuit reads a dip against the tonic rate in force
+(``circuit.dopamine_dip_relative``; Frank 2005, J Cogn Neurosci 17:51: D2 receptors sensitive to
+low dopamine, pauses filled by L-DOPA), so depletion makes a pause weigh more and raised tonic
+dopamine less; its figure and results carry the suffix _relative_dips. Measured (12 seeds,
+analyses/results/selection_task_relative_dips.md): the interaction comes out reversed,
+−0.055 [−0.102, −0.010]. Stronger NoGo learning in depletion raises the NoGo of every
+often-punished stimulus, and A, the least punished, then stands out more than B, which the
+trained actor rarely chooses and so rarely punishes: the Go/NoGo specialisation OpAL relies on
+(Go separating the good stimuli, NoGo the bad ones) does not form here (in a 4-seed look at the
+trained activities, go_nogo, G_A stays below G_C and G_E in every state).
+
 Usage:  python analyses/selection_task.py [--steps 3000] [--seeds 0,1,...,9] [--workers 1]
+        [--relative-dips]
 Writes analyses/figures/selection_task.png and analyses/results/selection_task.md.
 """
 
@@ -39,11 +51,12 @@ STATES = {  # dopamine state → manipulations (Frank 2005, J Cogn Neurosci 17:5
 FIGURES, RESULTS = Path(__file__).resolve().parent / "figures", Path(__file__).resolve().parent / "results"
 
 
-def state_model(state: str):
+def state_model(state: str, relative_dips: bool = False):
     import bioRTRRL as br
 
     data = br.load_model(MODEL).to_dict()
     data["manipulation"] = STATES[state]
+    data["circuit"]["dopamine_dip_relative"] = relative_dips
     data["name"] = f"selection_{state}"
     return br.load_model(data)
 
@@ -96,8 +109,8 @@ def run_one(args) -> dict:
     """Train one seed in one dopamine state; its test accuracies and final Go/NoGo weights."""
     import bioRTRRL as br
 
-    state, seed, steps = args
-    session = br.Session(state_model(state), seed=seed)
+    state, seed, steps, relative_dips = args
+    session = br.Session(state_model(state, relative_dips), seed=seed)
     session.advance(steps, progress=False)
     out = test_accuracy(session.engine)
     out["G"], out["N"] = go_nogo(session.engine)
@@ -133,9 +146,10 @@ def summarise(rows: list[dict]) -> dict:
     return table
 
 
-def report(table: dict, steps: int) -> str:
+def report(table: dict, steps: int, relative_dips: bool = False) -> str:
+    variant = " (circuit.dopamine_dip_relative = true)" if relative_dips else ""
     lines = ["# Probabilistic selection task under three dopamine states", "",
-             f"models/basal_ganglia.toml, {steps} training ticks ({steps // 2} trials), "
+             f"models/basal_ganglia.toml{variant}, {steps} training ticks ({steps // 2} trials), "
              f"{len(table['normal']['diff'])} seeds per state; accuracies are choice "
              "probabilities on the novel test pairs (no learning).", "",
              "| state | choose A | avoid B | A − B |", "|---|---|---|---|"]
@@ -186,20 +200,21 @@ def figure(table: dict, rows: list[dict], path: Path) -> None:
 
 
 def main(steps: int = 3000, seeds=tuple(range(10)), workers: int = 1,
-         out: Path | None = None) -> dict:
-    jobs = [(state, seed, steps) for state in STATES for seed in seeds]
+         out: Path | None = None, relative_dips: bool = False) -> dict:
+    jobs = [(state, seed, steps, relative_dips) for state in STATES for seed in seeds]
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
             rows = list(pool.map(run_one, jobs))
     else:
         rows = [run_one(j) for j in jobs]
     table = summarise(rows)
-    text = report(table, steps)
+    text = report(table, steps, relative_dips)
     print(text)
     figures, results = (FIGURES, RESULTS) if out is None else (out, out)
-    figure(table, rows, figures / "selection_task.png")
+    name = "selection_task_relative_dips" if relative_dips else "selection_task"
+    figure(table, rows, figures / f"{name}.png")
     results.mkdir(parents=True, exist_ok=True)
-    (results / "selection_task.md").write_text(text)
+    (results / f"{name}.md").write_text(text)
     return table
 
 
@@ -208,5 +223,7 @@ if __name__ == "__main__":
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--seeds", default="0,1,2,3,4,5,6,7,8,9")
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--relative-dips", action="store_true")
     a = p.parse_args()
-    main(a.steps, tuple(int(s) for s in a.seeds.split(",")), a.workers)
+    main(a.steps, tuple(int(s) for s in a.seeds.split(",")), a.workers,
+         relative_dips=a.relative_dips)

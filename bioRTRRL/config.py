@@ -116,6 +116,15 @@ class CircuitSpec:
         r₀, the tonic (baseline) rate of the dopamine neurons, Hz.
     dopamine_hz_per_error : float
         κ, Hz per unit of TD error, of bursts and dips alike (manipulations may change either).
+    dopamine_dip_relative : bool
+        Read a dip against the tonic rate in force: its plasticity signal is (r − r₀)/κ ·
+        r₀_model/r₀, so that at the model's own tonic rate nothing changes, a depleted tonic
+        rate makes the same pause weigh more and a raised one less — D2 receptors, sensitive
+        to low dopamine, adapt to the tonic occupancy: in Parkinson's disease dips keep (or gain)
+        their effect on NoGo learning while bursts shrink, and raised tonic dopamine (L-DOPA)
+        fills the pauses (Frank 2005, J Cogn Neurosci 17:51, Figs. 1 and 9; the mechanism behind
+        Frank, Seeberger & O'Reilly 2004, Science 306:1940, Fig. 2). Off: a dip is read in Hz
+        like a burst, so a lower tonic rate leaves it less headroom.
     striatum : {"readout", "opponent"}
         The dorsal striatum (actor): one linear readout per action (the paper's actor), or the
         D1/D2 opponent actor of Collins & Frank 2014 (OpAL): a direct-pathway "Go" (D1) and an
@@ -169,6 +178,7 @@ class CircuitSpec:
     dopamine_neurons: bool = False
     dopamine_tonic_hz: float = 4.0
     dopamine_hz_per_error: float = 10.0
+    dopamine_dip_relative: bool = False
     striatum: str = "readout"
     opponent_beta: float = 1.0
     opponent_tonic_bias: float = 1.0

@@ -90,7 +90,8 @@ class ReferenceEngine:
             "cued_actions": int(circ.cued_actions),
             "da_tonic_hz": circ.dopamine_tonic_hz, "da_model_hz": circ.dopamine_tonic_hz,
             "da_burst_hz": circ.dopamine_hz_per_error, "da_dip_hz": circ.dopamine_hz_per_error,
-            "da_unit_hz": circ.dopamine_hz_per_error, "opp_beta": circ.opponent_beta,
+            "da_unit_hz": circ.dopamine_hz_per_error, "da_dip_scale": 1.0,
+            "opp_beta": circ.opponent_beta,
             "opp_tonic_bias": circ.opponent_tonic_bias,
             "unit_model": K.UNIT_RATE if circ.unit == "rate" else K.UNIT_TANH,
             "cascade": int(bool(lrn.eligibility_cascade)),
@@ -265,6 +266,8 @@ class ReferenceEngine:
         for field, factor in (("da_tonic_hz", tonic), ("da_burst_hz", burst),
                               ("da_dip_hz", dip)):
             self.config[field] = self.config[field][0] * factor
+        self.config["da_dip_scale"] = K.dip_scale(self.model.circuit,
+                                                  self.config["da_tonic_hz"][0])
 
     def block_receptors(self, receptor: str, fraction: float) -> None:
         self.config[f"{receptor}_block"] = fraction
@@ -278,11 +281,13 @@ class ReferenceEngine:
     @property
     def dopamine_rate(self) -> np.ndarray | None:
         """Firing rate (Hz) of the dopamine neurons on the last tick, per env (None without
-        ``circuit.dopamine_neurons``): r = r₀ + κ δ, δ the plasticity signal (r − r₀)/κ."""
+        ``circuit.dopamine_neurons``): r = r₀ + κ δ, δ the plasticity signal (r − r₀)/κ (a dip's
+        divided by its scale, :func:`dip_scale`)."""
         cfg = self.config
         if not cfg["da_neurons"][0]:
             return None
-        return cfg["da_tonic_hz"][0] + cfg["da_unit_hz"][0] * self.delta
+        delta = np.where(self.delta < 0.0, self.delta / cfg["da_dip_scale"][0], self.delta)
+        return cfg["da_tonic_hz"][0] + cfg["da_unit_hz"][0] * delta
 
     def set_trace_lambda(self, projections, lam: float) -> None:
         for name in projections:

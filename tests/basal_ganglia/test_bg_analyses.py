@@ -38,3 +38,14 @@ def test_sign_flip_p_is_exact():
     # all positive: only the all-positive and all-negative assignments reach |mean|
     assert sign_flip_p(np.array([1.0, 2.0, 3.0, 4.0])) == 2 / 16
     assert sign_flip_p(np.array([1.0, -1.0])) == 1.0
+
+
+def test_punishment_mechanism_small_budget(tmp_path):
+    # Potjans et al. 2011's cause, measured: at a low baseline the critic, learning from the
+    # same bounded signal, cannot follow punishments down (its value stays near 0) while at the
+    # model's baseline it can; rewards pull it up at either baseline
+    stats = _load("punishment_learning").mechanism(steps=400, seeds=(0,), out=tmp_path)
+    value = {c: rows[0]["value"] for c, rows in stats.items()}
+    assert value[("punishments", 0.5)] > -0.05 > value[("punishments", 4.0)]
+    assert value[("rewards", 0.5)] > 0.3 and value[("rewards", 4.0)] > 0.3
+    assert (tmp_path / "punishment_learning_mechanism_400.md").exists()

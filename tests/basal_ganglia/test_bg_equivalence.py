@@ -33,6 +33,8 @@ CASES = {
                                  {"kind": "block_d2", "fraction": 0.5, "start": 700}]),
     "raised_d1_blocked": ({}, [{"kind": "raise_dopamine", "factor": 2.0},
                                {"kind": "block_d1", "start": 900}]),
+    "depleted_relative_dips": ({"dopamine_dip_relative": True},
+                               [{"kind": "deplete_dopamine", "level": 0.5}]),
     "readout_adam": ({"striatum": "readout", "cued_actions": False}, []),
 }
 

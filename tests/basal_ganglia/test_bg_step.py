@@ -8,7 +8,11 @@ Signatures checked (Schultz 1998; Bayer & Glimcher 2005; Collins & Frank 2014, O
   action a's Go and NoGo columns: a burst raises G and lowers N of the eligible action, a dip
   the reverse, and the other actions' weights do not move;
 - the selection stage is softmax(β_G G − β_N N) over the presented stimuli, with OpAL's tonic
-  bias β_G = β(1 + ρ), β_N = β(1 − ρ).
+  bias β_G = β(1 + ρ), β_N = β(1 − ρ);
+- with ``dopamine_dip_relative`` a dip's signal is (r − r₀)/κ · r₀_model/r₀ (Frank 2005: D2
+  receptors read a pause against the tonic rate they adapted to): at half the model's tonic
+  rate the same drop in Hz weighs twice as much, bursts are unchanged, and the floor of the
+  signal is −r₀_model/κ whatever the depletion.
 """
 
 import numpy as np
@@ -58,6 +62,26 @@ def test_dopamine_rate_and_signal_match_numpy(run):
     fresh = ds.t_in_episode.values == 0
     np.testing.assert_array_equal(ds.dopamine_rate.values[fresh], R0)
     assert ds.dopamine_rate.attrs["units"] == "Hz"
+
+
+def test_relative_dip_matches_numpy_under_depletion():
+    level = 0.5  # tonic rate and bursts halved; with relative dips a pause weighs 1/level
+    m = br.manipulate(model(dopamine_dip_relative=True), "deplete_dopamine", level=level)
+    ds = br.run(m, steps=600, seed=3, progress=False)
+    t = np.flatnonzero(ds.terminated.values)
+    td = ds.reward.values[t] - ds.value.values[t - 1]
+    r0 = level * R0
+    rate = np.maximum(0.0, r0 + level * KAPPA * np.maximum(td, 0) + KAPPA * np.minimum(td, 0))
+    signal = (rate - r0) / KAPPA
+    signal = np.where(signal < 0, signal * R0 / r0, signal)
+    np.testing.assert_allclose(ds.dopamine_rate.values[t], rate, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ds.dopamine.values[t], signal, rtol=0, atol=1e-12)
+    assert (td > 0.3).any() and (rate == 0).any()
+    assert ds.dopamine.values.min() >= -R0 / KAPPA - 1e-15
+    # at the model's own tonic rate the option changes nothing, bit for bit
+    plain = br.run(model(), steps=300, seed=3, progress=False)
+    rel = br.run(model(dopamine_dip_relative=True), steps=300, seed=3, progress=False)
+    np.testing.assert_array_equal(rel.dopamine.values, plain.dopamine.values)
 
 
 def test_go_nogo_update_matches_numpy_and_opal_signatures(run):

@@ -494,7 +494,8 @@ class Circuit:
                                 ("rate", circ.dopamine_tonic_hz),
                                 ("burst_gain", circ.dopamine_hz_per_error),
                                 ("dip_gain", circ.dopamine_hz_per_error),
-                                ("unit_gain", circ.dopamine_hz_per_error)):
+                                ("unit_gain", circ.dopamine_hz_per_error),
+                                ("dip_scale", 1.0)):
                 vta.variables[name].set_value(value)
         opt = self.optimizer
         for k in ("clip_scale_cortex", "clip_scale_readout", "discount", "beta1", "beta2", "c1",

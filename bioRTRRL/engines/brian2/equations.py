@@ -156,7 +156,9 @@ AVERAGE_REWARD_CODE = "rbar += average_reward_lr * learn * delta"
 #: :data:`DOPAMINE_CODE`. The TD error (after the manipulations) sets the neurons' rate — bursts
 #: above the tonic rate, dips bounded at 0 Hz (Schultz 1998; Bayer & Glimcher 2005) — and the
 #: plasticity signal broadcast as ``delta`` is the rate's deviation from the tonic rate, in units
-#: of the model's Hz per unit of error (the signed error itself as the tonic rate → ∞). The error
+#: of the model's Hz per unit of error (the signed error itself as the tonic rate → ∞), a dip's
+#: times ``dip_scale`` (kernels.td.dip_scale: D2 receptors read a pause against the tonic rate in
+#: force with circuit.dopamine_dip_relative; Frank 2005, J Cogn Neurosci 17:51). The error
 #: is written out twice: Brian2 takes a temporary computed by a function (``clip``) for a vector
 #: and refuses the shared writes after it.
 DOPAMINE_NEURONS = """
@@ -166,12 +168,13 @@ model_tonic : Hz (shared)  # the model's tonic rate: the reference of the tonic 
 burst_gain : Hz (shared)   # Hz per unit of positive TD error
 dip_gain : Hz (shared)     # Hz per unit of negative TD error
 unit_gain : Hz (shared)    # the model's Hz per unit of plasticity signal (kappa)
+dip_scale : 1 (shared)     # factor of a dip's signal (1; r0_model/r0 with relative dips)
 """
 DOPAMINE_NEURON_CODE = """
 td = reward - rbar + gamma * (1 - terminal) * v - v_prev
 modulated = (1 - da_clamp) * (da_gain * td + da_shift) + da_clamp * da_fixed
 rate = clip(tonic + burst_gain * clip(transition * clip(modulated, -da_floor, inf), 0, inf) + dip_gain * clip(transition * clip(modulated, -da_floor, inf), -inf, 0), 0 * Hz, inf * Hz)
-delta = (rate - tonic) / unit_gain
+delta = (rate - tonic) / unit_gain * (1 + (dip_scale - 1) * int(rate < tonic))
 v_prev = v
 """
 #: The D1/D2 opponent actor (circuit.striatum = "opponent"): the dorsal striatum's first A units

@@ -4,13 +4,15 @@ Each knob is a variable of the circuit that a user may also set by hand: ``silen
 cortical unit, ``lesioned`` per striatal population, ``plastic``, ``lam`` and ``own_tau_e`` /
 ``tau_e`` per projection (``plastic_tau``, ``lam_b``, ``tau_e_b``, ... for the cortical τ and
 biases), the ``da_*`` variables of ``vta`` and ``circuit.exact_feedback``; with
-``circuit.dopamine_neurons`` the ``vta``'s ``tonic``, ``burst_gain`` and ``dip_gain``, with the
-opponent actor ``d1_block`` and ``d2_block`` of ``striatum_dorsal``.
+``circuit.dopamine_neurons`` the ``vta``'s ``tonic``, ``burst_gain``, ``dip_gain`` and
+``dip_scale``, with the opponent actor ``d1_block`` and ``d2_block`` of ``striatum_dorsal``.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from ..kernels import dip_scale
 
 #: Adam first moments of the circuit, per owner (projection or population).
 FIRST_MOMENTS = {
@@ -87,6 +89,8 @@ class Brian2Knobs:
                                dip: float = 1.0) -> None:
         for name, factor in (("tonic", tonic), ("burst_gain", burst), ("dip_gain", dip)):
             self.circuit.array("vta", name)[:] *= factor
+        vta = self.circuit.array
+        vta("vta", "dip_scale")[:] = dip_scale(self.model.circuit, float(vta("vta", "tonic")[0]))
 
     def block_receptors(self, receptor: str, fraction: float) -> None:
         c = self.circuit

@@ -25,6 +25,6 @@ from .cortex import (adapt_input, bptt_gradient, cortical_signal, dale_project, 
 from .heads import heads, opponent_betas, select_discrete, select_gaussian, select_opponent
 from .layout import layout, n_params
 from .optimizer import apply_schedule, clip_tau, lr_factor, optimizer_step
-from .td import (accumulate, accumulate_cascade, dopamine, dopamine_rate, dutch_critic,
-                 readout_gradient)
+from .td import (accumulate, accumulate_cascade, dip_scale, dopamine, dopamine_rate,
+                 dutch_critic, readout_gradient)
 from .tick import Circuit, EnvState, Optimizer, TickIO, Work, reset_episode, tick

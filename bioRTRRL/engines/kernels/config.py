@@ -79,6 +79,7 @@ _FLOAT_FIELDS = {
     "da_burst_hz": "burst slope, Hz per unit of positive TD error",
     "da_dip_hz": "dip slope, Hz per unit of negative TD error",
     "da_unit_hz": "κ of the model: the rate deviation per unit of plasticity signal, Hz",
+    "da_dip_scale": "factor of a dip's plasticity signal: 1, or r₀_model/r₀ with relative dips",
     "opp_beta": "β of the opponent actor's selection stage",
     "opp_tonic_bias": "gain of the tonic bias ρ = bias · (r₀/r₀_model − 1)",
     "d1_block": "fraction of D1 receptors blocked (0 = none)",

@@ -23,7 +23,8 @@ def dopamine(c, reward, terminated, v, v_before, rbar):
     previous state's. A clamp (``da_fixed`` not NaN) overrides gain and shift; rectification
     then bounds dips at −``da_baseline``. With dopamine neurons (``da_neurons``) the result sets
     their rate and the plasticity signal is its deviation from the tonic rate
-    (:func:`dopamine_rate`).
+    (:func:`dopamine_rate`); a dip's signal is multiplied by ``da_dip_scale`` (1, or with
+    ``circuit.dopamine_dip_relative`` r₀_model/r₀: the dip read against the tonic rate in force).
     """
     boot = 0.0 if terminated else c.gamma * v
     # the grouping LLVM's fast-math reassociation chose when δ was computed inside the tick (up to
@@ -37,6 +38,10 @@ def dopamine(c, reward, terminated, v, v_before, rbar):
         delta = max(delta, -c.da_baseline)
     if c.da_neurons == 1:
         delta = (dopamine_rate(c, delta) - c.da_tonic_hz) / c.da_unit_hz
+        if delta < 0.0:
+            # D2 receptors read a pause against the tonic occupancy they adapted to (Frank 2005,
+            # J Cogn Neurosci 17:51): the same rate drop weighs more at a low tonic rate
+            delta = delta * c.da_dip_scale
     return delta
 
 
@@ -107,3 +112,16 @@ def accumulate_cascade(e, q, grad, decay, tag_decay, tag_gain, disc, first):
             q[k] = tag_decay[k] * q[k] + disc * grad[k]
         else:
             e[k] = decay[k] * e[k] + disc * grad[k]
+
+
+def dip_scale(circuit, tonic_hz: float) -> float:
+    """Factor of a dip's plasticity signal at the tonic rate ``tonic_hz`` in force.
+
+    1 unless ``circuit.dopamine_dip_relative``; then r₀_model/r₀: the pause is read against
+    the tonic occupancy the D2 receptors adapted to (Frank 2005, J Cogn Neurosci 17:51), so the
+    same drop in Hz weighs twice as much at half the model's tonic rate and half as much at
+    twice it. At r₀ = 0 no dip is possible and the factor is 1.
+    """
+    if not circuit.dopamine_dip_relative or tonic_hz <= 0.0:
+        return 1.0
+    return circuit.dopamine_tonic_hz / tonic_hz
