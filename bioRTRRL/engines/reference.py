@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..circuit import describe
-from ..config import Model
+from ..config import Model, lif_steps
 from . import kernels as K
 from .parameters import CircuitDims, init_parameters, run_seeds
 from .sampling import ActionNoise
@@ -93,6 +93,15 @@ class ReferenceEngine:
             "opp_tonic_bias": circ.opponent_tonic_bias,
         }.items():
             cfg[name] = value
+        spiking = circ.unit == "lif"
+        substeps, refractory = lif_steps(circ) if spiking else (0, 0)
+        for name, value in {
+            "unit_model": K.UNIT_LIF if spiking else K.UNIT_TANH,
+            "substeps": substeps, "refractory_steps": refractory,
+            "neural_dt": circ.neural_dt_ms * 1e-3, "v_th": circ.lif_threshold,
+            "gamma_pd": circ.lif_pseudo_derivative, "tau_out": circ.lif_tau_out_ms * 1e-3,
+        }.items():
+            cfg[name] = value
         # [mean, variance, count] per observation channel (Gymnasium's RunningMeanStd start)
         self.obs_stats = np.zeros((3, dims.O))
         self.obs_stats[1], self.obs_stats[2] = 1.0, 1e-4
@@ -123,7 +132,8 @@ class ReferenceEngine:
         grad_kind = self.config["gradient"][0]
         self.h = np.zeros((B, N))
         self.xi = np.zeros((B, Z))
-        self.P = np.zeros((B, NC if grad_kind == K.GRAD_RFLO else 0))
+        # RFLO's P, or e-prop's [eligibility trace E | eligibility vector ε]
+        self.P = np.zeros((B, (2 if spiking else 1) * NC if grad_kind == K.GRAD_RFLO else 0))
         self.J = np.zeros((B, N, NC) if grad_kind == K.GRAD_RTRL else (B, 0, 0))
         T = lrn.bptt_window if grad_kind == K.GRAD_BPTT else 1
         self.hist_xi = np.zeros((B, T, Z))
@@ -131,6 +141,8 @@ class ReferenceEngine:
         self.hist_hold = np.zeros((B, T, N))
         self.hist_count = np.zeros(B, dtype=np.int64)
         self.hist_head = np.zeros(B, dtype=np.int64)
+        self.lif = np.zeros((B, 2, N if spiking else 0))  # membrane v, refractory steps left
+        self.spikes = np.zeros((B, substeps, N if spiking else 0))  # this tick's, per neural step
         self.e = np.zeros((B, dims.n_params))
         self.v_prev = np.zeros(B)
         self.v_old = np.zeros(B)
@@ -349,7 +361,7 @@ class ReferenceEngine:
                       self.decay, self.plastic, self.column_decay, self.obs_stats),
             K.EnvState(self.h, self.xi, self.P, self.J, self.e, self.v_prev, self.v_old,
                        self.discount, self.action_in, self.hist_xi, self.hist_phi, self.hist_hold,
-                       self.hist_count, self.hist_head),
+                       self.hist_count, self.hist_head, self.lif, self.spikes),
             K.Optimizer(self.adam_m, self.adam_v, self.opt_state),
             K.TickIO(*inputs, self.noise.uniform, self.noise.normal, self.noise.pos, self.act,
                      self.action_out, self.action_index, self.delta),

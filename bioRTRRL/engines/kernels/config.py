@@ -17,6 +17,7 @@ GRAD_RFLO, GRAD_RTRL, GRAD_BPTT = 0, 1, 2
 TRACE_ACCUMULATING, TRACE_DUTCH = 0, 1
 OPTIM_ADAM, OPTIM_SGD = 0, 1
 ADAPT_OFF, ADAPT_LEARN, ADAPT_FROZEN = 0, 1, 2
+UNIT_TANH, UNIT_RATE, UNIT_LIF = 0, 1, 2
 SCHEDULES = ("constant", "inverse_sqrt", "linear", "cosine")
 
 _INT_FIELDS = {
@@ -40,6 +41,9 @@ _INT_FIELDS = {
     "lr_schedule": "index into SCHEDULES",
     "rflo_tau_columns": "1 = some RFLO columns decay with their own time constant",
     "clip_cortex_only": "1 = the norm clip measures and rescales only the cortical group",
+    "unit_model": "UNIT_TANH | UNIT_RATE | UNIT_LIF",
+    "substeps": "LIF: neural steps per env step",
+    "refractory_steps": "LIF: a unit integrates again this many neural steps after its spike",
     "episodic_discount": "1 = gradients enter the accumulating traces scaled by I = γ^t",
     "input_adaptation": "ADAPT_OFF | ADAPT_LEARN | ADAPT_FROZEN",
     "da_neurons": "1 = dopamine neurons: δ sets a rate with a tonic baseline, bounded at 0 Hz",
@@ -62,6 +66,10 @@ _FLOAT_FIELDS = {
     "lr_floor": "final fraction of the linear and cosine schedules",
     "beta1": "Adam β1",
     "beta2": "Adam β2",
+    "neural_dt": "LIF: neural step, seconds",
+    "v_th": "LIF: firing threshold (membrane units; reset to 0)",
+    "gamma_pd": "LIF: height γ_pd of the e-prop pseudo-derivative",
+    "tau_out": "LIF: time constant of the filtered spike trains the readouts read, seconds",
     "eps": "Adam ε",
     "clip": "global-norm clip of the update direction (0 = none)",
     "tau_min": "lower bound of τ after every update, ticks",

@@ -1,0 +1,141 @@
+"""Spiking cortex: leaky integrate-and-fire units and their e-prop eligibility (``circuit.unit = "lif"``).
+
+One env step is ``substeps`` neural steps of length Δ (``circuit.neural_dt_ms``). Per unit i, with
+α_i = exp(−Δ/τ_i) (the exact solution of τ dv/dt = I − v over Δ, in the form Brian2's ``exact``
+integrator writes it, so that both engines compute the same numbers), each neural step does, in
+Brian2's schedule order (groups → thresholds → synapses → resets):
+
+1. *groups*: a unit that is not refractory integrates its input current, held for the env step,
+   I_i = Σ_{j<D} W_ij x_j + b_i:  v_i ← I_i − I_i α_i + v_i α_i. The filtered spike train that the
+   striatal readouts read decays, h_i ← κ h_i with κ = exp(−Δ/τ_out).
+2. *thresholds*: z_i = [v_i ≥ v_th] for units that are not refractory.
+3. *synapses*: the spikes jump the membranes of the other non-refractory units, v_i += W_ij z_j
+   (recurrent columns of W; delta synapses without delay), in presynaptic order.
+4. *resets*: a unit that spiked is set to v = 0, h_i += 1, and stays refractory (integrates
+   nothing, ignores input spikes) until ``refractory_steps`` neural steps after its spike.
+
+e-prop (Bellec et al. 2020, Nat Commun 11:3625, Eq. 23-25 and Methods "LIF neurons"): the
+eligibility vector ε_ij = ∂v_i/∂W_ij along the synapse's own path (ε ← α ε + (1 − α) x_j for
+input and bias columns; ε ← α ε, then + z_j when a spike of j arrives, for recurrent columns; 0
+after the unit's own reset, which the rule treats as independent of W), the pseudo-derivative
+ψ_i = (γ_pd / v_th) max(0, 1 − |v_i − v_th| / v_th) of the spike at the threshold test, and the
+eligibility trace filtered like the spike train the readouts read, E_ij ← κ E_ij + ψ_i ε_ij —
+that is ∂h_i/∂W_ij with the recurrent paths dropped, RFLO's P for spiking units. The cortical
+learning signal of the feedback synapses (B_C + η_π B_A ψ_actor, :func:`.cortex.cortical_signal`)
+times E enters the dopamine-gated TD trace (:func:`eprop_traces`), as RFLO's P does for rate units
+(Bellec et al. 2020, Fig. 5: reward-based e-prop).
+
+The membrane time constants τ_i are theta's τ block, in ms, fixed (not learned).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ._jit import njit
+
+
+@njit(cache=True)
+def lif_step(theta, N, Z, D, xi, h, v, refractory, E, eps, unit_mask, substeps, ref_steps,
+             neural_dt, v_th, gamma_pd, tau_out, alpha, current, psi, spikes):
+    """One env step of the LIF cortex: ``substeps`` neural steps, the e-prop traces along.
+
+    Parameters
+    ----------
+    theta : ndarray
+        Flat parameters (W row-major N × Z; τ in ms after it).
+    xi : ndarray (Z,)
+        [input x (D) | filtered spikes (N) | 1]; only the input and bias columns are read.
+    h, v, refractory : ndarray (N,)
+        Filtered spike trains (what the readouts read), membranes, neural steps left of each unit's
+        refractory period (float counts); updated in place.
+    E, eps : ndarray (N·Z,)
+        e-prop eligibility trace and eligibility vector, W's layout; updated in place.
+    unit_mask : ndarray (N,)
+        0 = a silenced unit (never integrates nor spikes).
+    alpha, current, psi : ndarray (N,)
+        Scratch space.
+    spikes : ndarray (substeps, N)
+        Receives z of every neural step (1.0 = spike).
+    """
+    o_tau = N * Z
+    kappa = math.exp(-neural_dt / tau_out)
+    for i in range(N):
+        # the same operands as Brian2's exp(-dt/tau), τ converted from ms to seconds
+        alpha[i] = math.exp(-neural_dt / (theta[o_tau + i] * 0.001))
+        row = i * Z
+        acc = 0.0
+        for j in range(D):
+            acc += theta[row + j] * xi[j]
+        current[i] = acc + theta[row + Z - 1]
+    for s in range(substeps):
+        z = spikes[s]
+        # 1.-2. integrate, pseudo-derivative and threshold at the integrated membrane
+        for i in range(N):
+            if refractory[i] > 0.0:
+                refractory[i] -= 1.0
+            h[i] *= kappa
+            z[i] = 0.0
+            psi[i] = 0.0
+            row = i * Z
+            if refractory[i] > 0.0 or unit_mask[i] == 0.0:
+                for j in range(Z):
+                    E[row + j] *= kappa
+                continue
+            a = alpha[i]
+            cur = current[i]
+            v[i] = cur - cur * a + v[i] * a
+            p = (gamma_pd / v_th) * max(0.0, 1.0 - abs(v[i] - v_th) / v_th)
+            psi[i] = p
+            b = 1.0 - a
+            for j in range(D):
+                ej = a * eps[row + j] + b * xi[j]
+                eps[row + j] = ej
+                E[row + j] = kappa * E[row + j] + p * ej
+            for j in range(D, Z - 1):
+                ej = a * eps[row + j]
+                eps[row + j] = ej
+                E[row + j] = kappa * E[row + j] + p * ej
+            ej = a * eps[row + Z - 1] + b
+            eps[row + Z - 1] = ej
+            E[row + Z - 1] = kappa * E[row + Z - 1] + p * ej
+            if v[i] >= v_th:
+                z[i] = 1.0
+        # 3. spikes reach the other non-refractory units, in presynaptic order (as Brian2 applies
+        # its on_pre statements)
+        for i in range(N):
+            if z[i] == 1.0 or refractory[i] > 0.0 or unit_mask[i] == 0.0:
+                continue
+            row = i * Z + D
+            for j in range(N):
+                if z[j] == 1.0:
+                    v[i] += theta[row + j]
+                    eps[row + j] += 1.0
+        # 4. reset
+        for i in range(N):
+            if z[i] == 1.0:
+                v[i] = 0.0
+                h[i] += 1.0
+                refractory[i] = ref_steps
+                row = i * Z
+                for j in range(Z):
+                    eps[row + j] = 0.0
+
+
+@njit(cache=True)
+def eprop_traces(N, Z, E, sig, disc, dlt, sig_h, eta_h, e, decay, delta_vec):
+    """The dopamine-gated part of e-prop over the weights W (τ is fixed: its entries stay 0).
+
+    Per synapse c of unit i: ``delta_vec`` += dlt · e (the old trace) + η_H · sig_h · E; then
+    e ← ``decay`` · e + disc · sig · E (the learning signal times the eligibility trace enters the
+    TD trace), as :func:`.cortex.rflo_step` does with RFLO's P.
+    """
+    for i in range(N):
+        sd = disc * sig[i]
+        sh = eta_h * sig_h[i]
+        row = i * Z
+        for j in range(Z):
+            c = row + j
+            ec = e[c]
+            delta_vec[c] += dlt * ec + sh * E[c]
+            e[c] = decay[c] * ec + sd * E[c]
