@@ -156,7 +156,7 @@ class CircuitSpec:
     unit: str = "tanh"
     neural_dt_ms: float = 1.0
     lif_tau_m_ms: float = 20.0
-    lif_threshold: float = 1.0
+    lif_threshold: float = 0.2
     lif_refractory_ms: float = 2.0
     lif_tau_out_ms: float = 20.0
     lif_pseudo_derivative: float = 0.3
