@@ -127,6 +127,11 @@ class Session:
         if engine == "reference":
             self.engine = ReferenceEngine(model, self.dims, d.num_envs, seed, d.action_low,
                                           d.action_high)
+        elif model.circuit.unit == "lif":
+            from .engines.brian2.spiking import SpikingEngine
+
+            self.engine = SpikingEngine(model, self.dims, d.num_envs, seed, d.action_low,
+                                        d.action_high, **engine_options)
         else:
             from .engines.brian2.loop import ClosedLoop
 
