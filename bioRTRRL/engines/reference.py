@@ -163,6 +163,7 @@ class ReferenceEngine:
         self._tmpJ = np.zeros((N, NC) if grad_kind == K.GRAD_RTRL else (0, 0))
         self.ticks = 0
         self._call = None
+        self._spike_log = []  # (tick, substep, unit) index arrays of the LIF cortex's spikes
 
     # -- named views -------------------------------------------------------------------------
     @property
@@ -341,8 +342,24 @@ class ReferenceEngine:
             call = self._bind(obs, reward, terminated, truncated, fresh)
         self.noise.ensure()
         n_trans = call[0](*call[6])
+        if self.spikes.shape[1]:
+            step, unit = np.nonzero(self.spikes[0])
+            if step.size:
+                self._spike_log.append((self.ticks * self.spikes.shape[1] + step, unit))
         self.ticks += 1
         return n_trans
+
+    def spike_trains(self) -> tuple[np.ndarray, np.ndarray]:
+        """(unit indices, spike times in seconds) of every cortical spike of env 0 so far, ordered
+        by time then unit as Brian2's SpikeMonitor holds them (LIF cortex; empty otherwise).
+
+        Time of neural step k of the run is k · ``circuit.neural_dt_ms``.
+        """
+        if not self._spike_log:
+            return np.zeros(0, np.int64), np.zeros(0)
+        steps = np.concatenate([s for s, _ in self._spike_log])
+        units = np.concatenate([u for _, u in self._spike_log])
+        return units, steps * self.config["neural_dt"][0]
 
     def _bind(self, obs, reward, terminated, truncated, fresh) -> tuple:
         """Freeze the kernel's argument list and its compiled entry point.
