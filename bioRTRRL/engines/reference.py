@@ -158,7 +158,7 @@ class ReferenceEngine:
         self._grad = np.zeros((B, dims.n_params))
         self._ent = np.zeros(NC)
         self._dvec = np.zeros(dims.n_params)
-        self._scratch = np.zeros((5, N))
+        self._scratch = np.zeros((5 + (7 + 2 * substeps if spiking else 0), N))
         self._head_scratch = np.zeros((3, P))
         self._tmpJ = np.zeros((N, NC) if grad_kind == K.GRAD_RTRL else (0, 0))
         self.ticks = 0

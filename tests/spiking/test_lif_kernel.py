@@ -38,7 +38,7 @@ def run_kernel(theta, xi, N, Z, D, steps, v_th=0.1, gamma_pd=0.3, ref=2, state=N
     E, eps = np.zeros(N * Z), np.zeros(N * Z)
     spikes = np.zeros((steps, N))
     K.lif_step(theta, N, Z, D, xi, h, v, refr, E, eps, np.ones(N), steps, float(ref), DT, v_th,
-               gamma_pd, TAU_OUT, np.zeros(N), np.zeros(N), np.zeros(N), spikes)
+               gamma_pd, TAU_OUT, np.zeros((7 + 2 * steps, N)), spikes)
     return h, v, refr, E, spikes
 
 
@@ -186,7 +186,7 @@ def test_recurrent_eligibility_counts_presynaptic_spikes():
     E, eps = np.zeros(N * Z), np.zeros(N * Z)
     spikes = np.zeros((30, N))
     K.lif_step(theta, N, Z, D, xi, h, v, refr, E, eps, np.ones(N), 30, 3.0, DT, 1.0, 0.3,
-               TAU_OUT, np.zeros(N), np.zeros(N), np.zeros(N), spikes)
+               TAU_OUT, np.zeros((67, N)), spikes)
     a = np.exp(-DT / 20e-3)
     times = np.flatnonzero(spikes[:, 0])
     assert spikes[:, 1].sum() == 0 and times.size == 10

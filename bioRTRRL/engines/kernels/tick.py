@@ -27,7 +27,7 @@ from .cortex import (adapt_input, bptt_gradient, bptt_push, cortical_signal, for
                      rtrl_update)
 from .heads import heads, opponent_betas
 from .optimizer import apply_schedule, clip_tau, optimizer_step
-from .spiking import eprop_traces, lif_step
+from .spiking import eprop_traces, flush_tiny, lif_step
 from .td import accumulate, dopamine, dutch_critic, readout_gradient
 
 #: theta: flat parameters (:mod:`.layout`); fb_a, fb_c: feedback B_A (N·P), B_C (N);
@@ -50,7 +50,8 @@ Optimizer = namedtuple("Optimizer", "m v state")
 #: outputs, value, δ]), action_out (env actions), action_index (as integers), delta (B).
 TickIO = namedtuple("TickIO", "obs reward terminated truncated fresh noise_u noise_n noise_pos "
                               "act action_out action_index delta")
-#: grad (B × params), ent_grad (N·Z + N), direction (params), scratch (5 × N), head_scratch (3 × P),
+#: grad (B × params), ent_grad (N·Z + N), direction (params), scratch (5 × N; LIF: 12 + 2 · substeps
+#: rows, the LIF cortex's from row 5), head_scratch (3 × P),
 #: tmpJ (N × (N·Z + N) for RTRL).
 Work = namedtuple("Work", "grad ent_grad direction scratch head_scratch tmpJ")
 
@@ -123,8 +124,8 @@ def tick(cfg, circuit, state, opt, io, work):
         if spiking:  # the LIF cortex writes h (filtered spikes) and its e-prop traces in place
             lif_step(theta, N, Z, D, xb, hb, state.lif[b, 0], state.lif[b, 1], Pb[:N * Z],
                      Pb[NC:NC + N * Z], unit_mask, c.substeps, float(c.refractory_steps),
-                     c.neural_dt, c.v_th, c.gamma_pd, c.tau_out, scratch_u, scratch_phi,
-                     scratch_h, state.spikes[b])
+                     c.neural_dt, c.v_th, c.gamma_pd, c.tau_out, work.scratch[5:],
+                     state.spikes[b])
         else:
             forward(theta, N, Z, xb, hb, dt, unit_mask, scratch_u, scratch_phi, scratch_h)
             if gradient == GRAD_RTRL:
@@ -261,6 +262,11 @@ def tick(cfg, circuit, state, opt, io, work):
             dutch_critic(eb, h[b], o_wc, o_bc, N, gamma * c.lam_critic, c.lr_critic)
         else:
             accumulate(eb, gb, decay, disc, first_trace)
+        if spiking:
+            flush_tiny(eb)
+    if spiking:  # a silent unit's synapses see exactly 0 and their moments decay to subnormals
+        flush_tiny(opt.m)
+        flush_tiny(opt.v)
     return n_trans
 
 
