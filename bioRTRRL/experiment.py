@@ -216,6 +216,10 @@ class Session:
         self._final_snapshot()
         ds = self.recorder.finish(finished=True)
         self.driver.close()
+        if self.model.circuit.unit == "lif":  # the spike trains, sparse (env 0)
+            from .recording.spikes import with_spikes
+
+            ds = with_spikes(ds, *self.engine.spike_trains(), self.dims.N)
         return ds
 
     def _final_snapshot(self) -> None:
