@@ -214,3 +214,17 @@ def test_bad_lif_options_are_model_errors():
         br.load_model({"circuit": {"unit": "lif"}, "learning": {"gradient": "rtrl"}})
     with pytest.raises(br.ModelError, match="circuit.unit"):
         br.load_model({"circuit": {"unit": "izhikevich"}})
+
+
+def test_eprop_traces_gate_the_eligibility_by_dopamine():
+    """δ · e (old trace) + η_H g_H E enters the update; then e ← γλ e + I g E (NumPy, per synapse)."""
+    rng = np.random.default_rng(5)
+    N, Z = 4, 6
+    E, e, decay = rng.normal(size=N * Z), rng.normal(size=N * Z), rng.uniform(0.5, 1, N * Z)
+    sig, sig_h = rng.normal(size=N), rng.normal(size=N)
+    disc, dlt, eta_h = 0.7, -0.4, 0.01
+    e_new, delta_vec = e.copy(), np.zeros(N * Z)
+    K.eprop_traces(N, Z, E, sig, disc, dlt, sig_h, eta_h, e_new, decay, delta_vec)
+    g, gh = np.repeat(sig, Z), np.repeat(sig_h, Z)
+    np.testing.assert_allclose(delta_vec, dlt * e + eta_h * gh * E, rtol=1e-13)
+    np.testing.assert_allclose(e_new, decay * e + disc * g * E, rtol=1e-13)
