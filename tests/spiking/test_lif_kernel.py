@@ -58,7 +58,7 @@ def numpy_lif(theta, xi, N, Z, D, steps, v_th=0.1, ref=2):
         z = active & (v >= v_th)
         v = v + np.where(active & ~z, W[:, D:D + N] @ z, 0.0)
         v[z] = 0.0
-        h[z] += 1.0
+        h[z] += 1.0 - kappa
         last[z] = t
         out[t] = z
     return h, v, out
@@ -135,7 +135,7 @@ def _soft_h(theta, xi, N, Z, D, steps, v_th, gamma_pd):
     v, h = np.zeros(N), np.zeros(N)
     for _ in range(steps):
         v = current - current * a + v * a
-        h = h * kappa + sigma(v)
+        h = h * kappa + (1.0 - kappa) * sigma(v)
     return h
 
 

@@ -5,7 +5,7 @@ The model is :mod:`bioRTRRL.engines.kernels.spiking`'s (Bellec et al. 2020, Nat 
 written as Brian2 equations on a neural clock of ``circuit.neural_dt_ms``:
 
 - ``cortex``: ``dv/dt = (I − v)/τ (unless refractory)`` integrated by Brian2's ``exact`` method,
-  threshold ``v >= v_th``, reset ``v = 0; h += 1``, refractory ``circuit.lif_refractory_ms``; the
+  threshold ``v >= v_th``, reset ``v = 0; h += 1 − κ``, refractory ``circuit.lif_refractory_ms``; the
   filtered spike train ``dh/dt = −h/τ_out`` is what the striatal readouts read; ψ, e-prop's
   pseudo-derivative, is computed after the state update.
 - ``recurrent``: cortex → cortex Synapses, ``on_pre: v_post += w`` for a non-refractory target;
@@ -46,9 +46,10 @@ tau : second (constant)
 a : 1 (constant)
 psi : 1
 """
-#: ψ after the state update, 0 while refractory (Bellec et al. 2020, Eq. 24 with γ_pd)
+#: ψ after the state update, 0 while refractory (Bellec et al. 2020, Eq. 24 with γ_pd), times
+#: a spike's increment of h: ∂h/∂v
 PSEUDO_DERIVATIVE = ("psi = int(not_refractory) * (gamma_pd / v_th)"
-                     " * clip(1 - abs(v - v_th) / v_th, 0, inf)")
+                     " * clip(1 - abs(v - v_th) / v_th, 0, inf) * gain")
 #: e-prop per neural step: ε decays (an afferent one integrates x), E filters ψ ε
 AFFERENT_ELIGIBILITY = """
 eps = int(not_refractory_post) * (a_post * eps + (1 - a_post) * x_pre) + int(not not_refractory_post) * eps
@@ -80,10 +81,10 @@ class SpikingCortex:
         dt = circ.neural_dt_ms * ms
         cls = codeobj_class(codegen_target)
         self.clock = Clock(dt=dt, name="neural_clock")
+        kappa = math.exp(-float(dt) / (circ.lif_tau_out_ms * 0.001))
         ns = {"v_th": circ.lif_threshold, "gamma_pd": circ.lif_pseudo_derivative,
-              "tau_out": circ.lif_tau_out_ms * ms,
-              "kappa": math.exp(-float(dt) / (circ.lif_tau_out_ms * 0.001))}
-        self.cortex = NeuronGroup(N, CORTEX, threshold="v >= v_th", reset="v = 0\nh += 1",
+              "tau_out": circ.lif_tau_out_ms * ms, "kappa": kappa, "gain": 1.0 - kappa}
+        self.cortex = NeuronGroup(N, CORTEX, threshold="v >= v_th", reset="v = 0\nh += gain",
                                   refractory=circ.lif_refractory_ms * ms, method="exact",
                                   clock=self.clock, namespace=ns, name="cortex",
                                   codeobj_class=cls)

@@ -11,15 +11,19 @@ Brian2's schedule order (groups → thresholds → synapses → resets):
 2. *thresholds*: z_i = [v_i ≥ v_th] for units that are not refractory.
 3. *synapses*: the spikes jump the membranes of the other non-refractory units, v_i += W_ij z_j
    (recurrent columns of W; delta synapses without delay), in presynaptic order.
-4. *resets*: a unit that spiked is set to v = 0, h_i += 1, and stays refractory (integrates
+4. *resets*: a unit that spiked is set to v = 0, h_i += 1 − κ, and stays refractory (integrates
    nothing, ignores input spikes) until ``refractory_steps`` neural steps after its spike.
+
+h is the exponentially weighted fraction of recent neural steps with a spike: at most 1, the rate
+units' bound (a unit firing at r Hz has h ≈ r·Δ), so the readouts' learning stays stable whatever
+the firing rates.
 
 e-prop (Bellec et al. 2020, Nat Commun 11:3625, Eq. 23-25 and Methods "LIF neurons"): the
 eligibility vector ε_ij = ∂v_i/∂W_ij along the synapse's own path (ε ← α ε + (1 − α) x_j for
 input and bias columns; ε ← α ε, then + z_j when a spike of j arrives, for recurrent columns; 0
 after the unit's own reset, which the rule treats as independent of W), the pseudo-derivative
 ψ_i = (γ_pd / v_th) max(0, 1 − |v_i − v_th| / v_th) of the spike at the threshold test, and the
-eligibility trace filtered like the spike train the readouts read, E_ij ← κ E_ij + ψ_i ε_ij —
+eligibility trace filtered like the spike train the readouts read, E_ij ← κ E_ij + (1 − κ) ψ_i ε_ij —
 that is ∂h_i/∂W_ij with the recurrent paths dropped, RFLO's P for spiking units. The cortical
 learning signal of the feedback synapses (B_C + η_π B_A ψ_actor, :func:`.cortex.cortical_signal`)
 times E enters the dopamine-gated TD trace (:func:`eprop_traces`), as RFLO's P does for rate units
@@ -88,6 +92,7 @@ def lif_step(theta, N, Z, D, xi, h, v, refractory, E, eps, unit_mask, substeps, 
         Receives z of every neural step (1.0 = spike).
     """
     kappa = math.exp(-neural_dt / tau_out)
+    gain = 1.0 - kappa  # a spike's increment of h
     alpha = work[0]; current = work[1]; fired = work[2]  # fired: this step's spiking units
     pe = work[3]; qe = work[4]; se = work[5]; te = work[6]
     r = work[7:7 + substeps]; u = work[7 + substeps:7 + 2 * substeps]
@@ -122,7 +127,7 @@ def lif_step(theta, N, Z, D, xi, h, v, refractory, E, eps, unit_mask, substeps, 
             a = alpha[i]
             cur = current[i]
             v[i] = cur - cur * a + v[i] * a
-            p = (gamma_pd / v_th) * max(0.0, 1.0 - abs(v[i] - v_th) / v_th)
+            p = (gamma_pd / v_th) * max(0.0, 1.0 - abs(v[i] - v_th) / v_th) * gain  # ∂h/∂v
             pe[i] *= a
             qe[i] = a * qe[i] + (1.0 - a)
             se[i] += p * pe[i]
@@ -152,7 +157,7 @@ def lif_step(theta, N, Z, D, xi, h, v, refractory, E, eps, unit_mask, substeps, 
         for i in range(N):
             if z[i] == 1.0:
                 v[i] = 0.0
-                h[i] += 1.0
+                h[i] += gain
                 refractory[i] = ref_steps
                 pe[i] = 0.0
                 qe[i] = 0.0
