@@ -5,8 +5,8 @@ The model is :mod:`bioRTRRL.engines.kernels.spiking`'s (Bellec et al. 2020, Nat 
 written as Brian2 equations on a neural clock of ``circuit.neural_dt_ms``:
 
 - ``cortex``: ``dv/dt = (I − v)/τ (unless refractory)`` integrated by Brian2's ``exact`` method,
-  threshold ``v >= v_th``, reset ``v = 0; h += 1 − κ``, refractory ``circuit.lif_refractory_ms``; the
-  filtered spike train ``dh/dt = −h/τ_out`` is what the striatal readouts read; ψ, e-prop's
+  threshold ``v >= v_th``, reset ``v = 0; h += 1 − κ``, refractory ``circuit.lif_refractory_ms``;
+  the filtered spike train ``dh/dt = −h/τ_out`` is what the striatal readouts read; ψ, e-prop's
   pseudo-derivative, is computed after the state update.
 - ``recurrent``: cortex → cortex Synapses, ``on_pre: v_post += w`` for a non-refractory target;
   eligibility vector ε (``+1`` per presynaptic spike, decaying by α_post) and eligibility trace E.
