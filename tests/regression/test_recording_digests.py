@@ -14,7 +14,9 @@ from .digests import BRIAN2_MODELS, DIGESTS, MODELS, brian2_values, digest, run_
 STORED = json.loads(DIGESTS.read_text())
 
 
-@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
+# the models whose recordings were digested (models added since have their own tests)
+@pytest.mark.parametrize("path", [p for p in MODELS if p.stem in STORED["reference"]],
+                         ids=lambda p: p.stem)
 def test_reference_recording_is_bitwise_unchanged(path):
     assert digest(run_model(path)) == STORED["reference"][path.stem], (
         f"the recording of models/{path.name} changed; if intended, regenerate "
