@@ -5,7 +5,8 @@ models/spiking_trace_conditioning.toml: a leaky integrate-and-fire cortex, 10 ne
 per 10 ms tick, e-prop eligibility gated by dopamine (Bellec et al. 2020, Nat Commun 11:3625).
 
 Usage:  python analyses/spiking_conditioning.py [--steps 20000] [--seeds 0,1,2,3,4]
-Writes analyses/figures/spiking_conditioning*.png and analyses/results/spiking_conditioning.md.
+Writes analyses/figures/spiking_conditioning_<steps>*.png and
+analyses/results/spiking_conditioning_<steps>.md.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import dopamine_transfer as transfer  # noqa: E402
 # ---- configuration --------------------------------------------------------------------------
 transfer.MODEL = HERE.parent / "models" / "spiking_trace_conditioning.toml"
 FIGURES = HERE / "figures"
-RESULTS = HERE / "results" / "spiking_conditioning.md"
 KEYS = ("reward_early", "reward_late", "cue_early", "cue_late", "omission_late", "baseline_late")
 
 
@@ -47,10 +47,11 @@ def main(argv=None):
     text = "\n".join(lines) + "\n"
     print(text)
     FIGURES.mkdir(parents=True, exist_ok=True)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text)
-    transfer.figure(tables, FIGURES / "spiking_conditioning.png",
-                    FIGURES / "spiking_conditioning_trials.png")
+    results = HERE / "results" / f"spiking_conditioning_{args.steps}.md"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(text)
+    transfer.figure(tables, FIGURES / f"spiking_conditioning_{args.steps}.png",
+                    FIGURES / f"spiking_conditioning_{args.steps}_trials.png")
 
 
 if __name__ == "__main__":
