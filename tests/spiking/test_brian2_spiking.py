@@ -16,7 +16,8 @@ pytest.importorskip("brian2")
 
 
 def test_brian2_equals_reference_spike_for_spike():
-    model = br.load_model("models/spiking_trace_conditioning.toml")
+    model = br.load_model("models/spiking_trace_conditioning.toml").with_overrides(
+        {"run.eval_every": 1000, "run.eval_episodes": 1, "run.eval_max_steps": 100})
     runs = {}
     for engine in ("reference", "brian2"):
         s = Session(model, 0, engine=engine)
@@ -32,3 +33,6 @@ def test_brian2_equals_reference_spike_for_spike():
     np.testing.assert_array_equal(ds_r.action.values, ds_b.action.values)
     np.testing.assert_allclose(ds_r.dopamine.values, ds_b.dopamine.values, rtol=0, atol=1e-9)
     np.testing.assert_allclose(ref.theta, b2.theta, rtol=0, atol=1e-9)
+    # evaluations run a frozen copy of the circuit whose cortex spikes as the reference's does
+    assert ds_r.eval_return.values.tolist() == ds_b.eval_return.values.tolist()
+    assert b2.frozen_copy(1, 0).config["substeps"][0] == ref.config["substeps"][0] == 10

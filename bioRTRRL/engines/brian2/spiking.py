@@ -222,6 +222,13 @@ class SpikingEngine(ReferenceEngine):
         self._pending = False
         self._session.end_tick()
 
+    def frozen_copy(self, num_envs: int, seed: int, action_low=None,
+                    action_high=None) -> ReferenceEngine:
+        """The reference engine's frozen copy (evaluations), its LIF cortex stepping itself."""
+        frozen = super().frozen_copy(num_envs, seed, action_low, action_high)
+        frozen.config["substeps"] = self.substeps
+        return frozen
+
     def spike_trains(self) -> tuple[np.ndarray, np.ndarray]:
         """(unit indices, spike times in seconds) of every spike so far, as SpikeMonitor holds them."""
         return np.asarray(self.brian.spikes.i[:]), np.asarray(self.brian.spikes.t / second)
