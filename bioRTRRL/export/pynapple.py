@@ -84,7 +84,10 @@ def to_pynapple(ds: xr.Dataset) -> dict:
     out["events"] = {name: nap.Ts(t=t) for name, t in event_times(ds).items()}
     trains = spike_trains(ds)
     if trains:
-        out["spikes"] = nap.TsGroup({k: nap.Ts(t=t) for k, t in trains.items()})
+        # the run's span as time support: a silent unit's rate is then 0, not 0 / 0
+        span = nap.IntervalSet(0.0, ds.sizes["step"] * ds.attrs["env_dt"])
+        out["spikes"] = nap.TsGroup({k: nap.Ts(t=t, time_support=span) for k, t in trains.items()},
+                                    time_support=span)
     return out
 
 
