@@ -12,6 +12,7 @@ import numpy as np
 
 from ..circuit import describe
 from ..config import Model, lif_steps
+from ..errors import ModelError
 from . import kernels as K
 from .parameters import CircuitDims, init_parameters, run_seeds
 from .sampling import ActionNoise
@@ -293,6 +294,10 @@ class ReferenceEngine:
     def set_rflo_tau(self, projections, tau: float) -> None:
         """Give projections' RFLO eligibility their own time constant τ_e (ticks): those columns
         decay by 1 − dt/τ_e instead of 1 − dt/τ_i (:func:`bioRTRRL.engines.kernels.rflo_step`)."""
+        if self.config["unit_model"][0] == K.UNIT_LIF:
+            raise ModelError("an eligibility time constant (RFLO's per-column decay) has no "
+                             "meaning for the LIF cortex, whose e-prop traces decay with the "
+                             "membrane and the readout filter")
         columns = np.concatenate([self.rflo_columns(name) for name in projections])
         self.column_decay[columns] = 1.0 - self.config["dt"][0] / tau
         self.config["rflo_tau_columns"] = 1

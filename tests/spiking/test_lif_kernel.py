@@ -228,3 +228,18 @@ def test_eprop_traces_gate_the_eligibility_by_dopamine():
     g, gh = np.repeat(sig, Z), np.repeat(sig_h, Z)
     np.testing.assert_allclose(delta_vec, dlt * e + eta_h * gh * E, rtol=1e-13)
     np.testing.assert_allclose(e_new, decay * e + disc * g * E, rtol=1e-13)
+
+
+def test_silenced_units_never_spike_and_eligibility_tau_is_refused():
+    model = br.load_model("models/spiking_trace_conditioning.toml")
+    s = Session(model, 0)
+    s.advance(500, progress=False)
+    active = np.unique(s.engine.spike_trains()[0])
+    silenced = active[::2]
+    s = Session(model, 0)
+    s.engine.silence("cortex", silenced)
+    s.advance(500, progress=False)
+    units, _ = s.engine.spike_trains()
+    assert units.size > 0 and not np.isin(units, silenced).any()
+    with pytest.raises(br.ModelError, match="LIF"):
+        s.engine.set_rflo_tau(["input_cortex"], 5.0)

@@ -222,6 +222,12 @@ class SpikingEngine(ReferenceEngine):
         self._pending = False
         self._session.end_tick()
 
+    def silence(self, population: str, units=None) -> None:
+        if population == "cortex":
+            raise ModelError("silencing cortical units is not supported by the Brian2 spiking "
+                             "cortex; use engine='reference'")
+        super().silence(population, units)
+
     def frozen_copy(self, num_envs: int, seed: int, action_low=None,
                     action_high=None) -> ReferenceEngine:
         """The reference engine's frozen copy (evaluations), its LIF cortex stepping itself."""
