@@ -44,6 +44,10 @@ class ReferenceEngine:
     h, P, J, e : ndarray
         Per-env state: cortical rates, RFLO eligibility, RTRL influence, TD traces (flat layout
         of :mod:`bioRTRRL.engines.kernels`).
+    lif, spikes : ndarray
+        LIF cortex (``circuit.unit = "lif"``, else empty): per env the membranes and refractory
+        steps left (2 × N), and the last tick's spikes per neural step (substeps × N);
+        :meth:`spike_trains` gives every spike of env 0 so far.
     discount : ndarray (num_envs,)
         I = γ^t of ``learning.episodic_discount`` (1 when it is off).
     obs_stats : ndarray (3, O)
