@@ -86,7 +86,9 @@ class CircuitSpec:
         Gymnasium's ``NormalizeObservation``); evaluation uses the statistics frozen.
     population : list of dict
         Further cortical populations (``[[circuit.population]]``: ``name``, ``size``, optional
-        ``tau_init``, ``train_tau``); see :mod:`bioRTRRL.circuit.description`.
+        ``tau_init`` (ticks) or ``tau_init_s`` (seconds), ``train_tau``, ``sign`` and
+        ``excitatory_fraction`` (Dale's law, as ``circuit.sign``), ``unit`` (must equal
+        ``circuit.unit``)); see :mod:`bioRTRRL.circuit.description`.
     projection : list of dict
         Further projections, or replacements of the default ones (``[[circuit.projection]]``:
         ``pre``, ``post``, optional ``plastic``).
@@ -116,10 +118,6 @@ class CircuitSpec:
         The selection stage considers only the actions whose input channel is on (action a is
         available when observation channel a is > 0; all are when none is), as a choice
         between the presented stimuli of the probabilistic selection task.
-    unit : {"tanh", "lif"}
-        The cortical unit model: the paper's CT-RNN rate unit, or leaky integrate-and-fire spiking
-        units learning by e-prop (Bellec et al. 2020; :mod:`bioRTRRL.engines.kernels.spiking`),
-        whose filtered spike trains the striatal readouts read.
     neural_dt_ms : float
         LIF: the neural time step; ``env_dt_ms`` must be a whole multiple of it (the number of
         neural steps per env step).
@@ -133,6 +131,29 @@ class CircuitSpec:
         LIF: time constant of the exponentially filtered spike trains the readouts read.
     lif_pseudo_derivative : float
         LIF: height γ_pd of e-prop's pseudo-derivative ψ = (γ_pd / v_th) max(0, 1 − |v − v_th| / v_th).
+    unit : {"tanh", "rate", "lif"}
+        The cortical unit model: ``"tanh"`` (the paper's CT-RNN, signed rates in [−1, 1]),
+        ``"lif"``: leaky integrate-and-fire spiking units learning by e-prop (Bellec et al. 2020;
+        :mod:`bioRTRRL.engines.kernels.spiking`), whose filtered spike trains the striatal
+        readouts read, or ``"rate"``: non-negative firing-rate units, r = ``rate_max_hz`` · σ(u) in Hz (RFLO, RTRL
+        and BPTT use the slope σ(1 − σ)). Synapses read the normalised rate r / r_max ∈ (0, 1),
+        so a weight is the drive per r_max. With plain SGD the readouts' learning rate needs to be
+        about 3× lower than with tanh (h has mean ≈ 0.5, so |h|² is larger); Adam needs no change.
+    rate_max_hz : float
+        r_max of ``unit = "rate"`` (Hz): the recorded cortical rates are r_max · σ(u).
+    sign : {"mixed", "excitatory", "inhibitory", "dale"}
+        Dale's law for the default cortical population: the sign of every outgoing recurrent
+        synapse of a unit (onto any cortical population). ``"mixed"``: unconstrained (the paper);
+        ``"dale"``: the first ``excitatory_fraction`` of its units excitatory, the rest
+        inhibitory. Signs are kept under learning by projection after every update
+        (bioRTRRL/circuit/description.py).
+    excitatory_fraction : float
+        Fraction of excitatory units of a ``sign = "dale"`` population (0.8: cortex's 80/20).
+    tau_init_s : list of float
+        Physical time: [lo, hi] of the initial time constants in seconds; when given (non-empty)
+        it sets ``tau_init`` = tau_init_s / (env_dt · dt) ticks at load.
+    tau_min_s : float
+        Physical time: when > 0 it sets ``tau_min`` = tau_min_s / (env_dt · dt) at load.
     """
 
     cortex_size: int = 32
@@ -160,6 +181,11 @@ class CircuitSpec:
     lif_refractory_ms: float = 2.0
     lif_tau_out_ms: float = 20.0
     lif_pseudo_derivative: float = 0.3
+    rate_max_hz: float = 50.0
+    sign: str = "mixed"
+    excitatory_fraction: float = 0.8
+    tau_init_s: list[float] = field(default_factory=list)
+    tau_min_s: float = 0.0
 
 
 @dataclass
@@ -191,6 +217,22 @@ class LearningSpec:
         Sutton & Barto's episodic actor-critic (2018, §13.5–13.6): the gradient entering every
         accumulating trace is scaled by I = γ^t, t the tick within the episode, so a transition
         late in a long episode moves the weights little (the published RTRRL code does this).
+    discount_tau_s : float
+        Physical time: when > 0 it sets ``gamma`` = exp(−env_dt / discount_tau_s) at load (a
+        discount of 1/e per discount_tau_s seconds, whatever the tick).
+    trace_tau_s : float
+        Physical time: when > 0 every TD trace decays with this time constant in seconds: the
+        ``lambda_*`` are set at load so that γλ = exp(−env_dt / trace_tau_s) (needs
+        trace_tau_s ≤ the discount's time constant, so that λ ≤ 1).
+    eligibility_cascade : list of str
+        Corticostriatal projections (``cortex_striatum_dorsal``, ``cortex_striatum_ventral``)
+        whose TD trace is a two-stage cascade: a synaptic tag q ← a_r q + ∇ feeds the eligibility
+        e ← a_d e + c q, so that the eligibility after a presynaptic event rises and decays as the
+        difference of exponentials exp(−t/τ_d) − exp(−t/τ_r) (normalised to peak 1), peaking
+        ``τ_r τ_d / (τ_d − τ_r) · ln(τ_d / τ_r)`` seconds later (the 0.3–2 s window of
+        Yagishita et al. 2014). Empty: the plain exponential trace.
+    eligibility_rise_s, eligibility_decay_s : float
+        τ_r < τ_d of the cascade (seconds).
     """
 
     gradient: str = "rflo"
@@ -206,6 +248,11 @@ class LearningSpec:
     average_reward_lr: float = 1e-3
     plasticity: bool = True
     episodic_discount: bool = False
+    discount_tau_s: float = 0.0
+    trace_tau_s: float = 0.0
+    eligibility_cascade: list[str] = field(default_factory=list)
+    eligibility_rise_s: float = 0.3
+    eligibility_decay_s: float = 1.0
 
 
 @dataclass
@@ -376,7 +423,8 @@ RECORDABLE = ("rate", "dopamine", "value", "reward", "action", "obs", "events", 
 _CHOICES = {
     "circuit.feedback": ("random", "exact"),
     "circuit.striatum": ("readout", "opponent"),
-    "circuit.unit": ("tanh", "lif"),
+    "circuit.unit": ("tanh", "rate", "lif"),
+    "circuit.sign": ("mixed", "excitatory", "inhibitory", "dale"),
     "learning.gradient": ("rflo", "rtrl", "bptt"),
     "learning.critic_trace": ("accumulating", "dutch"),
     "optimizer.kind": ("adam", "sgd"),
@@ -403,6 +451,13 @@ _RANGES = {
     "circuit.lif_refractory_ms": (0, math.inf, True, True),
     "circuit.lif_tau_out_ms": (0, math.inf, False, True),
     "circuit.lif_pseudo_derivative": (0, math.inf, True, True),
+    "circuit.rate_max_hz": (0, math.inf, False, True),
+    "circuit.excitatory_fraction": (0, 1, True, True),
+    "circuit.tau_min_s": (0, math.inf, True, True),
+    "learning.discount_tau_s": (0, math.inf, True, True),
+    "learning.trace_tau_s": (0, math.inf, True, True),
+    "learning.eligibility_rise_s": (0, math.inf, False, True),
+    "learning.eligibility_decay_s": (0, math.inf, False, True),
     "learning.bptt_window": (1, 100_000, True, True),
     "learning.gamma": (0, 1, False, True),
     "learning.lambda_actor": (0, 1, True, True),
@@ -506,8 +561,58 @@ def _build(data: dict) -> Model:
         raise ModelError("manipulation must be a list of tables ([[manipulation]])")
     kwargs["manipulation"] = copy.deepcopy(manip)
     model = Model(**kwargs)
+    _resolve_seconds(model)
     _check_model(model)
     return model
+
+
+#: Projections whose TD trace may be the two-stage cascade (learning.eligibility_cascade).
+CASCADE_PROJECTIONS = ("cortex_striatum_dorsal", "cortex_striatum_ventral")
+
+
+def _resolve_seconds(model: Model) -> None:
+    """Set the per-tick keys from the physical-time keys given in seconds (docs/algorithm.md §11).
+
+    One tick lasts ``env_dt = circuit.env_dt_ms`` ms and an Euler step ``circuit.dt`` ticks; a
+    seconds key, when given, decides its tick key on every load (so ``with_overrides`` of
+    ``env_dt_ms`` re-derives them), and a tick key it sets is overwritten.
+    """
+    circ, lrn = model.circuit, model.learning
+    env_dt = circ.env_dt_ms * 1e-3
+    if env_dt <= 0 or circ.dt <= 0:
+        return  # the range check names the key
+    if circ.tau_init_s:
+        if len(circ.tau_init_s) != 2 or not 0 < circ.tau_init_s[0] <= circ.tau_init_s[1]:
+            raise ModelError(f"circuit.tau_init_s must be [lo, hi] with 0 < lo <= hi (seconds), "
+                             f"got {circ.tau_init_s!r}")
+        circ.tau_init = [t / (env_dt * circ.dt) for t in circ.tau_init_s]
+    if circ.tau_min_s > 0:
+        circ.tau_min = circ.tau_min_s / (env_dt * circ.dt)
+    for i, p in enumerate(circ.population):
+        tau_s = p.get("tau_init_s")
+        if tau_s is not None:
+            if (not isinstance(tau_s, list) or len(tau_s) != 2
+                    or not all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in tau_s)
+                    or not 0 < tau_s[0] <= tau_s[1]):
+                raise ModelError(f"circuit.population[{i}].tau_init_s must be [lo, hi] with "
+                                 f"0 < lo <= hi (seconds), got {tau_s!r}")
+            p["tau_init"] = [t / (env_dt * circ.dt) for t in tau_s]
+    if lrn.discount_tau_s > 0:
+        lrn.gamma = math.exp(-env_dt / lrn.discount_tau_s)
+    if lrn.trace_tau_s > 0:
+        decay = math.exp(-env_dt / lrn.trace_tau_s)
+        if decay > lrn.gamma:
+            raise ModelError(f"learning.trace_tau_s = {lrn.trace_tau_s!r} s is longer than the "
+                             f"discount's time constant (γ = {lrn.gamma!r} per tick): the trace "
+                             "decay γλ cannot exceed γ; shorten trace_tau_s")
+        lrn.lambda_actor = lrn.lambda_critic = lrn.lambda_cortex = decay / lrn.gamma
+    for name in lrn.eligibility_cascade:
+        if name not in CASCADE_PROJECTIONS:
+            raise ModelError(f"learning.eligibility_cascade: {name!r} is not a corticostriatal "
+                             f"projection; accepted: {list(CASCADE_PROJECTIONS)}")
+    if lrn.eligibility_cascade and not lrn.eligibility_rise_s < lrn.eligibility_decay_s:
+        raise ModelError(f"learning.eligibility_rise_s ({lrn.eligibility_rise_s!r}) must be "
+                         f"shorter than learning.eligibility_decay_s ({lrn.eligibility_decay_s!r})")
 
 
 def _build_section(section: str, cls: type, table: dict):
@@ -730,7 +835,8 @@ def check_memory(model: Model, steps: int | None = None) -> None:
 
 
 #: Keys of a ``[[circuit.population]]`` and of a ``[[circuit.projection]]`` entry.
-POPULATION_KEYS = {"name": str, "size": int, "tau_init": list, "train_tau": bool}
+POPULATION_KEYS = {"name": str, "size": int, "tau_init": list, "train_tau": bool,
+                   "tau_init_s": list, "unit": str, "sign": str, "excitatory_fraction": float}
 PROJECTION_KEYS = {"pre": str, "post": str, "plastic": bool}
 _FIXED_POPULATIONS = POPULATIONS  # the populations every circuit has
 
@@ -746,6 +852,15 @@ def _check_circuit_entries(circ: CircuitSpec) -> None:
                              f"{sorted(set(names) | set(_FIXED_POPULATIONS))}), got {p['name']!r}")
         if p["size"] < 1:
             raise ModelError(f"{where}.size must be >= 1, got {p['size']!r}")
+        if p.get("unit", circ.unit) != circ.unit:
+            raise ModelError(f"{where}.unit = {p['unit']!r}: every cortical population has the "
+                             f"unit model of circuit.unit ({circ.unit!r}); set circuit.unit")
+        if p.get("sign", "mixed") not in _CHOICES["circuit.sign"]:
+            raise ModelError(f"{where}.sign must be one of {list(_CHOICES['circuit.sign'])}, "
+                             f"got {p['sign']!r}")
+        if not 0 <= p.get("excitatory_fraction", 0.8) <= 1:
+            raise ModelError(f"{where}.excitatory_fraction must be in [0, 1], "
+                             f"got {p['excitatory_fraction']!r}")
         tau = p.get("tau_init", circ.tau_init)
         if (len(tau) != 2 or not all(isinstance(t, (int, float)) and not isinstance(t, bool)
                                      for t in tau) or not 0 < tau[0] <= tau[1]):
@@ -774,5 +889,7 @@ def _check_entry_keys(where: str, entry: dict, keys: dict, required: tuple) -> N
             raise ModelError(f"{where}: missing key {k!r}")
     for k, value in entry.items():
         kind = keys[k]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            continue  # an integer is a valid number
         if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
             raise ModelError(f"{where}.{k} must be of type {kind.__name__}, got {value!r}")

@@ -17,6 +17,19 @@ a model file adds cortical populations and projections as entries, not as code::
     post = "striatum_dorsal"
     plastic = false         # a fixed projection: its initial random weights never change
 
+Dale's law (``sign`` of a population, and ``circuit.sign`` for the default cortex): every outgoing
+synapse of a unit onto a cortical population has the unit's sign, +1 (excitatory) or −1
+(inhibitory); ``"dale"`` makes the first ``excitatory_fraction`` of a population's units
+excitatory and the rest inhibitory (80/20 by default). The initial weights are the magnitudes of
+the usual random draw times the sign, the inhibitory ones scaled by f_E / (1 − f_E) of their
+population so that excitation and inhibition balance on average (Song, Yang & Wang 2016, PLoS
+Comput Biol 12:e1004792, "Training excitatory-inhibitory recurrent neural networks": W = W⁺ D with
+W⁺ ≥ 0 and D = diag(±1)); learning keeps the signs by projection after every update: a synapse
+that would change sign is set to 0 (projected gradient descent; Murray 2019, eLife 8:e43299,
+Fig. 2—figure supplement: RFLO trains such sign-constrained networks). Synapses onto the
+striatal readouts are not constrained (corticostriatal neurons are excitatory; the readouts'
+signed weights stand for the striatal microcircuit that turns them into a value and a policy).
+
 Rules of the default circuit that every description keeps: every cortical unit has a plastic bias
 and time constant (``train_tau`` per population); every cortical population receives the fixed
 random feedback of both striatal readouts (the learning signal of feedback alignment); the VTA's
@@ -30,6 +43,7 @@ at 0 and never change (:meth:`Description.masks`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +69,11 @@ class Population:
         Cortical populations: bounds of the uniform initial time constants (ticks).
     train_tau : bool
         Cortical populations: whether τ learns.
+    sign : {"mixed", "excitatory", "inhibitory", "dale"}
+        Cortical populations: the sign of the units' outgoing recurrent synapses (Dale's law; see
+        the module).
+    excitatory_fraction : float
+        Of a ``"dale"`` population: its first round(f · size) units are excitatory.
     """
 
     name: str
@@ -62,6 +81,15 @@ class Population:
     size: int | None = None
     tau_init: tuple[float, float] | None = None
     train_tau: bool = True
+    sign: str = "mixed"
+    excitatory_fraction: float = 0.8
+
+    def unit_signs(self) -> np.ndarray:
+        """+1 (excitatory), −1 (inhibitory) or 0 (unconstrained) for each unit."""
+        if self.sign == "dale":
+            n_exc = int(round(self.excitatory_fraction * self.size))
+            return np.concatenate([np.ones(n_exc), -np.ones(self.size - n_exc)])
+        return np.full(self.size, {"mixed": 0.0, "excitatory": 1.0, "inhibitory": -1.0}[self.sign])
 
 
 @dataclass(frozen=True)
@@ -121,6 +149,15 @@ class Description:
             start += size
         return out
 
+    def signs(self) -> np.ndarray:
+        """Dale's law: the sign of each cortical unit's outgoing recurrent synapses (N; 0 = free)."""
+        return np.concatenate([p.unit_signs() for p in self.cortical])
+
+    @property
+    def dale(self) -> bool:
+        """Whether any cortical unit is sign-constrained."""
+        return bool(np.any(self.signs() != 0.0))
+
     def masks(self, D: int) -> dict[str, np.ndarray]:
         """Where synapses exist and where they learn, in the engines' matrix layout.
 
@@ -158,10 +195,12 @@ class Description:
         return out
 
 
-def describe_default(N: int, tau_init, train_tau: bool) -> Description:
+def describe_default(N: int, tau_init, train_tau: bool, sign: str = "mixed",
+                     excitatory_fraction: float = 0.8) -> Description:
     """The paper's circuit: input → cortex ⟲ → dorsal and ventral striatum, all plastic."""
     pops = (Population(INPUT, "input"),
-            Population("cortex", "cortex", N, tuple(tau_init), train_tau),
+            Population("cortex", "cortex", N, tuple(tau_init), train_tau, sign,
+                       excitatory_fraction),
             Population(ACTOR, "actor"), Population(CRITIC, "critic", 1), Population(VTA, "dopamine", 1))
     projs = (Projection(INPUT, "cortex"), Projection("cortex", "cortex"),
              Projection("cortex", ACTOR), Projection("cortex", CRITIC))
@@ -179,13 +218,55 @@ def describe(model: Model) -> Description:
     lif = circ.unit == "lif"
     tau_m = (circ.lif_tau_m_ms, circ.lif_tau_m_ms)
     base = describe_default(circ.cortex_size, tau_m if lif else circ.tau_init,
-                            False if lif else circ.train_tau)
+                            False if lif else circ.train_tau, circ.sign, circ.excitatory_fraction)
     extra = tuple(Population(p["name"], "cortex", p["size"],
                              tau_m if lif else tuple(p.get("tau_init", circ.tau_init)),
-                             False if lif else p.get("train_tau", circ.train_tau))
+                             False if lif else p.get("train_tau", circ.train_tau),
+                             p.get("sign", "mixed"), float(p.get("excitatory_fraction", 0.8)))
                   for p in circ.population)
     pops = (*base.populations[:2], *extra, *base.populations[2:])
     listed = [Projection(p["pre"], p["post"], p.get("plastic", True)) for p in circ.projection]
     names = {p.name for p in listed}
     projs = tuple(p for p in base.projections if p.name not in names) + tuple(listed)
     return Description(pops, projs)
+
+
+def cascade_kernel(t_s, rise_s: float, decay_s: float):
+    """The cascade eligibility after a presynaptic event at time 0, as a function of time (s).
+
+    κ(t) = (exp(−t/τ_d) − exp(−t/τ_r)) / κ*, for t ≥ 0 (0 before), normalised to peak 1 at
+    t* = τ_r τ_d / (τ_d − τ_r) · ln(τ_d / τ_r). This is the two-stage cascade of a synaptic tag
+    (decaying with τ_r) feeding a slower eligibility (decaying with τ_d) — the rising-then-decaying
+    eligibility of a striatal spine that Yagishita et al. 2014 (Science 345:1616) found in the
+    nucleus accumbens: dopamine enlarges the spine only when it arrives 0.3–2 s after glutamate
+    (reviewed with the other evidence for eligibility traces of seconds by Gerstner et al. 2018,
+    Front. Neural Circuits 12:53). The cascade is the simplest linear filter with a rise: two
+    first-order stages, the textbook difference-of-exponentials (dual-exponential) kernel of
+    synaptic responses.
+    """
+    t = np.asarray(t_s, dtype=float)
+    peak = _cascade_peak(rise_s, decay_s)
+    tc = np.maximum(t, 0.0)
+    return np.where(t >= 0.0, (np.exp(-tc / decay_s) - np.exp(-tc / rise_s)) / peak, 0.0)
+
+
+def cascade_coefficients(model: Model) -> tuple[float, float, float]:
+    """(tag decay a_r, tag → eligibility gain c, eligibility decay a_d) per tick of the cascade
+    trace (learning.eligibility_cascade): with q ← a_r q + ∇ and e ← a_d e + c q_{previous tick},
+    a gradient at tick 0 leaves e = c (a_d^n − a_r^n) / (a_d − a_r) = κ(n · env_dt) at tick n,
+    :func:`cascade_kernel` sampled exactly."""
+    lrn = model.learning
+    env_dt = model.circuit.env_dt_ms * 1e-3
+    a_r = math.exp(-env_dt / lrn.eligibility_rise_s)
+    a_d = math.exp(-env_dt / lrn.eligibility_decay_s)
+    return a_r, (a_d - a_r) / _cascade_peak(lrn.eligibility_rise_s, lrn.eligibility_decay_s), a_d
+
+
+def cascade_peak_time(rise_s: float, decay_s: float) -> float:
+    """t* = τ_r τ_d / (τ_d − τ_r) · ln(τ_d / τ_r): when the cascade eligibility peaks (s)."""
+    return rise_s * decay_s / (decay_s - rise_s) * math.log(decay_s / rise_s)
+
+
+def _cascade_peak(rise_s: float, decay_s: float) -> float:
+    t_peak = cascade_peak_time(rise_s, decay_s)
+    return math.exp(-t_peak / decay_s) - math.exp(-t_peak / rise_s)

@@ -137,6 +137,8 @@ def init_parameters(model: Model, dims: CircuitDims, seed_params: np.random.Seed
     exists = masks["W_exists"]
     scale = np.sqrt(Z / exists.sum(axis=1))[:, None] * exists
     theta[lay["W"]] = (truncated_normal(rng, (N, Z), 1.0 / Z) * scale).ravel()
+    if desc.dale:
+        _dale_initial(theta[lay["W"]].reshape(N, Z), desc.signs(), dims.D)
     lo = np.repeat([p.tau_init[0] for p in desc.cortical], [p.size for p in desc.cortical])
     hi = np.repeat([p.tau_init[1] for p in desc.cortical], [p.size for p in desc.cortical])
     theta[lay["tau"]] = np.maximum(rng.uniform(lo, hi), model.circuit.tau_min)
@@ -153,6 +155,21 @@ def init_parameters(model: Model, dims: CircuitDims, seed_params: np.random.Seed
     fb_a = glorot_uniform(rng_fb, N, P, N * P)
     fb_c = glorot_uniform(rng_fb, N, 1, N)
     return theta, fb_a, fb_c
+
+
+def _dale_initial(W: np.ndarray, signs: np.ndarray, D: int) -> None:
+    """Dale's law at the start (in place): each recurrent synapse from a sign-constrained unit j is
+    sign_j · |w|, the inhibitory magnitudes scaled by n_E / n_I relative to the excitatory ones so
+    that excitation and inhibition balance on average (Song, Yang & Wang 2016, PLoS Comput Biol
+    12:e1004792), then all of them by one factor that keeps the mean square of the constrained
+    synapses that of the draw (so the recurrent gain, the spectral radius, stays the paper's)."""
+    n_exc, n_inh = int(np.sum(signs > 0)), int(np.sum(signs < 0))
+    scale = np.where(signs < 0, n_exc / n_inh if n_exc and n_inh else 1.0, 1.0)
+    rec = W[:, D:D + len(signs)]
+    constrained = signs != 0
+    drawn = rec[:, constrained]
+    signed = (np.abs(rec) * signs * scale)[:, constrained]
+    rec[:, constrained] = signed * np.sqrt(np.mean(drawn ** 2) / np.mean(signed ** 2))
 
 
 def run_seeds(seed: int) -> dict[str, np.random.SeedSequence]:

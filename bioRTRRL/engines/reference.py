@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..circuit import describe
+from ..circuit.description import cascade_coefficients
 from ..config import Model, lif_steps
 from ..errors import ModelError
 from . import kernels as K
@@ -96,12 +97,13 @@ class ReferenceEngine:
             "da_burst_hz": circ.dopamine_hz_per_error, "da_dip_hz": circ.dopamine_hz_per_error,
             "da_unit_hz": circ.dopamine_hz_per_error, "opp_beta": circ.opponent_beta,
             "opp_tonic_bias": circ.opponent_tonic_bias,
+            "unit_model": {"tanh": K.UNIT_TANH, "rate": K.UNIT_RATE, "lif": K.UNIT_LIF}[circ.unit],
+            "cascade": int(bool(lrn.eligibility_cascade)),
         }.items():
             cfg[name] = value
         spiking = circ.unit == "lif"
         substeps, refractory = lif_steps(circ) if spiking else (0, 0)
         for name, value in {
-            "unit_model": K.UNIT_LIF if spiking else K.UNIT_TANH,
             "substeps": substeps, "refractory_steps": refractory,
             "neural_dt": circ.neural_dt_ms * 1e-3, "v_th": circ.lif_threshold,
             "gamma_pd": circ.lif_pseudo_derivative, "tau_out": circ.lif_tau_out_ms * 1e-3,
@@ -118,7 +120,8 @@ class ReferenceEngine:
         self.decay[lay["w_C"]] = lrn.gamma * lrn.lambda_critic
         self.decay[lay["b_C"]] = lrn.gamma * lrn.lambda_critic
         # where the description has plastic synapses (absent and fixed ones: 0)
-        masks = describe(model).masks(D)
+        desc = describe(model)
+        masks = desc.masks(D)
         self.plastic = np.ones(dims.n_params)
         self.plastic[lay["W"]] = masks["W_plastic"].ravel()
         self.plastic[lay["tau"]] = masks["tau_plastic"]
@@ -128,6 +131,18 @@ class ReferenceEngine:
         self.column_decay = np.full(dims.Z + 1, -1.0)
         self.unit_mask = np.ones(N)
         self._exact_feedback = circ.feedback == "exact"
+        # Dale's law: the sign of each unit's outgoing recurrent synapses, kept after every update
+        self.sign = desc.signs()
+        cfg["dale"] = int(desc.dale)
+        # the cascade traces of the corticostriatal projections (learning.eligibility_cascade)
+        self.tag_decay = np.zeros(dims.n_params)
+        self.tag_gain = np.zeros(dims.n_params)
+        a_r, gain, a_d = cascade_coefficients(model)
+        for name in lrn.eligibility_cascade:
+            where = self.parameter_indices(name)
+            if name == "cortex_striatum_ventral":
+                where = where[:-1]  # the critic bias is no corticostriatal synapse
+            self.tag_decay[where], self.tag_gain[where], self.decay[where] = a_r, gain, a_d
 
         lo = np.full(max(A, 1), -np.inf) if action_low is None else np.asarray(action_low, float).ravel()
         hi = np.full(max(A, 1), np.inf) if action_high is None else np.asarray(action_high, float).ravel()
@@ -149,6 +164,7 @@ class ReferenceEngine:
         self.lif = np.zeros((B, 2, N if spiking else 0))  # membrane v, refractory steps left
         self.spikes = np.zeros((B, substeps, N if spiking else 0))  # this tick's, per neural step
         self.e = np.zeros((B, dims.n_params))
+        self.q = np.zeros((B, dims.n_params if lrn.eligibility_cascade else 0))
         self.v_prev = np.zeros(B)
         self.v_old = np.zeros(B)
         self.discount = np.ones(B)  # I = γ^t of the episodic discount
@@ -384,10 +400,11 @@ class ReferenceEngine:
         args = (
             self.config,
             K.Circuit(self.theta, fb_a, fb_c, self.unit_mask, self.lo, self.hi, self.bounded,
-                      self.decay, self.plastic, self.column_decay, self.obs_stats),
+                      self.decay, self.plastic, self.column_decay, self.obs_stats, self.sign,
+                      self.tag_decay, self.tag_gain),
             K.EnvState(self.h, self.xi, self.P, self.J, self.e, self.v_prev, self.v_old,
                        self.discount, self.action_in, self.hist_xi, self.hist_phi, self.hist_hold,
-                       self.hist_count, self.hist_head, self.lif, self.spikes),
+                       self.hist_count, self.hist_head, self.q, self.lif, self.spikes),
             K.Optimizer(self.adam_m, self.adam_v, self.opt_state),
             K.TickIO(*inputs, self.noise.uniform, self.noise.normal, self.noise.pos, self.act,
                      self.action_out, self.action_index, self.delta),

@@ -53,6 +53,9 @@ def metadata(tick_ms: float) -> dict[str, dict[str, str]]:
     return {
         # per-tick data
         "rate": m("activity of each unit: input x, cortical rate h, actor outputs, value v, dopamine δ"),
+        "firing_rate": m("firing rate of each cortical unit, r_max · σ(u) (circuit.unit = 'rate')",
+                         "Hz"),
+        "cortical_neuron": m("position along the neuron dimension of a cortical unit"),
         "dopamine": m("dopamine: the TD error δ broadcast by VTA (after any manipulation)"),
         "dopamine_rate": m("firing rate of the VTA's dopamine neurons (circuit.dopamine_neurons)",
                            "Hz"),
@@ -137,6 +140,12 @@ class Recorder:
                             or (p in cortical and "cortex" in rec.populations)]
         self.rate_index = np.concatenate(
             [np.arange(offset[p], offset[p] + sizes[p]) for p in self.populations]).astype(np.int64)
+        # firing-rate units: the cortical columns of ``rate`` (fractions of r_max) are also
+        # recorded in Hz as ``firing_rate``
+        self.rate_hz_cols = np.flatnonzero(np.isin(self.rate_index, np.concatenate(
+            [np.arange(offset[p], offset[p] + sizes[p]) for p in cortical]))) \
+            if model.circuit.unit == "rate" and "rate" in self.vars else np.zeros(0, np.int64)
+        self.rate_max_hz = model.circuit.rate_max_hz
         self.i_value = offset["striatum_ventral"]
         self.i_delta = offset["vta"]
         self.trace_norms = "trace_norms" in self.vars
@@ -247,6 +256,10 @@ class Recorder:
                     data[name] = per_step(name, extra.get(name, ()))
             if self.dopamine_rate:
                 data["dopamine_rate"] = per_step("dopamine_rate")
+            if self.rate_hz_cols.size:
+                dims_, rate = data["rate"]
+                data["firing_rate"] = (dims_[:-1] + ("cortical_neuron",),
+                                       rate[..., self.rate_hz_cols] * self.dtype.type(self.rate_max_hz))
             if self.trace_norms:
                 data["rflo_trace_norm"] = per_step("rflo_trace_norm", ("projection",))
                 data["td_trace_norm"] = per_step("td_trace_norm", ("projection",))
@@ -298,6 +311,8 @@ class Recorder:
                   "neuron": ("neuron", np.arange(len(pop), dtype=np.int64))}
         if self.driver.trial_events:
             coords["event"] = ("event", np.array(self.driver.trial_events, dtype=str))
+        if self.rate_hz_cols.size:
+            coords["cortical_neuron"] = ("cortical_neuron", self.rate_hz_cols.astype(np.int64))
         if self.trace_norms:
             coords["projection"] = ("projection", np.array(PROJECTIONS, dtype=str))
         if self.B > 1:

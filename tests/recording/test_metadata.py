@@ -26,8 +26,10 @@ def _runs():
     trials = br.load_model(MODELS / "trace_conditioning.toml").with_overrides({
         "task.kwargs": {"n_trials": 20, "iti": [3, 5]}, "recording.variables": every,
         "circuit.dopamine_neurons": True})  # the dopamine neurons' rate, in Hz
+    rate_units = trials.with_overrides({"circuit.unit": "rate"})  # firing_rate in Hz
     return {name: br.run(m, steps=250, seed=0, progress=False)
-            for name, m in [("cartpole", cartpole), ("batched", batched), ("trials", trials)]}
+            for name, m in [("cartpole", cartpole), ("batched", batched), ("trials", trials),
+                            ("rate_units", rate_units)]}
 
 
 @pytest.fixture(scope="module")

@@ -37,10 +37,11 @@ slope the rule uses is taken in the cortex's own state update, with every drive 
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Clock, NeuronGroup, Synapses, linked_var, second
+from brian2 import Clock, Hz, NeuronGroup, Synapses, linked_var, second
 from brian2.groups.neurongroup import StateUpdater
 
 from ...circuit import describe
+from ...circuit.description import cascade_coefficients
 from ...config import Model, ModelError
 from ..kernels import layout
 from ..parameters import CircuitDims
@@ -165,6 +166,12 @@ class Circuit:
             "tau_min": circ.tau_min * tick, "tau_max": np.inf * second, "tick": tick,
             "average_reward_lr": lrn.average_reward_lr,
         }
+        if circ.unit == "rate":  # firing-rate units: their model, unless the user gives one
+            namespace["rate_max"] = circ.rate_max_hz * Hz
+            equations.setdefault("cortex", eq.CORTEX_RATE)
+        self.description = describe(model)
+        self.dale = self.description.dale
+        self.cascade = tuple(lrn.eligibility_cascade)
         self.namespace = namespace
         self._codeobj_class = codeobj_class
         common = dict(clock=clock, codeobj_class=codeobj_class, namespace=namespace)
@@ -177,7 +184,8 @@ class Circuit:
         self.opponent = circ.striatum == "opponent"
         for name in eq.MODELS:
             eqs = eq.population_equations(name, equations.get(name), adam, entropy,
-                                          self.dopamine_neurons, self.opponent)
+                                          self.dopamine_neurons, self.opponent,
+                                          dale=self.dale and name == "cortex")
             pops[name] = NeuronGroup(sizes[name], eqs, method="euler", name=name,
                                      order=ORDERS[name], **common)
             # what an evaluation holds fixed: the rule's variables and the model's parameters
@@ -216,7 +224,8 @@ class Circuit:
             # the model description's synapses only (an added projection is all-to-all)
             exists = None if name in added else self._exists(name)
             self.projections[name] = self._synapses(name, pre, pops[proj.post],
-                                                    eq.projection_equations(proj, adam),
+                                                    eq.projection_equations(
+                                                        proj, adam, cascade=name in self.cascade),
                                                     when="groups", order=_DRIVE_ORDER[proj.post],
                                                     exists=exists)
         for name, (pre, post, model_text) in eq.FEEDBACK_PROJECTIONS.items():
@@ -347,11 +356,14 @@ class Circuit:
             rflo = eq.rflo_code(proj) if proj is not None and proj.post == "cortex" else ""
             direction = eq.direction_code(self.plastic, owner)
             step = eq.step_code(self.plastic, owner, adam)
+            if self.dale and owner == "cortex_cortex":
+                step += "\n" + eq.DALE_CODE
+            cascade = owner in self.cascade
             resets = eq.episode_reset(owner, proj)
             if self.clipped:  # the steps wait for the global norm of every direction
                 # h is reset after the clip, where the tick is recorded
                 early = tuple(v for v in resets if v != "h")
-                trace = eq.trace_code(self.plastic, owner, episodic, early)
+                trace = eq.trace_code(self.plastic, owner, episodic, early, cascade)
                 late = "\n".join(f"{v} = (1 - ended) * {v}" for v in resets if v == "h")
                 new = [group.run_regularly("\n".join(filter(None, (rflo, direction, trace))),
                                            when="eligibility", order=order,
@@ -360,7 +372,7 @@ class Circuit:
                                            when="plasticity", order=order,
                                            name=f"{owner}_plasticity")]
             else:  # the step reads only d, the traces never read d: one code object suffices
-                trace = eq.trace_code(self.plastic, owner, episodic, resets)
+                trace = eq.trace_code(self.plastic, owner, episodic, resets, cascade)
                 new = [group.run_regularly("\n".join(filter(None, (rflo, direction, step, trace))),
                                            when="plasticity", order=order,
                                            name=f"{owner}_plasticity")]
@@ -455,6 +467,14 @@ class Circuit:
             owner = self._owner(pv.owner)
             owner.variables[pv.name("lam")].set_value(lam[pv.trace])
             owner.variables[pv.name("plastic")].set_value(self._plastic(pv.owner, pv.var))
+        if self.dale:
+            pops["cortex"].variables["dale_sign"].set_value(self.description.signs())
+        a_r, gain, a_d = cascade_coefficients(self.model)
+        for name in self.cascade:  # the trace decays by γλ = a_d (as the reference's ``decay``)
+            syn = self.projections[name]
+            syn.variables["lam"].set_value(a_d / lrn.gamma)
+            syn.variables["tag_decay"].set_value(a_r)
+            syn.variables["tag_gain"].set_value(gain)
         # any positive value: the eligibilities decay with the unit's τ until own_tau_e is set
         for owner in self.cortical_owners:
             suffixes = ("_b", "_tau") if owner == "cortex" else ("",)

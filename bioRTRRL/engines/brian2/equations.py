@@ -50,6 +50,20 @@ tau : second                   # time constant, plastic, kept >= tau_min
 silenced : 1                   # 1 = unit lesioned: no output (the lesion also sets its h to 0)
 """
 
+#: The cortex of firing-rate units (circuit.unit = "rate"): h is the rate as a fraction of r_max,
+#: φ the logistic function, and ``rate`` the firing rate in Hz (``rate_max`` from the namespace).
+CORTEX_RATE = """
+dh/dt = ((1 - silenced) * phi - h) / tau : 1  # leaky rate unit, h = r / r_max (forward Euler)
+phi = 1 / (1 + exp(-(u_in + u_rec + b))) : 1  # logistic rate nonlinearity of the total drive u
+phi_prime = phi * (1 - phi) : 1  # its slope: the post-synaptic factor of the RFLO traces
+rate = rate_max * h : Hz        # the firing rate
+u_in : 1                       # drive from the input population (summed by input_cortex)
+u_rec : 1                      # recurrent drive (summed by cortex_cortex)
+b : 1                          # bias (intrinsic excitability), plastic
+tau : second                   # time constant, plastic, kept >= tau_min
+silenced : 1                   # 1 = unit lesioned: no output (the lesion also sets its h to 0)
+"""
+
 STRIATUM_DORSAL = """
 y : 1    # actor output (summed by cortex_striatum_dorsal): a logit, or a Gaussian's [loc, scale]
 psi : 1  # score d log pi(a) / dy of the selected action (set by action selection)
@@ -346,14 +360,33 @@ sig_C_post = w * g_pre : 1 (summed)
 FEEDBACK_ENTROPY = "sig_H_post = w * chi_pre : 1 (summed)\n"
 
 
-def projection_equations(proj: Projection, adam: bool) -> Equations:
-    """Model of a plastic projection: weight, traces, direction, moments, summed drive."""
+#: Dale's law (circuit.sign): the sign of each cortical unit's outgoing recurrent synapses
+_CORTEX_DALE = """
+dale_sign : 1  # +1 excitatory, -1 inhibitory, 0 unconstrained (constant)
+"""
+#: After each step of cortex_cortex: a synapse that left its presynaptic unit's sign is set to 0
+#: (exact for an unconstrained unit, sign 0: w + 0)
+DALE_CODE = "w = dale_sign_pre * clip(dale_sign_pre * w, 0, inf) + (1 - abs(dale_sign_pre)) * w"
+
+#: The two-stage cascade trace of a corticostriatal projection (learning.eligibility_cascade)
+_CASCADE_SYNAPSE = """
+q : 1                      # synaptic tag: q <- tag_decay q + gradient, feeds the trace z
+tag_decay : 1 (shared)     # a_r = exp(-env_dt / eligibility_rise_s)
+tag_gain : 1 (shared)      # c: z <- gamma lam z + c q (gamma lam = exp(-env_dt / eligibility_decay_s))
+"""
+
+
+def projection_equations(proj: Projection, adam: bool, cascade: bool = False) -> Equations:
+    """Model of a plastic projection: weight, traces, direction, moments, summed drive (and the
+    tag of a cascade trace)."""
     if proj.post not in PLASTIC_TARGETS:
         raise ModelError(f"a plastic projection ends on one of {list(PLASTIC_TARGETS)}, "
                          f"not {proj.post!r}")
     text = _PLASTIC_SYNAPSE + (_ADAM_SYNAPSE if adam else "")
     if proj.post == "cortex":
         text += _RFLO_SYNAPSE
+    if cascade:
+        text += _CASCADE_SYNAPSE
     text += drive_equation(proj) + "\n"
     return Equations(text)
 
@@ -467,14 +500,23 @@ def episode_reset(owner: str, proj: Projection | None) -> tuple[str, ...]:
     return ("p",) if proj is not None and proj.post == "cortex" else ()
 
 
-def trace_code(plastic: tuple, owner: str, episodic: bool, resets=()) -> str:
+def trace_code(plastic: tuple, owner: str, episodic: bool, resets=(), cascade: bool = False) -> str:
     """TD traces z ← γλ z + gradient (the gradient scaled by I = γ^t if ``episodic``) — or, at an
-    episode end, z ← 0 and the variables ``resets`` ← 0."""
+    episode end, z ← 0 and the variables ``resets`` ← 0. With ``cascade`` a weight's trace is fed
+    by its tag instead, z ← γλ z + c q, and the tag by the gradient, q ← a_r q + gradient."""
     post = _post(owner)
     keep = f"(1 - ended{post})"
     scale = f"discount{post} * " if episodic else ""
-    lines = [f"{pv.name('z')} = {keep} * (gamma * {pv.name('lam')} * {pv.name('z')} "
-             f"+ {scale}({pv.gradient}))" for pv in plastic if pv.owner == owner]
+    lines = []
+    for pv in plastic:
+        if pv.owner != owner:
+            continue
+        z, lam = pv.name("z"), pv.name("lam")
+        if cascade and pv.var == "w":
+            lines += [f"{z} = {keep} * (gamma * {lam} * {z} + tag_gain * q)",
+                      f"q = {keep} * (tag_decay * q + {scale}({pv.gradient}))"]
+        else:
+            lines.append(f"{z} = {keep} * (gamma * {lam} * {z} + {scale}({pv.gradient}))")
     lines += [f"{v} = {keep} * {v}" for v in resets]
     return "\n".join(lines)
 
@@ -551,10 +593,10 @@ def _variable_of(line: str) -> str:
 
 def population_equations(name: str, model: str | Equations | None, adam: bool,
                          entropy: bool = True, dopamine_neurons: bool = False,
-                         opponent: bool = False) -> Equations:
+                         opponent: bool = False, dale: bool = False) -> Equations:
     """A population's model (default or user-given) plus the rule's variables, checked
     (with the variables of :data:`DOPAMINE_NEURONS` and :data:`OPPONENT` when those options
-    are on).
+    are on, and Dale's sign when ``dale``).
 
     Raises
     ------
@@ -571,7 +613,8 @@ def population_equations(name: str, model: str | Equations | None, adam: bool,
     rule = ""
     if name == "cortex":
         rule = _CORTEX_RULE + _MODULATORS + _ENTROPY_MODULATOR + (
-            _CORTEX_ENTROPY if entropy else "") + (_CORTEX_ADAM + _ADAM_MODULATORS if adam else "")
+            _CORTEX_ENTROPY if entropy else "") + (_CORTEX_ADAM + _ADAM_MODULATORS if adam else "") + (
+            _CORTEX_DALE if dale else "")
     elif name == "striatum_dorsal":
         rule = _LESION + _MODULATORS + _ENTROPY_MODULATOR + (_ADAM_MODULATORS if adam else "") + (
             OPPONENT if opponent else "")

@@ -21,11 +21,12 @@ from ._jit import entry_point, njit
 from .config import (ACTOR_DISCRETE, ACTOR_GAUSSIAN, ADAPT_FROZEN, ADAPT_LEARN, ADAPT_OFF, CONFIG,
                      FIELDS, GRAD_BPTT, GRAD_RFLO, GRAD_RTRL, OPTIM_ADAM, OPTIM_SGD, SCHEDULES,
                      TRACE_ACCUMULATING, TRACE_DUTCH, UNIT_LIF, UNIT_RATE, UNIT_TANH, new_config)
-from .cortex import (adapt_input, bptt_gradient, cortical_signal, forward, rflo_step, rflo_update,
-                     rtrl_update)
+from .cortex import (adapt_input, bptt_gradient, cortical_signal, dale_project, forward, rflo_step,
+                     rflo_update, rtrl_update, slope)
 from .heads import heads, opponent_betas, select_discrete, select_gaussian, select_opponent
 from .layout import layout, n_params
 from .spiking import eprop_traces, lif_step
 from .optimizer import apply_schedule, clip_tau, lr_factor, optimizer_step
-from .td import accumulate, dopamine, dopamine_rate, dutch_critic, readout_gradient
+from .td import (accumulate, accumulate_cascade, dopamine, dopamine_rate, dutch_critic,
+                 readout_gradient)
 from .tick import Circuit, EnvState, Optimizer, TickIO, Work, reset_episode, tick

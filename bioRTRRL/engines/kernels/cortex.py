@@ -1,9 +1,12 @@
 """Cortex: the input population's adaptation, the CT-RNN rate unit and its gradient estimators.
 
 The rate unit (docs/algorithm.md §2): u = W ξ with ξ = [x; h_{t−1}; 1], h_t = h_{t−1} + (dt/τ)(φ(u) − h_{t−1}),
-φ = tanh. Its gradient estimators: RFLO's eligibility P (local to a synapse), exact RTRL's
-influence J, and truncated BPTT over a ring buffer. The learning signal reaches cortex through the
-feedback synapses (:func:`cortical_signal`).
+φ = tanh (``UNIT_TANH``), or, for non-negative firing-rate units (``UNIT_RATE``), φ = σ, the
+logistic function: h is then the rate as a fraction of r_max (the engine records r_max · h in Hz).
+Its gradient estimators: RFLO's eligibility P (local to a synapse), exact RTRL's influence J, and
+truncated BPTT over a ring buffer, each with the slope φ'(u) of the unit model (:func:`slope`). The
+learning signal reaches cortex through the feedback synapses (:func:`cortical_signal`). Dale's law
+is kept by :func:`dale_project` after every update.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import math
 
 import numpy as np
 
-from ._jit import njit, tanh
+from ._jit import njit, sigmoid, tanh
+from .config import UNIT_RATE
 
 
 @njit(cache=True)
@@ -33,9 +37,18 @@ def adapt_input(x, j, stats, learn):
     return (x - stats[0, j]) / math.sqrt(stats[1, j] + 1e-8)
 
 
+@njit(cache=True, inline="always")
+def slope(phi, unit):
+    """φ'(u) from φ(u): 1 − φ² for tanh, φ(1 − φ) for the logistic rate unit."""
+    if unit == UNIT_RATE:
+        return phi * (1.0 - phi)
+    return 1.0 - phi * phi
+
+
 @njit(cache=True)
-def forward(theta, N, Z, xi, h, dt, unit_mask, u, phi, h_new):
-    """CT-RNN Euler step: u = W ξ, h_new = h + (dt/τ)(tanh(u) − h), silenced units stay at 0."""
+def forward(theta, N, Z, xi, h, dt, unit_mask, u, phi, h_new, unit=0):
+    """CT-RNN Euler step: u = W ξ, h_new = h + (dt/τ)(φ(u) − h), silenced units stay at 0
+    (φ = tanh, or the logistic σ for ``unit`` = UNIT_RATE)."""
     o_tau = N * Z
     for i in range(N):
         acc = 0.0
@@ -43,14 +56,14 @@ def forward(theta, N, Z, xi, h, dt, unit_mask, u, phi, h_new):
         for j in range(Z):
             acc += theta[row + j] * xi[j]
         u[i] = acc
-        phi[i] = tanh(acc)
+        phi[i] = sigmoid(acc) if unit == UNIT_RATE else tanh(acc)
         tau = theta[o_tau + i]
         h_new[i] = (h[i] + (dt / tau) * (phi[i] - h[i])) * unit_mask[i]
 
 
 @njit(cache=True)
 def rflo_step(theta, N, Z, xi, h_old, phi, dt, P, column_decay, by_column,
-              sig, disc, dlt, sig_h, eta_h, e, decay, delta_vec):
+              sig, disc, dlt, sig_h, eta_h, e, decay, delta_vec, unit=0):
     """RFLO eligibility update fused with the TD(λ) part of the cortical learning rule.
 
     Per cortical parameter c of unit i (one pass over the synapses, the hot loop of the engine):
@@ -67,10 +80,13 @@ def rflo_step(theta, N, Z, xi, h_old, phi, dt, P, column_decay, by_column,
     (:func:`rflo_update`).
     """
     o_tau = N * Z
+    # the logistic slope σ(1 − σ) = (1 − σ²) + (σ − 1): one branch-free form for both unit models
+    # (a branch here changes how the synapse loop below compiles, by an ulp)
+    rate = 1.0 if unit == UNIT_RATE else 0.0
     for i in range(N):
         tau = theta[o_tau + i]
         p_decay = 1.0 - dt / tau
-        gain = dt * (1.0 - phi[i] * phi[i]) / tau
+        gain = dt * ((1.0 - phi[i] * phi[i]) + rate * (phi[i] - 1.0)) / tau
         drive_tau = dt * (h_old[i] - phi[i]) / (tau * tau)
         sd = disc * sig[i]
         sh = eta_h * sig_h[i]
@@ -97,16 +113,16 @@ def rflo_step(theta, N, Z, xi, h_old, phi, dt, P, column_decay, by_column,
         e[c] = decay[c] * ec + sd * p
 
 
-def rflo_update(theta, N, Z, xi, h_old, phi, dt, P, column_decay, by_column):
+def rflo_update(theta, N, Z, xi, h_old, phi, dt, P, column_decay, by_column, unit=0):
     """The RFLO eligibility update alone (:func:`rflo_step` with no learning signal)."""
     NC = N * Z + N
     zero = np.zeros(N)
     rflo_step(theta, N, Z, xi, h_old, phi, dt, P, column_decay, by_column,
-              zero, 0.0, 0.0, zero, 0.0, np.zeros(NC), np.zeros(NC), np.zeros(NC))
+              zero, 0.0, 0.0, zero, 0.0, np.zeros(NC), np.zeros(NC), np.zeros(NC), unit)
 
 
 @njit(cache=True)
-def rtrl_update(theta, N, Z, D, xi, h_old, phi, dt, J, tmp):
+def rtrl_update(theta, N, Z, D, xi, h_old, phi, dt, J, tmp, unit=0):
     """J ← M J + I with M = diag(1 − dt/τ) + diag(dt φ'(u)/τ) W_rec (exact RTRL, O(N³Z))."""
     o_tau = N * Z
     C = J.shape[1]
@@ -122,7 +138,7 @@ def rtrl_update(theta, N, Z, D, xi, h_old, phi, dt, J, tmp):
     for k in range(N):
         tau = theta[o_tau + k]
         decay = 1.0 - dt / tau
-        gain = dt * (1.0 - phi[k] * phi[k]) / tau
+        gain = dt * slope(phi[k], unit) / tau
         for c in range(C):
             J[k, c] = decay * J[k, c] + gain * tmp[k, c]
         row = k * Z
@@ -147,7 +163,8 @@ def bptt_push(hist_xi, hist_phi, hist_hold, hist_count, hist_head, xi, phi, h_ol
 
 
 @njit(cache=True)
-def bptt_gradient(theta, N, Z, D, dt, signal, hist_xi, hist_phi, hist_hold, count, head, out):
+def bptt_gradient(theta, N, Z, D, dt, signal, hist_xi, hist_phi, hist_hold, count, head, out,
+                  unit=0):
     """Truncated BPTT of ``signal · h_t`` over the stored window; writes the flat cortical gradient.
 
     ``hist_*`` are ring buffers of length T; ``head`` indexes the newest entry; ``count`` entries
@@ -164,7 +181,7 @@ def bptt_gradient(theta, N, Z, D, dt, signal, hist_xi, hist_phi, hist_hold, coun
         for i in range(N):
             tau = theta[o_tau + i]
             ph = hist_phi[idx, i]
-            q[i] = adj[i] * (dt / tau) * (1.0 - ph * ph)
+            q[i] = adj[i] * (dt / tau) * slope(ph, unit)
             row = i * Z
             for j in range(Z):
                 out[row + j] += q[i] * hist_xi[idx, j]
@@ -184,3 +201,18 @@ def cortical_signal(fb_a, fb_c, N, P, eta, psi, out, with_critic):
         for p in range(P):
             acc += eta * fb_a[i * P + p] * psi[p]
         out[i] = acc
+
+
+@njit(cache=True, inline="always")
+def dale_project(theta, N, Z, D, sign):
+    """Dale's law after an update: a recurrent synapse from unit j that left the sign ``sign[j]``
+    (+1 excitatory, −1 inhibitory; 0 = unconstrained) is set to 0 (the projection onto the
+    sign-constrained set)."""
+    for j in range(N):
+        s = sign[j]
+        if s == 0.0:
+            continue
+        for i in range(N):
+            k = i * Z + D + j
+            if s * theta[k] < 0.0:
+                theta[k] = 0.0

@@ -90,3 +90,20 @@ def dutch_critic(e, h, o_wc, o_bc, N, gl, alpha):
     for i in range(N):
         e[o_wc + i] = gl * e[o_wc + i] + f * h[i]
     e[o_bc] = gl * e[o_bc] + f
+
+
+@njit(cache=True, inline="always")
+def accumulate_cascade(e, q, grad, decay, tag_decay, tag_gain, disc, first):
+    """:func:`accumulate`, except where ``tag_gain`` > 0: there the trace is a two-stage cascade,
+    the eligibility fed by the tag of the previous tick (e ← decay ⊙ e + tag_gain ⊙ q), the tag by
+    the gradient (q ← tag_decay ⊙ q + disc · grad): after a gradient at tick 0 the eligibility is
+    tag_gain · (decay^n − tag_decay^n) / (decay − tag_decay) at tick n, a difference of
+    exponentials (learning.eligibility_cascade)."""
+    for j in range(e.shape[0] - first):
+        k = first + j
+        g = tag_gain[k]
+        if g > 0.0:
+            e[k] = decay[k] * e[k] + g * q[k]
+            q[k] = tag_decay[k] * q[k] + disc * grad[k]
+        else:
+            e[k] = decay[k] * e[k] + disc * grad[k]

@@ -23,26 +23,30 @@ from collections import namedtuple
 from ._jit import njit
 from .config import (ACTOR_DISCRETE, ADAPT_LEARN, ADAPT_OFF, GRAD_BPTT, GRAD_RFLO, GRAD_RTRL,
                      TRACE_DUTCH, UNIT_LIF)
-from .cortex import (adapt_input, bptt_gradient, bptt_push, cortical_signal, forward, rflo_step,
-                     rtrl_update)
+from .cortex import (adapt_input, bptt_gradient, bptt_push, cortical_signal, dale_project, forward,
+                     rflo_step, rtrl_update)
 from .heads import heads, opponent_betas
 from .optimizer import apply_schedule, clip_tau, optimizer_step
 from .spiking import eprop_traces, flush_tiny, lif_step
-from .td import accumulate, dopamine, dutch_critic, readout_gradient
+from .td import accumulate, accumulate_cascade, dopamine, dutch_critic, readout_gradient
 
 #: theta: flat parameters (:mod:`.layout`); fb_a, fb_c: feedback B_A (N·P), B_C (N);
 #: unit_mask: 0 = silenced cortical unit; lo, hi, bounded: the action Box;
 #: decay: γλ per parameter; plastic: 0…1 per parameter; column_decay: RFLO decay per presynaptic
-#: column (< 0: the unit's own); obs_stats: the input adaptation's [mean, var, count] (3 × O).
+#: column (< 0: the unit's own); obs_stats: the input adaptation's [mean, var, count] (3 × O);
+#: sign: Dale's sign of each cortical unit's outgoing recurrent synapses (N; 0 = free);
+#: tag_decay, tag_gain: the cascade traces' tag decay and tag → eligibility gain per parameter
+#: (gain 0: a plain trace).
 Circuit = namedtuple("Circuit", "theta fb_a fb_c unit_mask lo hi bounded decay plastic "
-                                "column_decay obs_stats")
+                                "column_decay obs_stats sign tag_decay tag_gain")
 #: Per env (leading axis B): h (N), xi (Z), P (N·Z + N, RFLO), J (N × (N·Z + N), RTRL),
 #: e (TD traces, parameter layout), v_prev, v_old (previous values), discount (I = γ^t),
-#: action_in (efference copy), hist_* (BPTT ring buffer: ξ, φ(u), h_{t−1}, count, head);
+#: action_in (efference copy), hist_* (BPTT ring buffer: ξ, φ(u), h_{t−1}, count, head),
+#: q (the cascade traces' tags, parameter layout; width 0 without a cascade);
 #: LIF cortex (:mod:`.spiking`, else empty): lif (2 × N: membrane v, refractory steps left),
 #: spikes (substeps × N, this env step's spikes), and P holds [E | ε] (2 · (N·Z + N)).
 EnvState = namedtuple("EnvState", "h xi P J e v_prev v_old discount action_in hist_xi hist_phi "
-                                  "hist_hold hist_count hist_head lif spikes")
+                                  "hist_hold hist_count hist_head q lif spikes")
 #: Adam moments m, v (parameter layout) and state = [step count, average reward r̄].
 Optimizer = namedtuple("Optimizer", "m v state")
 #: In: obs (B × O), reward, terminated, truncated, fresh (B); action noise blocks noise_u (K × B),
@@ -77,6 +81,8 @@ def tick(cfg, circuit, state, opt, io, work):
     by_column = c.rflo_tau_columns == 1
     episodic = c.episodic_discount == 1
     adapt = c.input_adaptation
+    unit = c.unit_model
+    cascade = c.cascade == 1
     N = c.N; Z = c.Z; D = c.D; O = c.O; A = c.A; Pn = c.P
     gradient = c.gradient; dutch = c.critic_trace == TRACE_DUTCH
     spiking = c.unit_model == UNIT_LIF
@@ -127,9 +133,9 @@ def tick(cfg, circuit, state, opt, io, work):
                      c.neural_dt, c.v_th, c.gamma_pd, c.tau_out, work.scratch[5:],
                      state.spikes[b])
         else:
-            forward(theta, N, Z, xb, hb, dt, unit_mask, scratch_u, scratch_phi, scratch_h)
+            forward(theta, N, Z, xb, hb, dt, unit_mask, scratch_u, scratch_phi, scratch_h, unit)
             if gradient == GRAD_RTRL:
-                rtrl_update(theta, N, Z, D, xb, hb, scratch_phi, dt, Jb, work.tmpJ)
+                rtrl_update(theta, N, Z, D, xb, hb, scratch_phi, dt, Jb, work.tmpJ, unit)
             elif gradient == GRAD_BPTT:  # RFLO's P is advanced in the learning pass below
                 bptt_push(state.hist_xi[b], state.hist_phi[b], state.hist_hold[b],
                           state.hist_count[b:b + 1], state.hist_head[b:b + 1], xb, scratch_phi,
@@ -178,7 +184,7 @@ def tick(cfg, circuit, state, opt, io, work):
             # updating it here is in order; an episode end clears it below.
             rflo_step(theta, N, Z, xb, xb[D:D + N], scratch_phi, dt, Pb, circuit.column_decay,
                       by_column, sig, disc, delta if transition else 0.0, sig_h,
-                      eta_h if ent_on else 0.0, eb, decay, delta_vec)
+                      eta_h if ent_on else 0.0, eb, decay, delta_vec, unit)
             first_untraced = NC
         elif gradient == GRAD_RTRL:
             for k in range(NC):
@@ -189,7 +195,7 @@ def tick(cfg, circuit, state, opt, io, work):
                     gb[m] += s * Jb[k, m]
         else:
             bptt_gradient(theta, N, Z, D, dt, sig, state.hist_xi[b], state.hist_phi[b],
-                          state.hist_hold[b], state.hist_count[b], state.hist_head[b], gb)
+                          state.hist_hold[b], state.hist_count[b], state.hist_head[b], gb, unit)
         readout_gradient(N, Pn, o_ka, o_wc, o_bc, hb, psi, eta_pi, gb, actor_lesion,
                          critic_lesion)
         if transition:
@@ -212,7 +218,7 @@ def tick(cfg, circuit, state, opt, io, work):
                 elif gradient == GRAD_BPTT:
                     bptt_gradient(theta, N, Z, D, dt, sig_h, state.hist_xi[b], state.hist_phi[b],
                                   state.hist_hold[b], state.hist_count[b], state.hist_head[b],
-                                  work.ent_grad)
+                                  work.ent_grad, unit)
                     for m in range(NC):
                         delta_vec[m] += eta_h * work.ent_grad[m]
                 for i in range(N):
@@ -238,6 +244,8 @@ def tick(cfg, circuit, state, opt, io, work):
         optimizer_step(c, theta, circuit.plastic, delta_vec, opt.m, opt.v, opt.state, B, NC, o_wc)
         if not spiking:  # the membrane time constants are fixed
             clip_tau(theta, N, Z, c.tau_min)
+        if c.dale == 1:
+            dale_project(theta, N, Z, D, circuit.sign)
         if c.average_reward == 1:
             dsum = 0.0
             for b in range(B):
@@ -252,14 +260,23 @@ def tick(cfg, circuit, state, opt, io, work):
         eb = e[b]
         if terminated[b] or truncated[b]:
             reset_episode(gradient, eb, h[b], P[b], J[b], state.hist_count[b:b + 1])
+            if cascade:
+                state.q[b][:] = 0.0
             if spiking:
                 state.lif[b] = 0.0
             continue
         gb = grad[b]
         disc = state.discount[b]
         if dutch:
-            accumulate(eb[:o_wc], gb, decay, disc, first_trace)
+            if cascade:
+                accumulate_cascade(eb[:o_wc], state.q[b], gb, decay, circuit.tag_decay,
+                                   circuit.tag_gain, disc, first_trace)
+            else:
+                accumulate(eb[:o_wc], gb, decay, disc, first_trace)
             dutch_critic(eb, h[b], o_wc, o_bc, N, gamma * c.lam_critic, c.lr_critic)
+        elif cascade:
+            accumulate_cascade(eb, state.q[b], gb, decay, circuit.tag_decay, circuit.tag_gain,
+                               disc, first_trace)
         else:
             accumulate(eb, gb, decay, disc, first_trace)
         if spiking:
