@@ -33,7 +33,9 @@ class TaskSpec:
     Attributes
     ----------
     env : str
-        A registered Gymnasium id (``CartPole-v1``, ``bioRTRRL/MemoryChain-v0``, ...).
+        A registered Gymnasium id (``CartPole-v1``, ``bioRTRRL/MemoryChain-v0``, ...), or
+        Gymnasium's ``module:EnvId`` form, which imports ``module`` first so that a suite's ids
+        exist (``popgym:popgym-RepeatFirstEasy-v0``, ``neurogym:PerceptualDecisionMaking-v0``).
     kwargs : dict
         Keyword arguments for ``gymnasium.make``.
     observation_mask : str or list of int
@@ -47,6 +49,15 @@ class TaskSpec:
         (:mod:`bioRTRRL.tasks.microstimuli`, Ludvig et al. 2008): ``count`` (microstimuli per
         channel, >= 1), ``sigma`` (basis width, default 0.08), ``tau_ms`` (memory-trace time
         constant in ms, default 1000; ticks last ``circuit.env_dt_ms``). Empty = off.
+    imports : list of str
+        Modules imported before ``env`` is looked up (packages that register ids on import).
+    wrappers : list of str
+        Gymnasium wrappers applied to each environment, innermost first, as ``module:Class``
+        (e.g. ``gymnasium.wrappers:FlattenObservation`` for a Dict, Tuple or MultiDiscrete
+        observation space).
+    trial_as_episode : bool
+        NeuroGym tasks only: end an episode at the end of every trial (NeuroGym's tasks never end
+        an episode on their own).
     """
 
     env: str = "CartPole-v1"
@@ -55,6 +66,9 @@ class TaskSpec:
     num_envs: int = 1
     max_episode_steps: int = 0
     microstimuli: dict = field(default_factory=dict)
+    imports: list[str] = field(default_factory=list)
+    wrappers: list[str] = field(default_factory=list)
+    trial_as_episode: bool = False
 
 
 @dataclass
@@ -320,7 +334,12 @@ class RunSpec:
     eval_episodes : int
         Evaluation environments; the score is the mean return of their first episodes.
     eval_max_steps : int
-        Cap on the length of an evaluation episode (0 = the task's own limit).
+        Cap on the length of an evaluation episode (0 = the task's own limit); reaching it
+        truncates the episode, whose return so far is its score.
+    eval_budget : int
+        Ticks an evaluation may last. An environment whose first episode has not ended by then
+        (a continuing task, e.g. a NeuroGym task without ``task.trial_as_episode``) is scored by
+        its return over these ticks.
     divergence_bound : float
         Divergence guard: the run stops (``FloatingPointError``) when a synaptic weight's magnitude
         exceeds this bound (checked every 1000 ticks; 0 = off). A learning rate that is too high
@@ -333,6 +352,7 @@ class RunSpec:
     eval_every: int = 0
     eval_episodes: int = 10
     eval_max_steps: int = 0
+    eval_budget: int = 100_000
     divergence_bound: float = 1e5
 
 
@@ -480,6 +500,7 @@ _RANGES = {
     "run.eval_every": (0, math.inf, True, True),
     "run.eval_episodes": (1, 10_000, True, True),
     "run.eval_max_steps": (0, math.inf, True, True),
+    "run.eval_budget": (1, math.inf, True, True),
     "run.divergence_bound": (0, math.inf, True, True),
     "recording.stride": (1, math.inf, True, True),
     "recording.weights_every": (0, math.inf, True, True),

@@ -8,6 +8,8 @@ transition). Both engines consume exactly this stream.
 
 from __future__ import annotations
 
+import importlib
+
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
@@ -17,6 +19,7 @@ from .config import ModelError, TaskSpec
 from .engines.kernels import entry_point
 from .tasks import ObservationMask, ObservationMaskVector
 from .tasks.microstimuli import Microstimuli, MicrostimuliVector
+from .tasks.suites import adapt_suite
 
 
 class EnvDriver:
@@ -62,14 +65,17 @@ class EnvDriver:
         if isinstance(single_obs, spaces.Discrete):
             self.O = int(single_obs.n)
             self._onehot_obs = True
+            self._obs_start = int(single_obs.start)  # one-hot index = observation − start
         elif isinstance(single_obs, spaces.Box):
             self.O = int(np.prod(single_obs.shape))
             self._onehot_obs = False
             self._flatten_obs = len(single_obs.shape) != 1
         else:
             raise ModelError(
-                f"task.env {task.env!r}: observation space {single_obs} is not supported "
-                "(Box or Discrete)")
+                f"task.env {task.env!r}: the circuit reads a Box or Discrete observation, not "
+                f"{single_obs}; flatten it with Gymnasium's FlattenObservation wrapper: "
+                "task.wrappers = [\"gymnasium.wrappers:FlattenObservation\"] (Discrete parts "
+                "become one-hot blocks)")
         if isinstance(single_act, spaces.Discrete):
             self.continuous = False
             self.A = int(single_act.n)
@@ -80,11 +86,18 @@ class EnvDriver:
             self.A = int(single_act.shape[0])
             self.action_low = single_act.low.astype(np.float64)
             self.action_high = single_act.high.astype(np.float64)
+        elif isinstance(single_act, (spaces.MultiDiscrete, spaces.MultiBinary)):
+            raise ModelError(
+                f"task.env {task.env!r}: the circuit's actor chooses one Discrete action (or a 1-D "
+                f"Box), not {single_act}; map one Discrete action onto it with a wrapper in "
+                "task.wrappers: [\"bioRTRRL.tasks.suites:FlatDiscreteAction\"] (popgym's tasks "
+                "get it automatically)")
         else:
             raise ModelError(
                 f"task.env {task.env!r}: action space {single_act} is not supported "
-                "(Discrete, or a 1-D Box)")
-        self.trial_events = tuple(getattr(self.env.unwrapped, "trial_events", ()))
+                "(Discrete, or a 1-D Box; give a wrapper in task.wrappers that maps one of "
+                "these onto it)")
+        self.trial_events = _trial_events(self.env, self.vector)
         self.obs = np.zeros((B, self.O))
         self.reward = np.zeros(B)
         self.terminated = np.zeros(B, dtype=bool)
@@ -158,7 +171,7 @@ class EnvDriver:
     def _set_obs(self, obs) -> None:
         if self._onehot_obs:
             self.obs[:] = 0.0
-            self.obs[np.arange(self.num_envs), np.asarray(obs).reshape(-1)] = 1.0
+            self.obs[np.arange(self.num_envs), np.asarray(obs).reshape(-1) - self._obs_start] = 1.0
         else:
             self.obs.flat[:] = obs
 
@@ -254,34 +267,95 @@ def _compile_action_check(env) -> None:
         env.action_space = CompiledMultiDiscrete(space)
 
 
-def _make(task: TaskSpec, num_envs: int, limit: int, env_dt_ms: float):
-    """Build the env(s), adding the observation mask and microstimuli; errors name ``task.env``."""
+def _trial_events(env, vector: bool) -> tuple[str, ...]:
+    """Event names of a trial-structured task (a native task's, or a suite adapter's), else ()."""
+    if vector:
+        inner = env.unwrapped
+        if hasattr(inner, "trial_events"):  # a native vector task
+            return tuple(inner.trial_events)
+        if not isinstance(inner, gym.vector.SyncVectorEnv):
+            return ()
+        env = inner.envs[0]
+    try:
+        return tuple(env.get_wrapper_attr("trial_events"))
+    except AttributeError:
+        return ()
+
+
+def _import(module: str, key: str) -> None:
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        raise ModelError(f"{key}: cannot import {module!r} ({exc}); install the package that "
+                         "provides it (docs/suites.md lists the install lines)") from None
+
+
+def resolve_env_id(task: TaskSpec) -> str:
+    """Import ``task.imports`` and the module of a ``module:EnvId`` id; return the bare id."""
     from . import tasks  # noqa: F401  registers the bioRTRRL/ namespace
 
+    for module in task.imports:
+        _import(module, "task.imports")
+    if ":" not in task.env:
+        return task.env
+    module, env_id = task.env.split(":", 1)
+    _import(module, "task.env")
+    return env_id
+
+
+def _load_wrapper(path: str):
+    module, _, name = path.partition(":")
+    if not name:
+        raise ModelError(f"task.wrappers: {path!r} is not of the form 'module:Class'")
+    _import(module, "task.wrappers")
     try:
-        spec = gym.spec(task.env)
+        return getattr(importlib.import_module(module), name)
+    except AttributeError:
+        raise ModelError(f"task.wrappers: module {module!r} has no {name!r}") from None
+
+
+def _make_one(task: TaskSpec, env_id: str, limit: int, kwargs: dict, **make_options):
+    """One environment: gymnasium.make, the suite's adapter, then ``task.wrappers``."""
+    env = gym.make(env_id, max_episode_steps=limit or None, **make_options, **kwargs)
+    try:
+        env = adapt_suite(env, task.trial_as_episode)
+    except ValueError as exc:
+        raise ModelError(str(exc)) from None
+    for wrapper in map(_load_wrapper, task.wrappers):
+        try:
+            env = wrapper(env)
+        except Exception as exc:  # a wrapper that refuses the env says why
+            raise ModelError(f"task.wrappers: {wrapper.__name__} cannot wrap {task.env!r}: "
+                             f"{exc}") from None
+    return env
+
+
+def _make(task: TaskSpec, num_envs: int, limit: int, env_dt_ms: float):
+    """Build the env(s), adding the observation mask and microstimuli; errors name ``task.env``."""
+    env_id = resolve_env_id(task)
+    try:
+        spec = gym.spec(env_id)
     except Exception as exc:  # gymnasium raises several error types for unknown ids
         raise ModelError(f"task.env: unknown environment id {task.env!r} ({exc})") from None
     kwargs = dict(task.kwargs)
     try:
         if num_envs == 1:
             # the passive checker only inspects the first steps; the driver checks the spaces
-            env = gym.make(task.env, max_episode_steps=limit or None, disable_env_checker=True,
-                           **kwargs)
+            env = _make_one(task, env_id, limit, kwargs, disable_env_checker=True)
             if task.observation_mask != "none":
                 env = ObservationMask(env, task.observation_mask)
             if task.microstimuli:
                 env = Microstimuli(env, **task.microstimuli, env_dt_ms=env_dt_ms)
             return env
-        if spec.vector_entry_point is not None:
+        if spec.vector_entry_point is not None and not task.wrappers:
             if limit:
                 kwargs["max_episode_steps"] = limit
-            env = gym.make_vec(task.env, num_envs=num_envs, vectorization_mode="vector_entry_point", **kwargs)
+            env = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
+                               **kwargs)
             _compile_action_check(env.unwrapped)
         else:
             env = gym.vector.SyncVectorEnv(
-                [lambda: gym.make(task.env, max_episode_steps=limit or None, **kwargs)
-                 for _ in range(num_envs)])
+                [lambda: _make_one(task, env_id, limit, kwargs) for _ in range(num_envs)])
         if task.observation_mask != "none":
             env = ObservationMaskVector(env, task.observation_mask)
         if task.microstimuli:

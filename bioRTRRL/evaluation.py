@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import Model
+from .config import Model, RunSpec
 from .environment import EnvDriver
+
+
+def evaluation_ticks(run: RunSpec) -> int:
+    """Environment steps an evaluation lasts at most: ``run.eval_budget``, or the evaluation
+    episodes' own cap ``run.eval_max_steps`` when that is shorter (an episode truncated at step L
+    ends on the evaluation's L-th step). An episode still running after the last step is scored
+    by its return so far: for a continuing task, the return over exactly this many steps."""
+    return min(run.eval_max_steps, run.eval_budget) if run.eval_max_steps else run.eval_budget
 
 
 def evaluate(model: Model, engine, seed_seq, episodes: int) -> float:
@@ -19,8 +27,7 @@ def evaluate(model: Model, engine, seed_seq, episodes: int) -> float:
                                 drv.action_high)
     returns = np.full(episodes, np.nan)
     drv.reset()
-    cap = limit or 100_000
-    for _ in range(cap + 1):
+    for _ in range(evaluation_ticks(model.run)):
         frozen.tick(drv.obs, drv.reward, drv.terminated, drv.truncated, drv.fresh)
         drv.step(frozen.actions)
         for b, _end, ret, _len, _term in drv.completed:
@@ -30,7 +37,7 @@ def evaluate(model: Model, engine, seed_seq, episodes: int) -> float:
         if not np.isnan(returns).any():
             break
     drv.close()
-    if np.isnan(returns).any():  # an episode outlasted the cap: count its return so far
+    if np.isnan(returns).any():  # an episode outlasted the budget: count its return so far
         missing = np.isnan(returns)
         returns[missing] = drv.episode_return[missing]
     return float(returns.mean())

@@ -118,7 +118,7 @@ def test_unknown_env_and_incompatible_action_space():
         action_space = spaces.MultiDiscrete([2, 2])
 
     gym.register("test/Multi-v0", entry_point=lambda: Multi())
-    with pytest.raises(br.ModelError, match="action space MultiDiscrete.*not supported"):
+    with pytest.raises(br.ModelError, match="MultiDiscrete.*task.wrappers.*FlatDiscreteAction"):
         br.run({"task": {"env": "test/Multi-v0"}}, steps=10, progress=False)
 
 

@@ -51,6 +51,7 @@ from brian2.monitors import EventMonitor, PopulationRateMonitor
 
 from ...config import Model, ModelError, load_model
 from ...environment import EnvDriver
+from ...evaluation import evaluation_ticks
 from ..kernels import opponent_betas, select_discrete, select_gaussian, select_opponent
 from ..parameters import init_parameters, run_seeds
 from ..reference import lr_schedule
@@ -531,7 +532,7 @@ class ClosedLoop(Brian2Knobs, BrianObject):
         # long as they need, and the last training tick stops it
         run = self.model.run
         evaluations = steps // run.eval_every + 1 if run.eval_every else 0
-        budget = steps + evaluations * run.eval_episodes * ((run.eval_max_steps or 100_000) + 2)
+        budget = steps + evaluations * run.eval_episodes * (evaluation_ticks(run) + 2)
         try:
             self._network_run(budget, profile=self._profile)
         finally:
@@ -745,8 +746,8 @@ class ClosedLoop(Brian2Knobs, BrianObject):
                 ev.returns[env] = ret
         drv.completed.clear()
         ev.rounds += 1
-        if ev.rounds > ev.cap or not np.isnan(ev.returns).any():
-            missing = np.isnan(ev.returns)  # an episode outlasted the cap: its return so far
+        if ev.rounds >= ev.cap or not np.isnan(ev.returns).any():
+            missing = np.isnan(ev.returns)  # an episode outlasted the budget: its return so far
             ev.returns[missing] = drv.episode_return[missing]
             ev.result = float(ev.returns.mean())
             self._end_evaluation()
@@ -782,7 +783,7 @@ class _Evaluation:
     def __init__(self, loop: ClosedLoop, seed_seq, episodes: int):
         model, d = loop.model, loop.dims
         limit = model.run.eval_max_steps or None
-        self.cap = limit or 100_000
+        self.cap = evaluation_ticks(model.run)
         self.episodes = episodes
         self.driver = EnvDriver(model.task, int(seed_seq.generate_state(1)[0]),
                                 num_envs=episodes, max_episode_steps=limit,
