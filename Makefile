@@ -26,6 +26,7 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/biortrrl bench
+	$(PY) benchmarks/spiking.py
 
 # JupyterLab is installed on first use only: the test suite executes the notebooks without it
 $(LAB_STAMP): $(STAMP)

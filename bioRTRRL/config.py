@@ -141,9 +141,24 @@ class CircuitSpec:
         The selection stage considers only the actions whose input channel is on (action a is
         available when observation channel a is > 0; all are when none is), as a choice
         between the presented stimuli of the probabilistic selection task.
-    unit : {"tanh", "rate"}
-        The cortical unit model: ``"tanh"`` (the paper's CT-RNN, signed rates in [−1, 1]) or
-        ``"rate"``: non-negative firing-rate units, r = ``rate_max_hz`` · σ(u) in Hz (RFLO, RTRL
+    neural_dt_ms : float
+        LIF: the neural time step; ``env_dt_ms`` must be a whole multiple of it (the number of
+        neural steps per env step).
+    lif_tau_m_ms : float
+        LIF: membrane time constant (fixed; replaces ``tau_init``, which is then not used).
+    lif_threshold : float
+        LIF: firing threshold of the membrane (reset to 0 after a spike).
+    lif_refractory_ms : float
+        LIF: refractory period (a whole number of neural steps); the membrane is held after a spike.
+    lif_tau_out_ms : float
+        LIF: time constant of the exponentially filtered spike trains the readouts read.
+    lif_pseudo_derivative : float
+        LIF: height γ_pd of e-prop's pseudo-derivative ψ = (γ_pd / v_th) max(0, 1 − |v − v_th| / v_th).
+    unit : {"tanh", "rate", "lif"}
+        The cortical unit model: ``"tanh"`` (the paper's CT-RNN, signed rates in [−1, 1]),
+        ``"lif"``: leaky integrate-and-fire spiking units learning by e-prop (Bellec et al. 2020;
+        :mod:`bioRTRRL.engines.kernels.spiking`), whose filtered spike trains the striatal
+        readouts read, or ``"rate"``: non-negative firing-rate units, r = ``rate_max_hz`` · σ(u) in Hz (RFLO, RTRL
         and BPTT use the slope σ(1 − σ)). Synapses read the normalised rate r / r_max ∈ (0, 1),
         so a weight is the drive per r_max. With plain SGD the readouts' learning rate needs to be
         about 3× lower than with tanh (h has mean ≈ 0.5, so |h|² is larger); Adam needs no change.
@@ -184,6 +199,12 @@ class CircuitSpec:
     opponent_tonic_bias: float = 1.0
     cued_actions: bool = False
     unit: str = "tanh"
+    neural_dt_ms: float = 1.0
+    lif_tau_m_ms: float = 20.0
+    lif_threshold: float = 0.2
+    lif_refractory_ms: float = 2.0
+    lif_tau_out_ms: float = 20.0
+    lif_pseudo_derivative: float = 0.3
     rate_max_hz: float = 50.0
     sign: str = "mixed"
     excitatory_fraction: float = 0.8
@@ -432,7 +453,7 @@ RECORDABLE = ("rate", "dopamine", "value", "reward", "action", "obs", "events", 
 _CHOICES = {
     "circuit.feedback": ("random", "exact"),
     "circuit.striatum": ("readout", "opponent"),
-    "circuit.unit": ("tanh", "rate"),
+    "circuit.unit": ("tanh", "rate", "lif"),
     "circuit.sign": ("mixed", "excitatory", "inhibitory", "dale"),
     "learning.gradient": ("rflo", "rtrl", "bptt"),
     "learning.critic_trace": ("accumulating", "dutch"),
@@ -454,6 +475,12 @@ _RANGES = {
     "circuit.dopamine_hz_per_error": (0, math.inf, False, True),
     "circuit.opponent_beta": (0, math.inf, True, True),
     "circuit.opponent_tonic_bias": (0, math.inf, True, True),
+    "circuit.neural_dt_ms": (0, math.inf, False, True),
+    "circuit.lif_tau_m_ms": (0, math.inf, False, True),
+    "circuit.lif_threshold": (0, math.inf, False, True),
+    "circuit.lif_refractory_ms": (0, math.inf, True, True),
+    "circuit.lif_tau_out_ms": (0, math.inf, False, True),
+    "circuit.lif_pseudo_derivative": (0, math.inf, True, True),
     "circuit.rate_max_hz": (0, math.inf, False, True),
     "circuit.excitatory_fraction": (0, 1, True, True),
     "circuit.tau_min_s": (0, math.inf, True, True),
@@ -743,9 +770,30 @@ def _check_model(model: Model) -> None:
     if model.manipulation:
         validate_manipulations(model)
     _check_circuit_entries(model.circuit)
+    if model.circuit.unit == "lif":
+        _check_lif(model)
     if model.learning.critic_trace == "dutch" and model.optimizer.kind != "sgd":
         raise ModelError("learning.critic_trace = 'dutch' (true online TD(λ)) requires optimizer.kind = 'sgd'")
     check_memory(model)
+
+
+def lif_steps(circ: CircuitSpec) -> tuple[int, int]:
+    """(neural steps per env step, refractory period in neural steps) of a LIF cortex."""
+    return (round(circ.env_dt_ms / circ.neural_dt_ms),
+            round(circ.lif_refractory_ms / circ.neural_dt_ms))
+
+
+def _check_lif(model: Model) -> None:
+    circ = model.circuit
+    substeps, refractory = lif_steps(circ)
+    for key, value, steps in (("env_dt_ms", circ.env_dt_ms, substeps),
+                              ("lif_refractory_ms", circ.lif_refractory_ms, refractory)):
+        if abs(value - steps * circ.neural_dt_ms) > 1e-9 * value or (key == "env_dt_ms" and steps < 1):
+            raise ModelError(f"circuit.{key} = {value!r} must be a whole multiple of "
+                             f"circuit.neural_dt_ms = {circ.neural_dt_ms!r} with circuit.unit = 'lif'")
+    if model.learning.gradient != "rflo":
+        raise ModelError("circuit.unit = 'lif' learns by e-prop, the spiking form of RFLO: "
+                         f"learning.gradient must be 'rflo', got {model.learning.gradient!r}")
 
 
 def _check_name(name: str) -> None:

@@ -128,10 +128,13 @@ class Session:
         env_seed = int(seeds["env"].generate_state(1)[0])
         d = None
         if engine == "reference" and compiled is not False:
-            d = compiled_driver(model.task, env_seed)
+            # the LIF cortex's spike trains are collected in Python after every tick
+            if model.circuit.unit != "lif":
+                d = compiled_driver(model.task, env_seed)
             if d is None and compiled:
-                raise ModelError(f"compiled: task.env {model.task.env!r} has no compiled form "
-                                 "(compiled tasks: bioRTRRL.tasks.compiled)")
+                raise ModelError(f"compiled: task.env {model.task.env!r} with circuit.unit = "
+                                 f"{model.circuit.unit!r} has no compiled form (compiled tasks: "
+                                 "bioRTRRL.tasks.compiled; the LIF cortex runs tick by tick)")
         self.driver = d = EnvDriver(model.task, env_seed, env_dt_ms=model.circuit.env_dt_ms) \
             if d is None else d
         #: ticks run in chunks by the compiled closed loop (bioRTRRL.cohort.advance_chunked);
@@ -150,6 +153,11 @@ class Session:
         if engine == "reference":
             self.engine = ReferenceEngine(model, self.dims, d.num_envs, seed, d.action_low,
                                           d.action_high)
+        elif model.circuit.unit == "lif":
+            from .engines.brian2.spiking import SpikingEngine
+
+            self.engine = SpikingEngine(model, self.dims, d.num_envs, seed, d.action_low,
+                                        d.action_high, **engine_options)
         else:
             from .engines.brian2.loop import ClosedLoop
 
@@ -245,6 +253,10 @@ class Session:
         self._final_snapshot()
         ds = self.recorder.finish(finished=True)
         self.driver.close()
+        if self.model.circuit.unit == "lif":  # the spike trains, sparse (env 0)
+            from .recording.spikes import with_spikes
+
+            ds = with_spikes(ds, *self.engine.spike_trains(), self.dims.N)
         return ds
 
     def _final_snapshot(self) -> None:

@@ -6,12 +6,14 @@ arrays; :mod:`bioRTRRL.plot` draws them.
 
 from .critic import discounted_return, value_prediction
 from .dimensionality import pca, population_rate
+from . import spikes
 from .episodic import episodes, evaluation_curve, learning_curve
 from .events import BUILTIN_EVENTS, event_ticks, peri_event
 from .plasticity import PROJECTION_WEIGHTS, feedback_alignment, weight_change
 from .trials import trial_matrix
 
 __all__ = [
+    "spikes",
     "BUILTIN_EVENTS",
     "PROJECTION_WEIGHTS",
     "discounted_return",

@@ -209,14 +209,21 @@ def describe_default(N: int, tau_init, train_tau: bool, sign: str = "mixed",
 
 def describe(model: Model) -> Description:
     """The circuit of ``model``: the default circuit plus the model file's populations and
-    projections (a listed projection that the default circuit has replaces it)."""
+    projections (a listed projection that the default circuit has replaces it).
+
+    With ``circuit.unit = "lif"`` every cortical unit's time constant is the fixed membrane time
+    constant ``circuit.lif_tau_m_ms`` (:mod:`bioRTRRL.engines.kernels.spiking`).
+    """
     circ = model.circuit
-    base = describe_default(circ.cortex_size, circ.tau_init, circ.train_tau, circ.sign,
-                            circ.excitatory_fraction)
+    lif = circ.unit == "lif"
+    tau_m = (circ.lif_tau_m_ms, circ.lif_tau_m_ms)
+    base = describe_default(circ.cortex_size, tau_m if lif else circ.tau_init,
+                            False if lif else circ.train_tau, circ.sign, circ.excitatory_fraction)
     extra = tuple(Population(p["name"], "cortex", p["size"],
-                             tuple(p.get("tau_init", circ.tau_init)),
-                             p.get("train_tau", circ.train_tau), p.get("sign", "mixed"),
-                             float(p.get("excitatory_fraction", 0.8))) for p in circ.population)
+                             tau_m if lif else tuple(p.get("tau_init", circ.tau_init)),
+                             False if lif else p.get("train_tau", circ.train_tau),
+                             p.get("sign", "mixed"), float(p.get("excitatory_fraction", 0.8)))
+                  for p in circ.population)
     pops = (*base.populations[:2], *extra, *base.populations[2:])
     listed = [Projection(p["pre"], p["post"], p.get("plastic", True)) for p in circ.projection]
     names = {p.name for p in listed}

@@ -12,7 +12,8 @@ import numpy as np
 
 from ..circuit import describe
 from ..circuit.description import cascade_coefficients
-from ..config import Model
+from ..config import Model, lif_steps
+from ..errors import ModelError
 from . import kernels as K
 from .parameters import CircuitDims, init_parameters, run_seeds
 from .sampling import ActionNoise
@@ -44,6 +45,10 @@ class ReferenceEngine:
     h, P, J, e : ndarray
         Per-env state: cortical rates, RFLO eligibility, RTRL influence, TD traces (flat layout
         of :mod:`bioRTRRL.engines.kernels`).
+    lif, spikes : ndarray
+        LIF cortex (``circuit.unit = "lif"``, else empty): per env the membranes and refractory
+        steps left (2 × N), and the last tick's spikes per neural step (substeps × N);
+        :meth:`spike_trains` gives every spike of env 0 so far.
     discount : ndarray (num_envs,)
         I = γ^t of ``learning.episodic_discount`` (1 when it is off).
     obs_stats : ndarray (3, O)
@@ -93,8 +98,16 @@ class ReferenceEngine:
             "da_unit_hz": circ.dopamine_hz_per_error, "da_dip_scale": 1.0,
             "opp_beta": circ.opponent_beta,
             "opp_tonic_bias": circ.opponent_tonic_bias,
-            "unit_model": K.UNIT_RATE if circ.unit == "rate" else K.UNIT_TANH,
+            "unit_model": {"tanh": K.UNIT_TANH, "rate": K.UNIT_RATE, "lif": K.UNIT_LIF}[circ.unit],
             "cascade": int(bool(lrn.eligibility_cascade)),
+        }.items():
+            cfg[name] = value
+        spiking = circ.unit == "lif"
+        substeps, refractory = lif_steps(circ) if spiking else (0, 0)
+        for name, value in {
+            "substeps": substeps, "refractory_steps": refractory,
+            "neural_dt": circ.neural_dt_ms * 1e-3, "v_th": circ.lif_threshold,
+            "gamma_pd": circ.lif_pseudo_derivative, "tau_out": circ.lif_tau_out_ms * 1e-3,
         }.items():
             cfg[name] = value
         # [mean, variance, count] per observation channel (Gymnasium's RunningMeanStd start)
@@ -140,7 +153,8 @@ class ReferenceEngine:
         grad_kind = self.config["gradient"][0]
         self.h = np.zeros((B, N))
         self.xi = np.zeros((B, Z))
-        self.P = np.zeros((B, NC if grad_kind == K.GRAD_RFLO else 0))
+        # RFLO's P, or e-prop's [eligibility trace E | eligibility vector ε]
+        self.P = np.zeros((B, (2 if spiking else 1) * NC if grad_kind == K.GRAD_RFLO else 0))
         self.J = np.zeros((B, N, NC) if grad_kind == K.GRAD_RTRL else (B, 0, 0))
         T = lrn.bptt_window if grad_kind == K.GRAD_BPTT else 1
         self.hist_xi = np.zeros((B, T, Z))
@@ -148,6 +162,8 @@ class ReferenceEngine:
         self.hist_hold = np.zeros((B, T, N))
         self.hist_count = np.zeros(B, dtype=np.int64)
         self.hist_head = np.zeros(B, dtype=np.int64)
+        self.lif = np.zeros((B, 2, N if spiking else 0))  # membrane v, refractory steps left
+        self.spikes = np.zeros((B, substeps, N if spiking else 0))  # this tick's, per neural step
         self.e = np.zeros((B, dims.n_params))
         self.q = np.zeros((B, dims.n_params if lrn.eligibility_cascade else 0))
         self.v_prev = np.zeros(B)
@@ -164,11 +180,12 @@ class ReferenceEngine:
         self._grad = np.zeros((B, dims.n_params))
         self._ent = np.zeros(NC)
         self._dvec = np.zeros(dims.n_params)
-        self._scratch = np.zeros((5, N))
+        self._scratch = np.zeros((5 + (7 + 2 * substeps if spiking else 0), N))
         self._head_scratch = np.zeros((3, P))
         self._tmpJ = np.zeros((N, NC) if grad_kind == K.GRAD_RTRL else (0, 0))
         self.ticks = 0
         self._call = None
+        self._spike_log = []  # (tick, substep, unit) index arrays of the LIF cortex's spikes
 
     # -- named views -------------------------------------------------------------------------
     @property
@@ -302,6 +319,10 @@ class ReferenceEngine:
     def set_rflo_tau(self, projections, tau: float) -> None:
         """Give projections' RFLO eligibility their own time constant τ_e (ticks): those columns
         decay by 1 − dt/τ_e instead of 1 − dt/τ_i (:func:`bioRTRRL.engines.kernels.rflo_step`)."""
+        if self.config["unit_model"][0] == K.UNIT_LIF:
+            raise ModelError("an eligibility time constant (RFLO's per-column decay) has no "
+                             "meaning for the LIF cortex, whose e-prop traces decay with the "
+                             "membrane and the readout filter")
         columns = np.concatenate([self.rflo_columns(name) for name in projections])
         self.column_decay[columns] = 1.0 - self.config["dt"][0] / tau
         self.config["rflo_tau_columns"] = 1
@@ -348,6 +369,10 @@ class ReferenceEngine:
         args = self.kernel_args(obs, reward, terminated, truncated, fresh)
         self.noise.ensure()
         n_trans = self._call[0](*args)
+        if self.spikes.shape[1]:
+            step, unit = np.nonzero(self.spikes[0])
+            if step.size:
+                self._spike_log.append((self.ticks * self.spikes.shape[1] + step, unit))
         self.ticks += 1
         return n_trans
 
@@ -359,6 +384,18 @@ class ReferenceEngine:
                 or call[4] is not truncated or call[5] is not fresh:
             call = self._bind(obs, reward, terminated, truncated, fresh)
         return call[6]
+
+    def spike_trains(self) -> tuple[np.ndarray, np.ndarray]:
+        """(unit indices, spike times in seconds) of every cortical spike of env 0 so far, ordered
+        by time then unit as Brian2's SpikeMonitor holds them (LIF cortex; empty otherwise).
+
+        Time of neural step k of the run is k · ``circuit.neural_dt_ms``.
+        """
+        if not self._spike_log:
+            return np.zeros(0, np.int64), np.zeros(0)
+        steps = np.concatenate([s for s, _ in self._spike_log])
+        units = np.concatenate([u for _, u in self._spike_log])
+        return units, steps * self.config["neural_dt"][0]
 
     def _bind(self, obs, reward, terminated, truncated, fresh) -> tuple:
         """Freeze the kernel's argument list and its compiled entry point.
@@ -378,7 +415,7 @@ class ReferenceEngine:
                       self.tag_decay, self.tag_gain),
             K.EnvState(self.h, self.xi, self.P, self.J, self.e, self.v_prev, self.v_old,
                        self.discount, self.action_in, self.hist_xi, self.hist_phi, self.hist_hold,
-                       self.hist_count, self.hist_head, self.q),
+                       self.hist_count, self.hist_head, self.q, self.lif, self.spikes),
             K.Optimizer(self.adam_m, self.adam_v, self.opt_state),
             K.TickIO(*inputs, self.noise.uniform, self.noise.normal, self.noise.pos, self.act,
                      self.action_out, self.action_index, self.delta),

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .timeline import episode_intervals, single_run, time_series, trial_intervals
+from .timeline import episode_intervals, single_run, spike_trains, time_series, trial_intervals
 
 __all__ = ["to_nwb"]
 
@@ -131,6 +131,9 @@ def _nwbfile(ds: xr.Dataset, start: datetime):
     nwbfile.add_time_intervals(_intervals(
         "episodes", "completed episodes, each from its first to its last tick",
         episode_intervals(ds), _EPISODE_COLUMNS.get))
+    # a LIF cortex's spikes: the units table, one row per cortical unit
+    for unit, times in spike_trains(ds).items():
+        nwbfile.add_unit(spike_times=times, id=unit)
     trials = trial_intervals(ds)
     if trials is not None:
         nwbfile.trials = _intervals("trials", "trials of the task, each from its first to its "

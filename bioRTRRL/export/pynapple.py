@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import xarray as xr
 
-from .timeline import episode_intervals, event_times, single_run, time_series, trial_intervals
+from .timeline import (episode_intervals, event_times, single_run, spike_trains, time_series,
+                       trial_intervals)
 
 __all__ = ["to_pynapple"]
 
@@ -40,7 +41,9 @@ def to_pynapple(ds: xr.Dataset) -> dict:
           ``episode``, ``trial``, ``reward`` and ``<event>_time`` (see
           :func:`bioRTRRL.export.timeline.trial_intervals`);
         - ``"events"``: ``dict`` of event name → ``Ts`` of every tick on which the event happened
-          (empty for a task without events).
+          (empty for a task without events);
+        - ``"spikes"`` (a LIF cortex, ``circuit.unit = "lif"``): ``TsGroup`` of each cortical
+          unit's spike times.
 
         The fixed feedback synapses are not series; they stay in ``ds``.
 
@@ -79,6 +82,12 @@ def to_pynapple(ds: xr.Dataset) -> dict:
     if trials is not None:
         out["trials"] = _intervals(nap, trials)
     out["events"] = {name: nap.Ts(t=t) for name, t in event_times(ds).items()}
+    trains = spike_trains(ds)
+    if trains:
+        # the run's span as time support: a silent unit's rate is then 0, not 0 / 0
+        span = nap.IntervalSet(0.0, ds.sizes["step"] * ds.attrs["env_dt"])
+        out["spikes"] = nap.TsGroup({k: nap.Ts(t=t, time_support=span) for k, t in trains.items()},
+                                    time_support=span)
     return out
 
 

@@ -37,7 +37,7 @@ POPULATION_ACTIVITY = {
 SCHEMA_DIMS = frozenset({
     "step", "neuron", "obs_dim", "action_dim", "env", "event", "projection", "snapshot",
     "completed_episode", "eval_step", "post_cortex", "pre_input", "pre_cortex",
-    "post_striatum_dorsal", "pre_striatum_dorsal",
+    "post_striatum_dorsal", "pre_striatum_dorsal", "spike",
 })
 
 # Dimension a data variable is sampled along → (kind of series, coordinate holding the tick).
@@ -128,6 +128,15 @@ def _labels(ds: xr.Dataset, dim: str) -> np.ndarray:
     return ds[dim].values if dim in ds.coords else np.arange(ds.sizes[dim])
 
 
+def spike_trains(ds: xr.Dataset) -> dict[int, np.ndarray]:
+    """Spike times (s) of each cortical unit of a LIF cortex's recording (empty without spikes);
+    every unit is listed, silent ones with no times."""
+    if "spike_time" not in ds:
+        return {}
+    t, u = ds.spike_time.values, ds.spike_unit.values
+    return {k: t[u == k] for k in range(int(ds.attrs["spiking_units"]))}
+
+
 def time_series(ds: xr.Dataset) -> list[Series]:
     """Every data variable of a single-run recording as a :class:`Series`.
 
@@ -153,7 +162,7 @@ def time_series(ds: xr.Dataset) -> list[Series]:
     table = _metadata_table(ds)
     out = []
     for name, var in ds.data_vars.items():
-        if "completed_episode" in var.dims:
+        if "completed_episode" in var.dims or "spike" in var.dims:  # spikes: see spike_trains
             continue
         meta = {**table.get(name, {}), **var.attrs}
         if not {"units", "long_name"} <= set(meta):

@@ -10,6 +10,7 @@ from .curves import learning_curve
 from .events import peri_event
 from .figures import figures_for
 from .plasticity import feedback_alignment, weight_change
+from .spikes import raster
 from .trajectories import pca_trajectories
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "pca_trajectories",
     "peri_event",
     "population_activity",
+    "raster",
     "weight_change",
 ]

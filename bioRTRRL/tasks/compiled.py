@@ -27,7 +27,7 @@ CARTPOLE_LIMIT = 500
 
 def compiled_driver(task: TaskSpec, seed: int, num_envs: int | None = None):
     """A compiled driver of ``task`` seeded like :class:`EnvDriver` with ``seed``, or None."""
-    if task.env == "CartPole-v1" and not task.kwargs and not task.microstimuli:
+    if task.env == "CartPole-v1" and not (task.kwargs or task.microstimuli or task.wrappers):
         return CompiledCartPole(task, seed, num_envs)
     return None
 

@@ -12,6 +12,7 @@ module         unit
 ``heads``      critic value, actor outputs, discrete, Gaussian and D1/D2 opponent selection
 ``td``         dopamine δ (manipulations, dopamine neurons), readout gradients, TD(λ) traces
 ``optimizer``  learning-rate schedule, batch mean, norm clip, Adam / SGD, τ ≥ τ_min
+``spiking``    the LIF cortex (neural steps within the env step) and its e-prop eligibility
 ``tick``       the composition in docs/algorithm.md §5's order, and the named state tuples
 ============== ==================================================================================
 """
@@ -24,6 +25,7 @@ from .cortex import (adapt_input, bptt_gradient, cortical_signal, dale_project, 
                      rflo_update, rtrl_update, slope)
 from .heads import heads, opponent_betas, select_discrete, select_gaussian, select_opponent
 from .layout import layout, n_params
+from .spiking import eprop_traces, lif_step
 from .optimizer import apply_schedule, clip_tau, lr_factor, optimizer_step
 from .td import (accumulate, accumulate_cascade, dip_scale, dopamine, dopamine_rate,
                  dutch_critic, readout_gradient)

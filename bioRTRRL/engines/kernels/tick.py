@@ -22,11 +22,12 @@ from collections import namedtuple
 
 from ._jit import njit
 from .config import (ACTOR_DISCRETE, ADAPT_LEARN, ADAPT_OFF, GRAD_BPTT, GRAD_RFLO, GRAD_RTRL,
-                     TRACE_DUTCH)
+                     TRACE_DUTCH, UNIT_LIF)
 from .cortex import (adapt_input, bptt_gradient, bptt_push, cortical_signal, dale_project, forward,
                      rflo_step, rtrl_update)
 from .heads import heads, opponent_betas
 from .optimizer import apply_schedule, clip_tau, optimizer_step
+from .spiking import eprop_traces, flush_tiny, lif_step
 from .td import accumulate, accumulate_cascade, dopamine, dutch_critic, readout_gradient
 
 #: theta: flat parameters (:mod:`.layout`); fb_a, fb_c: feedback B_A (N·P), B_C (N);
@@ -41,9 +42,11 @@ Circuit = namedtuple("Circuit", "theta fb_a fb_c unit_mask lo hi bounded decay p
 #: Per env (leading axis B): h (N), xi (Z), P (N·Z + N, RFLO), J (N × (N·Z + N), RTRL),
 #: e (TD traces, parameter layout), v_prev, v_old (previous values), discount (I = γ^t),
 #: action_in (efference copy), hist_* (BPTT ring buffer: ξ, φ(u), h_{t−1}, count, head),
-#: q (the cascade traces' tags, parameter layout; width 0 without a cascade).
+#: q (the cascade traces' tags, parameter layout; width 0 without a cascade);
+#: LIF cortex (:mod:`.spiking`, else empty): lif (2 × N: membrane v, refractory steps left),
+#: spikes (substeps × N, this env step's spikes), and P holds [E | ε] (2 · (N·Z + N)).
 EnvState = namedtuple("EnvState", "h xi P J e v_prev v_old discount action_in hist_xi hist_phi "
-                                  "hist_hold hist_count hist_head q")
+                                  "hist_hold hist_count hist_head q lif spikes")
 #: Adam moments m, v (parameter layout) and state = [step count, average reward r̄].
 Optimizer = namedtuple("Optimizer", "m v state")
 #: In: obs (B × O), reward, terminated, truncated, fresh (B); action noise blocks noise_u (K × B),
@@ -51,7 +54,8 @@ Optimizer = namedtuple("Optimizer", "m v state")
 #: outputs, value, δ]), action_out (env actions), action_index (as integers), delta (B).
 TickIO = namedtuple("TickIO", "obs reward terminated truncated fresh noise_u noise_n noise_pos "
                               "act action_out action_index delta")
-#: grad (B × params), ent_grad (N·Z + N), direction (params), scratch (5 × N), head_scratch (3 × P),
+#: grad (B × params), ent_grad (N·Z + N), direction (params), scratch (5 × N; LIF: 12 + 2 · substeps
+#: rows, the LIF cortex's from row 5), head_scratch (3 × P),
 #: tmpJ (N × (N·Z + N) for RTRL).
 Work = namedtuple("Work", "grad ent_grad direction scratch head_scratch tmpJ")
 
@@ -81,6 +85,7 @@ def tick(cfg, circuit, state, opt, io, work):
     cascade = c.cascade == 1
     N = c.N; Z = c.Z; D = c.D; O = c.O; A = c.A; Pn = c.P
     gradient = c.gradient; dutch = c.critic_trace == TRACE_DUTCH
+    spiking = c.unit_model == UNIT_LIF
     dt = c.dt; gamma = c.gamma; eta_pi = c.eta_pi; eta_h = c.eta_h
     B = h.shape[0]
     NP = theta.shape[0]
@@ -122,14 +127,21 @@ def tick(cfg, circuit, state, opt, io, work):
             xb[D + i] = hb[i]
         xb[Z - 1] = 1.0
         # 2. forward and gradient traces with the old h
-        forward(theta, N, Z, xb, hb, dt, unit_mask, scratch_u, scratch_phi, scratch_h, unit)
-        if gradient == GRAD_RTRL:
-            rtrl_update(theta, N, Z, D, xb, hb, scratch_phi, dt, Jb, work.tmpJ, unit)
-        elif gradient == GRAD_BPTT:  # RFLO's P is advanced in the learning pass below
-            bptt_push(state.hist_xi[b], state.hist_phi[b], state.hist_hold[b],
-                      state.hist_count[b:b + 1], state.hist_head[b:b + 1], xb, scratch_phi, hb)
-        for i in range(N):
-            hb[i] = scratch_h[i]
+        if spiking:  # the LIF cortex writes h (filtered spikes) and its e-prop traces in place
+            lif_step(theta, N, Z, D, xb, hb, state.lif[b, 0], state.lif[b, 1], Pb[:N * Z],
+                     Pb[NC:NC + N * Z], unit_mask, c.substeps, float(c.refractory_steps),
+                     c.neural_dt, c.v_th, c.gamma_pd, c.tau_out, work.scratch[5:],
+                     state.spikes[b])
+        else:
+            forward(theta, N, Z, xb, hb, dt, unit_mask, scratch_u, scratch_phi, scratch_h, unit)
+            if gradient == GRAD_RTRL:
+                rtrl_update(theta, N, Z, D, xb, hb, scratch_phi, dt, Jb, work.tmpJ, unit)
+            elif gradient == GRAD_BPTT:  # RFLO's P is advanced in the learning pass below
+                bptt_push(state.hist_xi[b], state.hist_phi[b], state.hist_hold[b],
+                          state.hist_count[b:b + 1], state.hist_head[b:b + 1], xb, scratch_phi,
+                          hb)
+            for i in range(N):
+                hb[i] = scratch_h[i]
         # 3. heads and action
         v = heads(theta, N, Z, Pn, A, c.actor, hb, circuit.lo, circuit.hi, circuit.bounded,
                   io.noise_u[k_noise, b], io.noise_n[k_noise, b], actor_lesion, critic_lesion,
@@ -161,7 +173,11 @@ def tick(cfg, circuit, state, opt, io, work):
         if ent_on:
             cortical_signal(circuit.fb_a, circuit.fb_c, N, Pn, 1.0, chi, sig_h, False)
         first_untraced = 0  # δ·e still to be added from this index on
-        if gradient == GRAD_RFLO:
+        if spiking:  # e-prop: the eligibility trace E in place of RFLO's P (τ is fixed: e_τ = 0)
+            eprop_traces(N, Z, Pb, sig, disc, delta if transition else 0.0, sig_h,
+                         eta_h if ent_on else 0.0, eb, decay, delta_vec)
+            first_untraced = NC
+        elif gradient == GRAD_RFLO:
             # one pass over the cortical synapses, the hot loop: P from the old h (scratch_h
             # held the new one until now, and the heads do not read P), δ·e with the old trace,
             # the entropy term, and e ← γλ e + signal · P. No optimizer step reads e, so
@@ -226,7 +242,8 @@ def tick(cfg, circuit, state, opt, io, work):
     # 8. optimizer step on the batch-mean direction
     if n_trans > 0 and c.learn == 1:
         optimizer_step(c, theta, circuit.plastic, delta_vec, opt.m, opt.v, opt.state, B, NC, o_wc)
-        clip_tau(theta, N, Z, c.tau_min)
+        if not spiking:  # the membrane time constants are fixed
+            clip_tau(theta, N, Z, c.tau_min)
         if c.dale == 1:
             dale_project(theta, N, Z, D, circuit.sign)
         if c.average_reward == 1:
@@ -245,6 +262,8 @@ def tick(cfg, circuit, state, opt, io, work):
             reset_episode(gradient, eb, h[b], P[b], J[b], state.hist_count[b:b + 1])
             if cascade:
                 state.q[b][:] = 0.0
+            if spiking:
+                state.lif[b] = 0.0
             continue
         gb = grad[b]
         disc = state.discount[b]
@@ -260,6 +279,11 @@ def tick(cfg, circuit, state, opt, io, work):
                                disc, first_trace)
         else:
             accumulate(eb, gb, decay, disc, first_trace)
+        if spiking:
+            flush_tiny(eb)
+    if spiking:  # a silent unit's synapses see exactly 0 and their moments decay to subnormals
+        flush_tiny(opt.m)
+        flush_tiny(opt.v)
     return n_trans
 
 
