@@ -602,7 +602,7 @@ CASCADE_PROJECTIONS = ("cortex_striatum_dorsal", "cortex_striatum_ventral")
 
 
 def _resolve_seconds(model: Model) -> None:
-    """Set the per-tick keys from the physical-time keys given in seconds (docs/algorithm.md §11).
+    """Set the per-tick keys from the physical-time keys given in seconds (docs/algorithm.md §12).
 
     One tick lasts ``env_dt = circuit.env_dt_ms`` ms and an Euler step ``circuit.dt`` ticks; a
     seconds key, when given, decides its tick key on every load (so ``with_overrides`` of
