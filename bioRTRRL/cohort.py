@@ -258,7 +258,7 @@ def _run(entry, t: int, n: int, sessions: list[Session], args: list[tuple]) -> N
             s.driver.collect()
             s.engine.ticks += n
             s.tick = t + n
-            s.recorder.stored(int(k) - s.recorder.k)
+            s.recorder.stored(int(k) - s.recorder.k, s.engine)
 
 
 @contextlib.contextmanager

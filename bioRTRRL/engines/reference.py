@@ -300,10 +300,15 @@ class ReferenceEngine:
         """Firing rate (Hz) of the dopamine neurons on the last tick, per env (None without
         ``circuit.dopamine_neurons``): r = r₀ + κ δ, δ the plasticity signal (r − r₀)/κ (a dip's
         divided by its scale, :func:`dip_scale`)."""
+        return self.dopamine_rate_of(self.delta)
+
+    def dopamine_rate_of(self, delta: np.ndarray) -> np.ndarray | None:
+        """The dopamine neurons' rate (Hz) that gave the plasticity signal ``delta`` under the
+        current dopamine settings (None without ``circuit.dopamine_neurons``)."""
         cfg = self.config
         if not cfg["da_neurons"][0]:
             return None
-        delta = np.where(self.delta < 0.0, self.delta / cfg["da_dip_scale"][0], self.delta)
+        delta = np.where(delta < 0.0, delta / cfg["da_dip_scale"][0], delta)
         return cfg["da_tonic_hz"][0] + cfg["da_unit_hz"][0] * delta
 
     def set_trace_lambda(self, projections, lam: float) -> None:

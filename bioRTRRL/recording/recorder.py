@@ -224,9 +224,14 @@ class Recorder:
             call = self._bind_store(act, actions)
         return call[3]
 
-    def stored(self, rows: int) -> None:
+    def stored(self, rows: int, engine=None) -> None:
         """Account for ``rows`` rows a compiled loop wrote into the buffers (from row :attr:`k`);
-        flushes a full chunk as :meth:`record` does."""
+        flushes a full chunk as :meth:`record` does. The dopamine neurons' rate is derived from
+        the recorded δ with ``engine``'s dopamine settings, which stay fixed within a chunk (the
+        loop stops at every manipulation)."""
+        if self.dopamine_rate and engine is not None and rows:
+            rows_ = slice(self.k, self.k + rows)
+            self.buf["dopamine_rate"][rows_] = engine.dopamine_rate_of(self.buf["dopamine"][rows_])
         self.k += rows
         if self.k == self.chunk:
             self.flush()

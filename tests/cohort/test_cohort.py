@@ -42,6 +42,20 @@ def test_chunked_recording_equals_per_tick(num_envs):
     assert digest(a) == digest(b)
 
 
+def test_chunked_recording_equals_per_tick_with_the_circuit_options():
+    """Rate units, Dale's law, the cascade, dopamine neurons (their rate, derived per chunk) and
+    the opponent actor, with a depletion falling inside the run."""
+    model = br.manipulate(small().with_overrides({
+        "circuit.unit": "rate", "circuit.sign": "dale", "circuit.dopamine_neurons": True,
+        "circuit.dopamine_dip_relative": True, "circuit.striatum": "opponent",
+        "learning.eligibility_cascade": ["cortex_striatum_ventral"]}),
+        "deplete_dopamine", "vta", start=1700, level=0.5)
+    a = Session(model, 5, compiled=False).train(3000, progress=False)
+    b = Session(model, 5).train(3000, progress=False)
+    assert "dopamine_rate" in a and "firing_rate" in a
+    assert digest(a) == digest(b)
+
+
 @pytest.mark.parametrize("env", ["CartPole-v1", "bioRTRRL/Catch-v0"])
 def test_cohort_member_is_the_single_run(env):
     model = small(env=env)
