@@ -22,6 +22,7 @@ import bioRTRRL as br
 from bioRTRRL.circuit import describe
 from bioRTRRL.engines.parameters import CircuitDims
 from bioRTRRL.engines.reference import ReferenceEngine
+from tests.equivalence import assert_engines_agree
 
 OPTIONS = {
     "name": "cortex_options",
@@ -38,12 +39,7 @@ def test_both_engines_agree_step_for_step_with_every_cortex_option():
     ref = br.run(OPTIONS, steps=2_000, seed=4, progress=False)
     b2 = br.run(OPTIONS, steps=2_000, seed=4, engine="brian2", progress=False,
                 codegen_target="numpy")
-    np.testing.assert_array_equal(ref["action"].values, b2["action"].values)
-    np.testing.assert_allclose(ref["dopamine"].values, b2["dopamine"].values, rtol=0, atol=1e-9)
-    for name in ref.data_vars:
-        if "snapshot" in ref[name].dims:
-            np.testing.assert_allclose(ref[name].values, b2[name].values, rtol=0, atol=1e-9,
-                                       err_msg=name)
+    assert_engines_agree(ref, b2)
     np.testing.assert_allclose(ref["firing_rate"].values, b2["firing_rate"].values, atol=1e-4)
 
 

@@ -12,6 +12,7 @@ import pytest
 import bioRTRRL as br
 from bioRTRRL.circuit import describe
 from bioRTRRL.config import ModelError
+from tests.equivalence import assert_engines_agree
 
 TWO_POPULATIONS = {
     "name": "two_cortical_populations",
@@ -69,9 +70,4 @@ def test_both_engines_agree_step_for_step(codegen_target):
     ref = br.run(TWO_POPULATIONS, steps=steps, seed=4, progress=False)
     b2 = br.run(TWO_POPULATIONS, steps=steps, seed=4, engine="brian2", progress=False,
                 codegen_target=codegen_target)
-    np.testing.assert_array_equal(ref["action"].values, b2["action"].values)
-    np.testing.assert_allclose(ref["dopamine"].values, b2["dopamine"].values, rtol=0, atol=1e-9)
-    for name in ref.data_vars:
-        if "snapshot" in ref[name].dims:
-            np.testing.assert_allclose(ref[name].values, b2[name].values, rtol=0, atol=1e-9,
-                                       err_msg=name)
+    assert_engines_agree(ref, b2)
