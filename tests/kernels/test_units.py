@@ -63,6 +63,37 @@ def test_adam_step_is_the_formula_on_the_batch_mean(B):
     assert state[0] == 3
 
 
+def test_adam_flushes_subnormal_moments_and_leaves_the_weights_as_the_formula():
+    """A moment whose gradient stays 0 decays into subnormal numbers, where β1·m rounds back to
+    itself for ever (and costs ~100× per operation): it is set to 0. The weights are the NumPy
+    formula's to the bit (the step from a subnormal m is far below a weight's last bit), and a
+    moment just above the smallest normal is kept."""
+    tiny = np.finfo(float).tiny  # the smallest normal float64
+    cfg = _config()
+    rng = np.random.default_rng(2)
+    theta = rng.normal(size=NP)
+    d_sum = rng.normal(size=NP) * 1e-3
+    d_sum[:6] = 0.0
+    m = rng.normal(size=NP) * 1e-3
+    m[:3] = [5e-324, -2e-323, 1e-310]           # stay subnormal after β1·m: flushed
+    m[3] = tiny / 0.9 * 1.5                    # β1·m stays normal: kept
+    v = rng.random(NP) * 1e-6
+    v[4:6] = [1e-310, 5e-324]                  # β2·v subnormal: flushed
+    state = np.array([10.0, 0.0])
+    before = theta.copy()
+    expected, em, ev = _adam_reference(theta, d_sum, 1, m.copy(), v.copy(), 11.0, np.ones(NP),
+                                       _lrs(cfg))
+    K.optimizer_step(cfg[0], theta, np.ones(NP), d_sum.copy(), m, v, state, 1, NC, O_WC)
+    np.testing.assert_array_equal(m[:3], 0.0)
+    assert m[3] == em[3] and m[3] >= tiny
+    np.testing.assert_array_equal(v[4:6], 0.0)
+    # where the step is below the weight's last bit, both leave the weight exactly as it was
+    np.testing.assert_array_equal(theta[:4], before[:4])
+    np.testing.assert_array_equal(expected[:4], before[:4])
+    np.testing.assert_allclose(theta, expected, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(m[6:], em[6:], rtol=1e-12)
+
+
 def test_sgd_step_is_lr_times_the_batch_mean():
     cfg = _config(optimizer=K.OPTIM_SGD)
     rng = np.random.default_rng(1)

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ._jit import njit, sigmoid, tanh
+from ._jit import njit, sigmoid, tanh_exp, tanh_of
 from .config import UNIT_RATE
 
 
@@ -56,9 +56,19 @@ def forward(theta, N, Z, xi, h, dt, unit_mask, u, phi, h_new, unit=0):
         for j in range(Z):
             acc += theta[row + j] * xi[j]
         u[i] = acc
-        phi[i] = sigmoid(acc) if unit == UNIT_RATE else tanh(acc)
-        tau = theta[o_tau + i]
-        h_new[i] = (h[i] + (dt / tau) * (phi[i] - h[i])) * unit_mask[i]
+    # one pass per stage, not one per unit: the exponentials are libm calls, and with them out of
+    # the way the divisions of tanh and of dt/τ vectorise across units (the same operations on
+    # the same operands as unit by unit, so the same bits)
+    if unit == UNIT_RATE:
+        for i in range(N):
+            phi[i] = sigmoid(u[i])
+    else:
+        for i in range(N):
+            phi[i] = tanh_exp(u[i])
+        for i in range(N):
+            phi[i] = tanh_of(u[i], phi[i])
+    for i in range(N):
+        h_new[i] = (h[i] + (dt / theta[o_tau + i]) * (phi[i] - h[i])) * unit_mask[i]
 
 
 @njit(cache=True)
