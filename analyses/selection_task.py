@@ -35,13 +35,14 @@ the bounded dips and smaller bursts during learning do not tip it; the tonic bia
 With --relative-dips the circuit reads a dip against the tonic rate in force
 (``circuit.dopamine_dip_relative``; Frank 2005, J Cogn Neurosci 17:51: D2 receptors sensitive to
 low dopamine, pauses filled by L-DOPA), so depletion makes a pause weigh more and raised tonic
-dopamine less; its figure and results carry the suffix _relative_dips. Measured with the earlier settings above (12 seeds,
-analyses/results/selection_task_relative_dips.md): the interaction came out reversed,
-−0.055 [−0.102, −0.010]. Stronger NoGo learning in depletion raises the NoGo of every
-often-punished stimulus, and A, the least punished, then stands out more than B, which the
-trained actor rarely chooses and so rarely punishes: the Go/NoGo specialisation OpAL relies on
-(Go separating the good stimuli, NoGo the bad ones) does not form here (in a 4-seed look at the
-trained activities, go_nogo, G_A stays below G_C and G_E in every state).
+dopamine less; its figure and results carry the suffix _relative_dips. Measured (12 seeds,
+analyses/results/selection_task_relative_dips.md): the interaction is +0.090 [+0.032, +0.148],
+but its learning share is negative, −0.047 [−0.073, −0.019]. A reading (from the earlier
+settings' Go/NoGo activities, not re-measured here): stronger NoGo learning in depletion
+raises the NoGo of every often-punished stimulus, and A, the least punished, then stands out
+more than B, which the trained actor rarely chooses and so rarely punishes. Relative dips work
+against the crossover during learning; the tonic bias at choice still carries it. (With the
+earlier settings above the interaction came out reversed, −0.055 [−0.102, −0.010].)
 
 Usage:  python analyses/selection_task.py [--steps 3000] [--seeds 0,1,...,9] [--workers 1]
         [--relative-dips]
