@@ -81,6 +81,14 @@ def discounted_returns(reward, first, terminated, gamma):
     return G, ended
 
 
+def finite_mean(values) -> float:
+    """Mean over the seeds that have the value (the critic's bias needs an episode that reached
+    the goal in the second half of training); NaN when none has."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if v.size else float("nan")
+
+
 def run_one(scheme: str, tonic_hz: float, seed: int, steps: int) -> dict:
     """Train one animal; its episode lengths per span of training and its signal statistics."""
     import bioRTRRL as br
@@ -130,7 +138,7 @@ def main(steps: int = 20000, seeds=tuple(range(10)), out: Path | None = None) ->
     for (s, hz), rs in rows.items():
         f = final[(s, hz)]
         lo, hi = bootstrap_ci(f, statistic="mean")
-        m = {k: np.nanmean([r[k] for r in rs]) for k in ("bias", "floor", "burst")}
+        m = {k: finite_mean([r[k] for r in rs]) for k in ("bias", "floor", "burst")}
         lines.append(f"| {hz:g} Hz | {s} | {f.mean():.1f} | [{lo:.1f}, {hi:.1f}] | "
                      f"{m['bias']:+.2f} | {m['floor']:.2f} | {m['burst']:.2f} |")
     summary = {}

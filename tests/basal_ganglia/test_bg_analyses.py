@@ -70,7 +70,7 @@ def test_discounted_returns_by_hand():
 
 
 def test_grid_world_small_budget(tmp_path):
-    out = _load("grid_world").main(steps=300, seeds=(0,), out=tmp_path)
+    out = _load("grid_world").main(steps=300, seeds=(0, 1), out=tmp_path)
     assert (tmp_path / "grid_world.png").stat().st_size > 0
     assert "steps to goal" in (tmp_path / "grid_world.md").read_text()
     assert len(out["final"]) == 9
