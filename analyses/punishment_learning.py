@@ -11,18 +11,22 @@ information, shifted by −1), at a low tonic dopamine rate (LOW_HZ) and at the 
 selection stage's probability of the better stimulus; chance 0.5).
 
 Prints means with bootstrap intervals over seeds and, per baseline, the difference rewards −
-punishments (a different seed set per condition: independent animals) with Hedges' g. The
-signature is a speed difference: over the default 400 trials punishments teach less than rewards
-at the low baseline and as much at the model's; with 1,500 trials (--steps 3000) the punishment
-condition catches up (analyses/results/punishment_learning_800.md and _3000.md).
+punishments (a different seed set per condition: independent animals) with Hedges' g. With the
+model's current settings (opponent_beta 1, lr_readout 0.05) punishments alone teach as much as
+rewards alone at either baseline, after 400 trials (0.5 Hz: rewards − punishments +0.009
+[−0.020, +0.037]) and after 1,500 (−0.004 [−0.025, +0.019]; analyses/results/
+punishment_learning_800.md and _3000.md); with the earlier settings (β 2, lr 0.02) punishments
+lagged slightly at 0.5 Hz after 400 trials and caught up.
 
 Why the punishments do not fail here (--mechanism): the critic learns from the same bounded
 signal (in Potjans et al. too), so at the low baseline its value drifts up quickly (bursts) and
 down at most r₀/κ per update; under punishments it stays near 0, under rewards it settles above
 the mean outcome. Either way about half the outcomes give a small burst and the rest a dip at
-the floor: a sign signal, which suffices for the actor of a one-step choice. In Potjans et al.'s
-grid world the actor also needs the critic's bootstrapped differences γV(s′) − V(s) towards a
-distant goal, which a critic stuck near 0 cannot supply; a one-step task has no such transitions.
+the floor: a sign signal, which suffices for the actor of a one-step choice. Potjans et al.'s own
+task is a multi-step grid world, where the actor also needs the critic's bootstrapped differences
+γV(s′) − V(s) towards a distant goal: analyses/grid_world.py runs it (bioRTRRL/GridWorld-v0) and
+finds that purely negative rewards are still learned at 0.5 Hz in this circuit, through the bursts
+that remain.
 --mechanism reports, per condition, the critic's value, the fraction of signals at the floor
 −r₀/κ and of bursts over the second half of training.
 

@@ -16,16 +16,33 @@ its cortex, feedback and trial sequence; only the dopamine state differs): its m
 bootstrap interval, the effect size d_z (mean / s.d. of the per-seed interactions) and the
 two-sided p-value of an exact sign-flip permutation test of its mean.
 
+The crossover comes from OpAL's tonic bias at choice (Collins & Frank 2014, Psychol Rev 121:337:
+dopamine at choice weighs the Go against the NoGo actor, β_G = β(1 + ρ), β_N = β(1 − ρ)). To first
+order in ρ, the choose-A logit minus the avoid-B logit against a comparison stimulus x moves by
+β[(G_A + N_A) + (G_B + N_B) − 2(G_x + N_x)] per unit of ρ: the bias separates choose A from avoid
+B only insofar as A and B carry more Go + NoGo activity than C–F, which OpAL's Hebbian rule
+(G ← G + α G δ, N ← N − α N δ) builds for options whose errors keep one sign (A: bursts, B: dips).
+"Salience" below is (G+N)_A + (G+N)_B − 2·mean (G+N)_{C..F}. With the model's earlier settings
+(opponent_beta 2, lr_readout 0.02, opponent_tonic_bias 1) it was +0.20 (6 seeds, 3000 ticks),
+G_A stayed below G_C (the Go weights did not single out A) and β = 2 saturated the test pairs'
+probabilities, so the interaction was +0.023 without a crossover (A − B > 0 in every state).
+With β = 1 and lr_readout 0.05 the salience is +0.82 and G_A > G_C > G_E; opponent_tonic_bias 2
+maps the depletion (tonic × 0.5) to ρ = −1 and the raised tonic rate (× 2) to ρ = +1, OpAL's
+extremes. The learning share of the interaction (each trained circuit tested at ρ = 0) is ≈ 0:
+the bounded dips and smaller bursts during learning do not tip it; the tonic bias at choice does
+(analyses/results/selection_task.md).
+
 With --relative-dips the circuit reads a dip against the tonic rate in force
 (``circuit.dopamine_dip_relative``; Frank 2005, J Cogn Neurosci 17:51: D2 receptors sensitive to
 low dopamine, pauses filled by L-DOPA), so depletion makes a pause weigh more and raised tonic
 dopamine less; its figure and results carry the suffix _relative_dips. Measured (12 seeds,
-analyses/results/selection_task_relative_dips.md): the interaction comes out reversed,
-−0.055 [−0.102, −0.010]. Stronger NoGo learning in depletion raises the NoGo of every
-often-punished stimulus, and A, the least punished, then stands out more than B, which the
-trained actor rarely chooses and so rarely punishes: the Go/NoGo specialisation OpAL relies on
-(Go separating the good stimuli, NoGo the bad ones) does not form here (in a 4-seed look at the
-trained activities, go_nogo, G_A stays below G_C and G_E in every state).
+analyses/results/selection_task_relative_dips.md): the interaction is +0.090 [+0.032, +0.148],
+but its learning share is negative, −0.047 [−0.073, −0.019]. A reading (from the earlier
+settings' Go/NoGo activities, not re-measured here): stronger NoGo learning in depletion
+raises the NoGo of every often-punished stimulus, and A, the least punished, then stands out
+more than B, which the trained actor rarely chooses and so rarely punishes. Relative dips work
+against the crossover during learning; the tonic bias at choice still carries it. (With the
+earlier settings above the interaction came out reversed, −0.055 [−0.102, −0.010].)
 
 Usage:  python analyses/selection_task.py [--steps 3000] [--seeds 0,1,...,9] [--workers 1]
         [--relative-dips]
@@ -74,16 +91,18 @@ def _frozen_drives(engine, pairs) -> np.ndarray:
     return frozen.act[:, d.D + d.N:d.D + d.N + d.P]
 
 
-def test_accuracy(engine) -> dict[str, float]:
+def test_accuracy(engine, tonic_hz: float | None = None) -> dict[str, float]:
     """Choose-A and avoid-B accuracy of a trained circuit (and its accuracy on each training
     pair): the selection stage's probability of the better stimulus of each test pair (softmax
-    of β_G G − β_N N between the two shown)."""
+    of β_G G − β_N N between the two shown). β_G, β_N follow the tonic rate the circuit was
+    trained at, or ``tonic_hz`` when given (the model's own rate: ρ = 0, no bias at choice)."""
     from bioRTRRL.engines.kernels import opponent_betas
     from bioRTRRL.tasks.probabilistic_selection import TEST_PAIRS
 
     c = engine.config[0]
     y = _frozen_drives(engine, TEST_PAIRS)
-    beta_g, beta_n = opponent_betas(c["opp_beta"], c["opp_tonic_bias"], c["da_tonic_hz"],
+    tonic = c["da_tonic_hz"] if tonic_hz is None else tonic_hz
+    beta_g, beta_n = opponent_betas(c["opp_beta"], c["opp_tonic_bias"], tonic,
                                     c["da_model_hz"], c["d1_block"], c["d2_block"])
     act = beta_g * np.maximum(0.0, 1.0 + y[:, :6]) - beta_n * np.maximum(0.0, 1.0 + y[:, 6:])
     first = {pair: 1.0 / (1.0 + np.exp(act[k, pair[1]] - act[k, pair[0]]))
@@ -113,6 +132,8 @@ def run_one(args) -> dict:
     session = br.Session(state_model(state, relative_dips), seed=seed)
     session.advance(steps, progress=False)
     out = test_accuracy(session.engine)
+    plain = test_accuracy(session.engine, tonic_hz=session.engine.config[0]["da_model_hz"])
+    out["diff_rho0"] = plain["choose_A"] - plain["avoid_B"]  # the learning's share alone
     out["G"], out["N"] = go_nogo(session.engine)
     return {"state": state, "seed": seed, **out}
 
@@ -134,7 +155,10 @@ def summarise(rows: list[dict]) -> dict:
         r = sorted((x for x in rows if x["state"] == state), key=lambda x: x["seed"])
         a, b = np.array([x["choose_A"] for x in r]), np.array([x["avoid_B"] for x in r])
         table[state] = {"choose_A": a, "avoid_B": b, "diff": a - b}
+        table[state]["diff_ci"] = bootstrap_ci(a - b, statistic="mean")
+        table[state]["diff_rho0"] = np.array([x["diff_rho0"] for x in r])
     per_seed = table["raised"]["diff"] - table["depleted"]["diff"]
+    learning = table["raised"]["diff_rho0"] - table["depleted"]["diff_rho0"]
     table["interaction"] = {
         "per_seed": per_seed,
         "mean": float(per_seed.mean()),
@@ -142,6 +166,8 @@ def summarise(rows: list[dict]) -> dict:
         "d_z": float(per_seed.mean() / per_seed.std(ddof=1)),
         "p": sign_flip_p(per_seed),
         "positive": int((per_seed > 0).sum()),
+        "learning": float(learning.mean()),
+        "learning_ci": bootstrap_ci(learning, statistic="mean"),
     }
     return table
 
@@ -152,19 +178,26 @@ def report(table: dict, steps: int, relative_dips: bool = False) -> str:
              f"models/basal_ganglia.toml{variant}, {steps} training ticks ({steps // 2} trials), "
              f"{len(table['normal']['diff'])} seeds per state; accuracies are choice "
              "probabilities on the novel test pairs (no learning).", "",
-             "| state | choose A | avoid B | A − B |", "|---|---|---|---|"]
+             "| state | choose A | avoid B | A − B | A − B, 95 % bootstrap interval |",
+             "|---|---|---|---|---|"]
     for state in STATES:
         t = table[state]
+        lo, hi = t["diff_ci"]
         lines.append(f"| {state} | {t['choose_A'].mean():.3f} ± {t['choose_A'].std(ddof=1):.3f} "
                      f"| {t['avoid_B'].mean():.3f} ± {t['avoid_B'].std(ddof=1):.3f} "
-                     f"| {t['diff'].mean():+.3f} ± {t['diff'].std(ddof=1):.3f} |")
+                     f"| {t['diff'].mean():+.3f} ± {t['diff'].std(ddof=1):.3f} "
+                     f"| [{lo:+.3f}, {hi:+.3f}] |")
     it = table["interaction"]
     n = len(it["per_seed"])
     lines += ["", f"Crossover interaction (A − B)_raised − (A − B)_depleted, within seed: "
               f"{it['mean']:+.3f}, 95 % bootstrap interval [{it['ci'][0]:+.3f}, "
               f"{it['ci'][1]:+.3f}], d_z = {it['d_z']:+.2f}, sign-flip p = {it['p']:.3g}, "
               f"positive in {it['positive']} of {n} seeds. Frank et al. 2004 found a positive "
-              "interaction (off medication: avoid B > choose A; on L-DOPA: the reverse)."]
+              "interaction (off medication: avoid B > choose A; on L-DOPA: the reverse).",
+              "", f"Its learning share (each state's trained circuit tested at ρ = 0, no tonic "
+              f"bias at choice): {it['learning']:+.3f}, 95 % bootstrap interval "
+              f"[{it['learning_ci'][0]:+.3f}, {it['learning_ci'][1]:+.3f}]; the rest is the "
+              "tonic bias of the selection stage at test (OpAL's β_G = β(1 + ρ), β_N = β(1 − ρ))."]
     return "\n".join(lines) + "\n"
 
 

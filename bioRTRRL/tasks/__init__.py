@@ -10,7 +10,7 @@ one NumPy array program for all copies (copy ``i`` of a vector reset with
 bsuite tasks: MemoryChain, DeepSea, UmbrellaChain, DiscountingChain, Catch.
 Neuroscience paradigms (trial structure in ``info``, event names in
 ``trial_events``): TraceConditioning, ReversalBandit, DelayedMatch,
-ProbabilisticSelection.
+ProbabilisticSelection, GridWorld.
 Observation masks for POMDP versions of classic control: ObservationMask,
 ObservationMaskVector, mask_indices.
 """
@@ -19,6 +19,7 @@ from .catch import Catch, CatchVector
 from .deep_sea import DeepSea, DeepSeaVector
 from .delayed_match import DelayedMatch, DelayedMatchVector
 from .discounting_chain import DiscountingChain, DiscountingChainVector
+from .grid_world import GridWorld, GridWorldVector
 from .masks import NAMED_MASKS, ObservationMask, ObservationMaskVector, mask_indices
 from .memory_chain import MemoryChain, MemoryChainVector
 from .registration import TASKS, register_tasks
@@ -41,6 +42,8 @@ __all__ = [
     "DelayedMatchVector",
     "DiscountingChain",
     "DiscountingChainVector",
+    "GridWorld",
+    "GridWorldVector",
     "MemoryChain",
     "MemoryChainVector",
     "ObservationMask",

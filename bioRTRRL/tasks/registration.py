@@ -17,6 +17,7 @@ TASKS: dict[str, str] = {
     "ReversalBandit": "reversal_bandit",
     "DelayedMatch": "delayed_match",
     "ProbabilisticSelection": "probabilistic_selection",
+    "GridWorld": "grid_world",
 }
 
 
