@@ -48,7 +48,9 @@ class TaskSpec:
         A representation of the time since each stimulus onset appended to the observation
         (:mod:`bioRTRRL.tasks.microstimuli`, Ludvig et al. 2008): ``count`` (microstimuli per
         channel, >= 1), ``sigma`` (basis width, default 0.08), ``tau_ms`` (memory-trace time
-        constant in ms, default 1000; ticks last ``circuit.env_dt_ms``). Empty = off.
+        constant in ms, default 1000; ticks last ``circuit.env_dt_ms``), ``reward`` (default
+        false: true makes the reward a stimulus too, whose onsets start microstimuli of their own,
+        appended last). Empty = off.
     imports : list of str
         Modules imported before ``env`` is looked up (packages that register ids on import).
     wrappers : list of str
@@ -729,9 +731,12 @@ def _coerce(path: str, hint, value):
 def _check_microstimuli(spec: dict) -> None:
     if not spec:
         return
-    unknown = sorted(set(spec) - {"count", "sigma", "tau_ms"})
+    unknown = sorted(set(spec) - {"count", "sigma", "tau_ms", "reward"})
     if unknown:
-        raise ModelError(f"task.microstimuli: unknown key(s) {unknown}; accepted: count, sigma, tau_ms")
+        raise ModelError(f"task.microstimuli: unknown key(s) {unknown}; accepted: count, sigma, "
+                         "tau_ms, reward")
+    if not isinstance(spec.get("reward", False), bool):
+        raise ModelError(f"task.microstimuli.reward must be true or false, got {spec['reward']!r}")
     if "count" not in spec:
         raise ModelError("task.microstimuli.count is required (microstimuli per channel)")
     count = spec["count"]

@@ -16,6 +16,15 @@ channel that switches on (from ≤ 0 to > 0) restarts its own trace, and the wra
 m microstimuli of every channel to the observation. The trace time constant is physical
 (milliseconds) and converted with the tick duration ``env_dt_ms``, so the same representation holds
 at any tick length.
+
+In Ludvig et al.'s model "all external stimuli, including rewards, spawn a series of internal
+microstimuli" (their abstract; the US is one of the stimuli of their Eq. 1–2). With ``reward=True``
+the reward is such a channel too: a step whose reward is > 0 after one that was not restarts a
+trace of its own, and its m microstimuli are appended after those of the observation channels.
+Without them nothing tells the time just after a delivered reward from the time just before it
+(both are late in the cue's trace, where its microstimuli are wide), and TD's value cannot step down
+at the reward: at a 2 s cue–reward interval the reward's prediction error then stays near its
+unpredicted size (analyses/results/dopamine_timing.md).
 """
 
 from __future__ import annotations
@@ -64,8 +73,10 @@ class _Traces:
         self.y[rows] = 0.0
         self.was_on[rows] = False
 
-    def observe(self, obs: np.ndarray) -> np.ndarray:
-        on = obs > 0
+    def observe(self, obs: np.ndarray, reward: np.ndarray | None = None) -> np.ndarray:
+        """The observation followed by the microstimuli of its channels (and of the reward)."""
+        stimuli = obs if reward is None else np.concatenate([obs, reward[..., None]], axis=-1)
+        on = stimuli > 0
         self.y *= self.decay
         self.y[on & ~self.was_on] = 1.0
         self.was_on = on
@@ -73,7 +84,8 @@ class _Traces:
                                microstimulus_features(self.y, self.count, self.sigma)], axis=-1)
 
 
-def _check(env_space: spaces.Space, count: int, sigma: float, tau_ms: float, env_dt_ms: float):
+def _check(env_space: spaces.Space, count: int, sigma: float, tau_ms: float, env_dt_ms: float,
+           reward: bool):
     if not isinstance(env_space, spaces.Box) or len(env_space.shape) != 1:
         raise ValueError(f"microstimuli need a 1-D Box observation space, got {env_space}")
     if not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 1:
@@ -82,7 +94,9 @@ def _check(env_space: spaces.Space, count: int, sigma: float, tau_ms: float, env
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0 \
                 or not math.isfinite(value):
             raise ValueError(f"microstimuli.{name} must be a finite number > 0, got {value!r}")
-    channels = env_space.shape[0]
+    if not isinstance(reward, (bool, np.bool_)):
+        raise ValueError(f"microstimuli.reward must be true or false, got {reward!r}")
+    channels = env_space.shape[0] + int(reward)
     low = np.concatenate([env_space.low, np.zeros(channels * count)]).astype(np.float32)
     high = np.concatenate([env_space.high, np.ones(channels * count)]).astype(np.float32)
     return channels, spaces.Box(low, high, dtype=np.float32), math.exp(-env_dt_ms / tau_ms)
@@ -103,23 +117,30 @@ class Microstimuli(gym.Wrapper):
         Time constant of the memory trace, milliseconds.
     env_dt_ms : float, default 10
         Duration of one step, milliseconds.
+    reward : bool, default False
+        The reward (US) is a stimulus too: its onsets (reward > 0) start a trace whose ``count``
+        microstimuli are appended last (Ludvig et al. 2008).
     """
 
     def __init__(self, env: gym.Env, count: int = 10, sigma: float = 0.08, tau_ms: float = 1000.0,
-                 env_dt_ms: float = 10.0):
+                 env_dt_ms: float = 10.0, reward: bool = False):
         super().__init__(env)
         channels, self.observation_space, decay = _check(env.observation_space, count, sigma,
-                                                         tau_ms, env_dt_ms)
+                                                         tau_ms, env_dt_ms, reward)
         self._traces = _Traces(1, channels, count, sigma, decay)
+        self._reward = reward
+
+    def _observe(self, obs, reward):
+        return self._traces.observe(obs[None], np.array([reward]) if self._reward else None)[0]
 
     def reset(self, **kwargs):
         obs, info = self.env.reset(**kwargs)
         self._traces.restart(slice(None))
-        return self._traces.observe(obs[None])[0], info
+        return self._observe(obs, 0.0), info
 
     def step(self, action):
         obs, reward, terminated, truncated, info = self.env.step(action)
-        return self._traces.observe(obs[None])[0], reward, terminated, truncated, info
+        return self._observe(obs, reward), reward, terminated, truncated, info
 
 
 class MicrostimuliVector(gym.vector.VectorWrapper):
@@ -130,22 +151,26 @@ class MicrostimuliVector(gym.vector.VectorWrapper):
     """
 
     def __init__(self, env: gym.vector.VectorEnv, count: int = 10, sigma: float = 0.08,
-                 tau_ms: float = 1000.0, env_dt_ms: float = 10.0):
+                 tau_ms: float = 1000.0, env_dt_ms: float = 10.0, reward: bool = False):
         super().__init__(env)
         channels, self.single_observation_space, decay = _check(
-            env.single_observation_space, count, sigma, tau_ms, env_dt_ms)
+            env.single_observation_space, count, sigma, tau_ms, env_dt_ms, reward)
         self.observation_space = batch_space(self.single_observation_space, env.num_envs)
         self._traces = _Traces(env.num_envs, channels, count, sigma, decay)
         self._ended = np.zeros(env.num_envs, dtype=bool)
+        self._reward = reward
+
+    def _observe(self, obs, reward):
+        return self._traces.observe(obs, np.asarray(reward, dtype=float) if self._reward else None)
 
     def reset(self, **kwargs):
         obs, info = self.env.reset(**kwargs)
         self._traces.restart(slice(None))
         self._ended[:] = False
-        return self._traces.observe(obs), info
+        return self._observe(obs, np.zeros(self.num_envs)), info
 
     def step(self, actions):
         obs, reward, terminated, truncated, info = self.env.step(actions)
         self._traces.restart(self._ended)
         self._ended = np.logical_or(terminated, truncated)
-        return self._traces.observe(obs), reward, terminated, truncated, info
+        return self._observe(obs, reward), reward, terminated, truncated, info

@@ -93,3 +93,63 @@ def test_run_feeds_the_microstimuli_to_the_circuit():
     ds = br.run(model, steps=200, seed=1, progress=False)
     assert ds["obs"].shape[-1] == 1 + 6
     assert float(ds["obs"][..., 1:].max()) > 0.5
+
+
+def test_the_reward_spawns_microstimuli_of_its_own():
+    """Ludvig et al. 2008: every stimulus, the reward (US) included, starts its own trace.
+
+    Analytic value: microstimulus i peaks at height i/m when the trace has decayed to y = i/m, i.e.
+    τ·ln(m/i) after the onset; with τ = 7 ticks / ln 2 microstimulus 2 of 4 is exactly 0.5 seven
+    ticks after each delivered reward, whatever the cue's trace does meanwhile.
+    """
+    count, dt_ms = 4, 10.0
+    tau_ms = 7 * dt_ms / math.log(2.0)
+    env = Microstimuli(_conditioning(omission_probability=0.3), count=count, sigma=0.08,
+                       tau_ms=tau_ms, env_dt_ms=dt_ms, reward=True)
+    assert env.observation_space.shape == (1 + 2 * count,)
+    obs, _ = env.reset(seed=1)
+    rows, rewards = [obs], [0.0]
+    for _ in range(60):
+        obs, reward, terminated, *_ = env.step(0)
+        rows.append(obs)
+        rewards.append(reward)
+        if terminated:
+            break
+    rows, rewards = np.array(rows), np.array(rewards)
+    onsets = np.flatnonzero(rewards > 0)
+    assert len(onsets) >= 2 and np.all(rows[: onsets[0], 1 + count:] == 0.0)
+    for onset in onsets:
+        np.testing.assert_allclose(rows[onset, -1], math.exp(0.0), rtol=1e-6)   # y = 1, centre 1
+        np.testing.assert_allclose(rows[onset + 7, 1 + count + 1], 0.5, rtol=1e-6)
+    # the cue's microstimuli are those of the wrapper without the reward channel
+    plain = Microstimuli(_conditioning(omission_probability=0.3), count=count, sigma=0.08,
+                         tau_ms=tau_ms, env_dt_ms=dt_ms)
+    first, _ = plain.reset(seed=1)
+    cue_part = [first] + [plain.step(0)[0] for _ in range(len(rows) - 1)]
+    np.testing.assert_array_equal(rows[:, : 1 + count], np.array(cue_part))
+
+
+def test_vector_reward_microstimuli_equal_single_copies():
+    kw = dict(count=3, sigma=0.1, tau_ms=120.0, env_dt_ms=20.0, reward=True)
+    make = dict(n_trials=2, delay=2, cue_time=2, iti=(2, 5), omission_probability=0.5)
+    vec = MicrostimuliVector(gym.make_vec("bioRTRRL/TraceConditioning-v0", num_envs=2,
+                                          vectorization_mode="vector_entry_point", **make), **kw)
+    singles = [Microstimuli(gym.make("bioRTRRL/TraceConditioning-v0", disable_env_checker=True,
+                                     **make), **kw) for _ in range(2)]
+    obs, _ = vec.reset(seed=3)
+    single_obs = [s.reset(seed=3 + i)[0] for i, s in enumerate(singles)]
+    done, seen = [False, False], 0.0
+    for _ in range(60):
+        np.testing.assert_array_equal(obs, np.array(single_obs))
+        seen = max(seen, float(obs[:, -3:].max()))
+        obs, _, term, trunc, _ = vec.step(np.zeros(2, dtype=np.int64))
+        for i, s in enumerate(singles):
+            single_obs[i] = s.reset(seed=None)[0] if done[i] else s.step(0)[0]
+        done = list(term | trunc)
+    assert seen > 0.9
+
+
+def test_reward_key_is_a_boolean():
+    with pytest.raises(ModelError, match="task.microstimuli.reward"):
+        br.load_model({"task": {"env": "bioRTRRL/TraceConditioning-v0",
+                                "microstimuli": {"count": 3, "reward": 1}}})
