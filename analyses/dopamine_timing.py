@@ -3,24 +3,32 @@
 Schultz, Dayan & Montague (1997) recorded dopamine neurons with cue–reward intervals of about
 1–2 s: after learning they burst at the cue, stay at baseline at the predicted reward and pause at
 an omitted one. A TD learner reproduces this only if its state tells how much time has passed
-since the cue. This script trains, at 50 ms ticks, for cue–reward intervals of 0.25–2 s, two
-representations of elapsed time:
+since the cue. This script trains, at 50 ms ticks, for cue–reward intervals of 0.25–2 s, one or
+more conditions:
 
-- "cortex": the recurrent cortex's own dynamics (time constants 50 ms – 1 s, learned by RFLO);
-  the cue is a single 50 ms pulse, so the cortex must hold and time it;
-- "microstimuli": the cue starts a memory trace read by Gaussian basis functions (Ludvig, Sutton &
-  Kehoe 2008, Neural Computation 20:3034), relayed to striatum by a fast fixed cortex
-  (models/trace_conditioning_microstimuli.toml).
+- "microstimuli_reward" (models/trace_conditioning_timing.toml, the default): dopamine neurons in
+  Hz; every stimulus, the reward included, starts a memory trace read by Gaussian basis functions
+  (microstimuli, Ludvig, Sutton & Kehoe 2008, Neural Computation 20:3034) with their settings
+  (trace decay 0.985 per 50 ms, σ = 0.08, γ = 0.98, λ = 0.95), relayed to striatum by a fast fixed
+  cortex; 5–15 s between trials;
+- the two conditions of the first version of this analysis, kept to reproduce its table
+  (analyses/results/dopamine_timing_before.md): "microstimuli" (models/
+  trace_conditioning_microstimuli.toml: microstimuli of the cue only, trace τ = 1 s, λ = 0.9,
+  3–6 s between trials, signed δ) and "cortex" (the same without microstimuli: the recurrent
+  cortex's own dynamics, time constants 50 ms – 1 s learned by RFLO).
 
-Everything else is equal (Adam on the readouts, 3–6 s inter-trial intervals, 10 % omission
-probes). For each interval, representation and seed it measures over the last LATE trials δ at
-the cue, δ at the (delivered) reward and δ at the omitted reward, and calls the transfer
-complete when the cue response exceeds the reward response over seeds (95 % bootstrap interval
-of the paired difference above 0).
+Everything else is equal (Adam on the readouts, 10 % omission probes). For each interval, condition
+and seed it measures over the last LATE trials δ at the cue, at the delivered reward and at the
+omitted reward, and δ averaged over the OMISSION_WINDOW after an omitted reward's time (with
+microstimuli the value falls over the width of the late microstimuli, so the pause is spread over
+a few hundred ms — Ludvig et al. 2008's point — and a single tick underestimates it). The transfer
+is complete when, over seeds, the cue response exceeds the reward response (95 % bootstrap interval
+of the paired difference above 0) and the omission window's mean δ is below 0 (interval below 0).
 
 Usage:  python analyses/dopamine_timing.py [--steps 200000] [--seeds 0,1,2,3,4]
-                                           [--intervals 5,10,20,40] [--workers 2]
-Writes analyses/figures/dopamine_timing.png and analyses/results/dopamine_timing.{csv,md}.
+            [--intervals 20,40] [--conditions microstimuli_reward] [--workers 1]
+Writes analyses/figures/dopamine_timing.png (per interval: the dopamine neurons' rate around
+cue, reward and omission, first vs last trials) and analyses/results/dopamine_timing.{csv,md}.
 """
 
 from __future__ import annotations
@@ -38,117 +46,164 @@ from dopamine_transfer import trial_table  # noqa: E402  (the sibling analysis' 
 
 # ---- configuration --------------------------------------------------------------------------
 ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "models" / "trace_conditioning_microstimuli.toml"
 TICK_MS = 50.0
-LATE = 200          # trials at the end over which the responses are measured
-REPRESENTATIONS = {
-    "microstimuli": {},
-    "cortex": {"task.microstimuli": {}, "circuit.tau_init": [1.0, 20.0],
-               "circuit.train_tau": True, "optimizer.lr_cortex": 1e-4},
+LATE = 200            # trials at the end over which the responses are measured
+EARLY = 50            # trials at the start for the figure's "early" curves
+OMISSION_WINDOW = 10  # ticks (500 ms) from the omitted reward's time over which δ is averaged
+CONDITIONS = {
+    "microstimuli_reward": (ROOT / "models" / "trace_conditioning_timing.toml", {}),
+    "microstimuli": (ROOT / "models" / "trace_conditioning_microstimuli.toml", {}),
+    "cortex": (ROOT / "models" / "trace_conditioning_microstimuli.toml",
+               {"task.microstimuli": {}, "circuit.tau_init": [1.0, 20.0],
+                "circuit.train_tau": True, "optimizer.lr_cortex": 1e-4}),
 }
 FIGURES = ROOT / "analyses" / "figures"
 RESULTS = ROOT / "analyses" / "results"
 
 
-def model_for(representation: str, interval: int):
+def model_for(condition: str, interval: int):
     import bioRTRRL as br
 
-    data = br.load_model(MODEL).to_dict()
+    path, overrides = CONDITIONS[condition]
+    data = br.load_model(path).to_dict()
     data["task"]["kwargs"]["delay"] = interval
-    for key, value in REPRESENTATIONS[representation].items():
+    for key, value in overrides.items():
         section, name = key.split(".")
         data[section][name] = value
     return br.load_model(data)
 
 
 def train(job):
-    """(representation, interval, seed, steps) → late δ at the cue, reward and omission."""
+    """(condition, interval, seed, steps) → late δ at the cue, reward and omission; rate traces."""
     import bioRTRRL as br
+    from bioRTRRL.analysis import trial_matrix
 
-    representation, interval, seed, steps = job
-    model = model_for(representation, interval)
+    condition, interval, seed, steps = job
+    model = model_for(condition, interval)
     start = time.perf_counter()
     ds = br.run(model, steps=steps, seed=seed, progress=False)
-    t = trial_table(ds, model.task.kwargs["cue_time"], interval)
-    late = np.arange(t["cue"].size) >= t["cue"].size - LATE
+    cue_time = model.task.kwargs["cue_time"]
+    t = trial_table(ds, cue_time, interval)
+    n = t["cue"].size
+    late = np.arange(n) >= n - LATE
+    early = np.arange(n) < EARLY
     first = np.flatnonzero(t["rewarded"])[:20]
-    return {"representation": representation, "interval_ticks": interval,
-            "interval_s": interval * TICK_MS / 1000, "seed": seed,
-            "trials": int(t["cue"].size),
-            "reward_early": float(t["us"][first].mean()),
-            "cue_late": float(t["cue"][late].mean()),
-            "reward_late": float(t["us"][late & t["rewarded"]].mean()),
-            "omission_late": float(t["us"][late & t["omitted"]].mean()),
-            "baseline_late": float(t["baseline"][late].mean()),
-            "trace": np.nanmean(t["trace"][late & t["rewarded"]], axis=0),
-            "trace_omitted": np.nanmean(t["trace"][late & t["omitted"]], axis=0),
-            "seconds": time.perf_counter() - start}
+    us = cue_time + interval
+    window = np.nanmean(t["trace"][:, us:us + OMISSION_WINDOW], axis=1)
+    row = {"condition": condition, "interval_ticks": interval,
+           "interval_s": interval * TICK_MS / 1000, "seed": seed, "trials": int(n),
+           "reward_early": float(t["us"][first].mean()),
+           "cue_late": float(t["cue"][late].mean()),
+           "reward_late": float(t["us"][late & t["rewarded"]].mean()),
+           "omission_late": float(t["us"][late & t["omitted"]].mean()),
+           "omission_window_late": float(window[late & t["omitted"]].mean()),
+           "baseline_late": float(t["baseline"][late].mean()),
+           "seconds": time.perf_counter() - start}
+    if "dopamine_rate" in ds:
+        rate = trial_matrix(ds, "dopamine_rate").values
+        complete = np.isfinite(trial_matrix(ds, "dopamine").values[:, us])
+        rate = rate[complete][:n]
+        row.update({"cue_hz_late": float(rate[late, cue_time].mean()),
+                    "reward_hz_late": float(rate[late & t["rewarded"], us].mean()),
+                    "omission_hz_late": float(np.nanmean(
+                        rate[late & t["omitted"], us:us + OMISSION_WINDOW])),
+                    "baseline_hz_late": float(np.nanmean(rate[late, 1:cue_time]))})
+        span = slice(0, us + 2 * OMISSION_WINDOW + 1)
+        for phase, sel in (("early", early), ("late", late)):
+            for kind in ("rewarded", "omitted"):
+                row[f"rate_{phase}_{kind}"] = np.nanmean(rate[sel & t[kind], span], axis=0)
+    return row
 
 
 def summarise(rows: list[dict]) -> list[dict]:
     from bioRTRRL.stats import bootstrap_ci
 
+    def ci(values):
+        return bootstrap_ci(values, statistic="mean") if len(values) > 1 else (np.nan, np.nan)
+
     out = []
-    for rep in REPRESENTATIONS:
+    for condition in CONDITIONS:
         for interval in sorted({r["interval_ticks"] for r in rows}):
-            sel = [r for r in rows if r["representation"] == rep and r["interval_ticks"] == interval]
+            sel = [r for r in rows if r["condition"] == condition and r["interval_ticks"] == interval]
             if not sel:
                 continue
             diff = np.array([r["cue_late"] - r["reward_late"] for r in sel])
-            lo, hi = bootstrap_ci(diff, statistic="mean") if len(diff) > 1 else (np.nan, np.nan)
-            out.append({"representation": rep, "interval_s": sel[0]["interval_s"],
-                        "seeds": len(sel),
-                        **{k: float(np.mean([r[k] for r in sel])) for k in
-                           ("reward_early", "cue_late", "reward_late", "omission_late",
-                            "baseline_late")},
+            dip = np.array([r["omission_window_late"] for r in sel])
+            (lo, hi), (dip_lo, dip_hi) = ci(diff), ci(dip)
+            keys = [k for k in sel[0] if k.endswith(("_late", "_early"))
+                    and not k.startswith("rate_")]
+            out.append({"condition": condition, "interval_s": sel[0]["interval_s"],
+                        "seeds": len(sel), "trials": float(np.mean([r["trials"] for r in sel])),
+                        **{k: float(np.mean([r[k] for r in sel])) for k in keys},
                         "cue_minus_reward": float(diff.mean()), "ci_low": float(lo),
-                        "ci_high": float(hi), "complete": bool(lo > 0)})
+                        "ci_high": float(hi), "dip_ci_low": float(dip_lo),
+                        "dip_ci_high": float(dip_hi),
+                        "complete": bool(lo > 0 and dip_hi < 0)})
     return out
 
 
-def figure(rows: list[dict], summary: list[dict], path: Path) -> None:
+def figure(rows: list[dict], path: Path) -> None:
+    """The dopamine neurons' rate (Hz) within the trial, first vs last trials, per interval."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(12, 4))
-    ax1, ax2, ax3 = fig.subplots(1, 3)
-    for rep, ax in zip(REPRESENTATIONS, (ax1, ax2)):
-        s = [r for r in summary if r["representation"] == rep]
-        x = [r["interval_s"] for r in s]
-        for key, label, colour in (("cue_late", "cue", "C0"), ("reward_late", "reward", "C1"),
-                                   ("omission_late", "omitted reward", "C3"),
-                                   ("reward_early", "reward, first trials", "0.6")):
-            ax.plot(x, [r[key] for r in s], marker="o", color=colour, label=label)
-            for r in rows:
-                if r["representation"] == rep:
-                    ax.plot(r["interval_s"], r[key], ".", color=colour, alpha=0.4)
-        ax.axhline(0, color="k", lw=0.5)
-        ax.set(xscale="log", xlabel="cue–reward interval (s)", ylabel=f"δ (last {LATE} trials)",
-               title=f"{rep}: mean over seeds (dots: seeds)")
+    with_rate = [r for r in rows if "rate_late_rewarded" in r]
+    intervals = sorted({r["interval_ticks"] for r in with_rate})
+    fig = Figure(figsize=(5 * max(len(intervals), 1), 4))
+    axes = np.atleast_1d(fig.subplots(1, max(len(intervals), 1)))
+    for ax, interval in zip(axes, intervals):
+        sel = [r for r in with_rate if r["interval_ticks"] == interval]
+        cue_time = 5
+        for phase, colour in (("early", "0.6"), ("late", "C3")):
+            for kind, style in (("rewarded", "-"), ("omitted", "--")):
+                curves = [r[f"rate_{phase}_{kind}"] for r in sel]
+                n = min(len(c) for c in curves)
+                x = (np.arange(n) - cue_time) * TICK_MS / 1000
+                count = EARLY if phase == "early" else LATE
+                ax.plot(x, np.nanmean([c[:n] for c in curves], axis=0), style, color=colour,
+                        label=f"{kind}, {'first' if phase == 'early' else 'last'} {count} trials")
+        ax.axvline(0, color="C0", lw=0.8)
+        ax.axvline(interval * TICK_MS / 1000, color="C2", lw=0.8)
+        ax.set(xlabel="time from cue onset (s); lines: cue, reward time",
+               ylabel="dopamine neurons (Hz)",
+               title=f"{interval * TICK_MS / 1000:g} s interval, mean of {len(sel)} seeds")
         ax.legend(fontsize="small")
-    longest = max((r["interval_ticks"] for r in rows if r["representation"] == "microstimuli"))
-    for key, style, label in (("trace", "-", "rewarded"), ("trace_omitted", "--", "omitted")):
-        traces = [r[key] for r in rows
-                  if r["representation"] == "microstimuli" and r["interval_ticks"] == longest]
-        n = min(len(t) for t in traces)
-        ax3.plot(np.arange(n) * TICK_MS / 1000, np.mean([t[:n] for t in traces], axis=0),
-                 style, label=label)
-    ax3.axhline(0, color="k", lw=0.5)
-    ax3.set(xlabel="time in trial (s)", ylabel="δ",
-            title=f"microstimuli, {longest * TICK_MS / 1000:g} s interval, last {LATE} trials")
-    ax3.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+
+
+def table(summary: list[dict]) -> list[str]:
+    lines = ["| condition | interval (s) | seeds | trials | δ reward, first 20 trials | δ cue | "
+             "δ reward | δ omission (tick) | δ omission (500 ms) [95 % CI] | cue − reward "
+             "[95 % CI] | Hz: baseline / cue / reward / omission (500 ms) | transfer |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in summary:
+        hz = (f"{r['baseline_hz_late']:.1f} / {r['cue_hz_late']:.1f} / {r['reward_hz_late']:.1f}"
+              f" / {r['omission_hz_late']:.1f}" if "cue_hz_late" in r else "–")
+        lines.append(f"| {r['condition']} | {r['interval_s']:g} | {r['seeds']} | {r['trials']:.0f} | "
+                     f"{r['reward_early']:+.2f} | {r['cue_late']:+.2f} | {r['reward_late']:+.2f} | "
+                     f"{r['omission_late']:+.2f} | {r['omission_window_late']:+.3f} "
+                     f"[{r['dip_ci_low']:+.3f}, {r['dip_ci_high']:+.3f}] | "
+                     f"{r['cue_minus_reward']:+.2f} [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}] | "
+                     f"{hz} | {'complete' if r['complete'] else 'not complete'} |")
+    return lines
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=200_000)
     parser.add_argument("--seeds", default="0,1,2,3,4")
-    parser.add_argument("--intervals", default="5,10,20,40", help="cue–reward intervals, ticks")
+    parser.add_argument("--intervals", default="20,40", help="cue–reward intervals, ticks")
+    parser.add_argument("--conditions", default="microstimuli_reward",
+                        help=f"comma-separated, of {', '.join(CONDITIONS)}")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--out", default=str(RESULTS / "dopamine_timing"))
+    parser.add_argument("--figure", default=str(FIGURES / "dopamine_timing.png"))
     args = parser.parse_args(argv)
-    jobs = [(rep, int(i), int(s), args.steps) for rep in REPRESENTATIONS
+    conditions = args.conditions.split(",")
+    unknown = sorted(set(conditions) - set(CONDITIONS))
+    if unknown:
+        parser.error(f"unknown condition(s) {unknown}; known: {', '.join(CONDITIONS)}")
+    jobs = [(c, int(i), int(s), args.steps) for c in conditions
             for i in args.intervals.split(",") for s in args.seeds.split(",")]
     with ProcessPoolExecutor(args.workers) as pool:
         rows = list(pool.map(train, jobs))
@@ -156,21 +211,16 @@ def main(argv=None):
 
     lines = [f"# Dopamine transfer against the cue–reward interval ({args.steps} ticks of "
              f"{TICK_MS:g} ms per run)", "",
-             "Command: `python analyses/dopamine_timing.py " + " ".join(argv or sys.argv[1:]) + "`",
-             "", "| representation | interval (s) | seeds | δ reward, first 20 trials | δ cue | "
-             "δ reward | δ omission | cue − reward [95 % CI] | transfer |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for r in summary:
-        lines.append(f"| {r['representation']} | {r['interval_s']:g} | {r['seeds']} | "
-                     f"{r['reward_early']:+.2f} | {r['cue_late']:+.2f} | {r['reward_late']:+.2f} | "
-                     f"{r['omission_late']:+.2f} | {r['cue_minus_reward']:+.2f} "
-                     f"[{r['ci_low']:+.2f}, {r['ci_high']:+.2f}] | "
-                     f"{'complete' if r['complete'] else 'not complete'} |")
-    for rep in REPRESENTATIONS:
-        done = [r["interval_s"] for r in summary if r["representation"] == rep and r["complete"]]
-        lines.append(f"\nLongest interval with a complete transfer, {rep}: "
-                     f"{max(done):g} s" if done else f"\n{rep}: the transfer completes at no "
-                     "interval tried")
+             "Command: `python analyses/dopamine_timing.py "
+             + " ".join(argv if argv is not None else sys.argv[1:]) + "`", "",
+             f"Responses over the last {LATE} trials; δ omission (500 ms): mean δ over the "
+             f"{OMISSION_WINDOW} ticks from an omitted reward's time; transfer complete when the "
+             "cue − reward interval is above 0 and the omission interval below 0.", ""]
+    lines += table(summary)
+    for condition in conditions:
+        done = [r["interval_s"] for r in summary if r["condition"] == condition and r["complete"]]
+        lines.append(f"\nLongest interval with a complete transfer, {condition}: {max(done):g} s"
+                     if done else f"\n{condition}: the transfer completes at no interval tried")
     lines.append(f"\nWall time: {sum(r['seconds'] for r in rows) / 60:.1f} min of runs.")
     text = "\n".join(lines)
     print(text)
@@ -179,13 +229,13 @@ def main(argv=None):
     out.with_suffix(".md").write_text(text + "\n")
     import csv
     with open(out.with_suffix(".csv"), "w", newline="") as f:
-        keys = [k for k in rows[0] if not k.startswith("trace")]
+        keys = list(dict.fromkeys(k for r in rows for k in r if not k.startswith("rate_")))
         writer = csv.DictWriter(f, keys)
         writer.writeheader()
-        writer.writerows({k: r[k] for k in keys} for r in rows)
-    FIGURES.mkdir(parents=True, exist_ok=True)
-    figure(rows, summary, FIGURES / "dopamine_timing.png")
-    print(f"figure: {FIGURES / 'dopamine_timing.png'}")
+        writer.writerows({k: r.get(k, "") for k in keys} for r in rows)
+    figure(rows, Path(args.figure))
+    print(f"figure: {args.figure}")
+    return summary
 
 
 if __name__ == "__main__":
