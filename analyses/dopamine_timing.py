@@ -50,6 +50,7 @@ TICK_MS = 50.0
 LATE = 200            # trials at the end over which the responses are measured
 EARLY = 50            # trials at the start for the figure's "early" curves
 OMISSION_WINDOW = 10  # ticks (500 ms) from the omitted reward's time over which δ is averaged
+LINEAR_ALPHA = 0.05   # step size of the linear TD(λ) reference (--linear)
 CONDITIONS = {
     "microstimuli_reward": (ROOT / "models" / "trace_conditioning_timing.toml", {}),
     "microstimuli": (ROOT / "models" / "trace_conditioning_microstimuli.toml", {}),
@@ -66,10 +67,10 @@ def model_for(condition: str, interval: int):
 
     path, overrides = CONDITIONS[condition]
     data = br.load_model(path).to_dict()
-    data["task"]["kwargs"]["delay"] = interval
     for key, value in overrides.items():
         section, name = key.split(".")
         data[section][name] = value
+    data["task"]["kwargs"]["delay"] = interval
     return br.load_model(data)
 
 
@@ -115,6 +116,63 @@ def train(job):
     return row
 
 
+def linear_td(job):
+    """Ludvig et al.'s model itself on the same task: linear TD(λ) on the features, no circuit.
+
+    The value is v = wᵀx with x = [observation (the cue's presence), microstimuli, 1]; δ, the
+    accumulating trace and the update in the circuit's order (w ← w + α δ e_{t−1}, then
+    e ← γλ e + x_t), with γ and λ of the condition's model and step size LINEAR_ALPHA. It answers
+    whether a failure is the representation's (linear TD fails too) or the circuit's.
+    (condition, interval, seed, steps) → late δ at the cue, reward and omission, as :func:`train`.
+    """
+    import gymnasium as gym
+
+    from bioRTRRL.tasks.microstimuli import Microstimuli
+
+    condition, interval, seed, steps = job
+    model = model_for(condition, interval)
+    kw = model.task.kwargs
+    env = Microstimuli(gym.make(model.task.env, **kw, disable_env_checker=True),
+                       **model.task.microstimuli, env_dt_ms=model.circuit.env_dt_ms)
+    gamma, lam = model.learning.gamma, model.learning.lambda_critic
+    obs, info = env.reset(seed=seed)
+    x_old = np.append(obs, 1.0)
+    w, e, v_old = np.zeros_like(x_old), np.zeros_like(x_old), 0.0
+    e += x_old
+    us = kw["cue_time"] + interval
+    cue, rew, omit, window, trial_of = [], [], [], {}, []
+    start = time.perf_counter()
+    for _ in range(steps):
+        obs, reward, terminated, _, info = env.step(0)
+        x = np.append(obs, 1.0)
+        v = w @ x
+        delta = reward + gamma * (1.0 - terminated) * v - v_old
+        w += LINEAR_ALPHA * delta * e
+        e = gamma * lam * e + x
+        v_old = w @ x
+        k, t = info["trial"], info["t_in_trial"]
+        if t == kw["cue_time"]:
+            cue.append(delta)
+            trial_of.append(k)
+        elif t == us:
+            (rew if info["reward"] else omit).append((k, delta))
+        if us <= t < us + OMISSION_WINDOW:
+            window.setdefault(k, []).append(delta)
+        if terminated:
+            break
+    n = len(cue)
+    late_trials = set(trial_of[-LATE:])
+    late_omit = [k for k, _ in omit if k in late_trials]
+    return {"condition": condition + " (linear TD)", "interval_ticks": interval,
+            "interval_s": interval * TICK_MS / 1000, "seed": seed, "trials": n,
+            "reward_early": float(np.mean([d for _, d in rew[:20]])),
+            "cue_late": float(np.mean(cue[-LATE:])),
+            "reward_late": float(np.mean([d for k, d in rew if k in late_trials])),
+            "omission_late": float(np.mean([d for k, d in omit if k in late_trials])),
+            "omission_window_late": float(np.mean([np.mean(window[k]) for k in late_omit])),
+            "seconds": time.perf_counter() - start}
+
+
 def summarise(rows: list[dict]) -> list[dict]:
     from bioRTRRL.stats import bootstrap_ci
 
@@ -122,7 +180,7 @@ def summarise(rows: list[dict]) -> list[dict]:
         return bootstrap_ci(values, statistic="mean") if len(values) > 1 else (np.nan, np.nan)
 
     out = []
-    for condition in CONDITIONS:
+    for condition in dict.fromkeys(r["condition"] for r in rows):
         for interval in sorted({r["interval_ticks"] for r in rows}):
             sel = [r for r in rows if r["condition"] == condition and r["interval_ticks"] == interval]
             if not sel:
@@ -195,6 +253,8 @@ def main(argv=None):
     parser.add_argument("--intervals", default="20,40", help="cue–reward intervals, ticks")
     parser.add_argument("--conditions", default="microstimuli_reward",
                         help=f"comma-separated, of {', '.join(CONDITIONS)}")
+    parser.add_argument("--linear", action="store_true",
+                        help="also run linear TD(λ) on the same features (Ludvig et al.'s model)")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--out", default=str(RESULTS / "dopamine_timing"))
     parser.add_argument("--figure", default=str(FIGURES / "dopamine_timing.png"))
@@ -207,6 +267,8 @@ def main(argv=None):
             for i in args.intervals.split(",") for s in args.seeds.split(",")]
     with ProcessPoolExecutor(args.workers) as pool:
         rows = list(pool.map(train, jobs))
+        if args.linear:  # (the cortex condition has no features to read linearly)
+            rows += list(pool.map(linear_td, [j for j in jobs if j[0] != "cortex"]))
     summary = summarise(rows)
 
     lines = [f"# Dopamine transfer against the cue–reward interval ({args.steps} ticks of "
@@ -217,7 +279,7 @@ def main(argv=None):
              f"{OMISSION_WINDOW} ticks from an omitted reward's time; transfer complete when the "
              "cue − reward interval is above 0 and the omission interval below 0.", ""]
     lines += table(summary)
-    for condition in conditions:
+    for condition in dict.fromkeys(r["condition"] for r in rows):
         done = [r["interval_s"] for r in summary if r["condition"] == condition and r["complete"]]
         lines.append(f"\nLongest interval with a complete transfer, {condition}: {max(done):g} s"
                      if done else f"\n{condition}: the transfer completes at no interval tried")
