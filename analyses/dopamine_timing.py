@@ -265,10 +265,14 @@ def main(argv=None):
         parser.error(f"unknown condition(s) {unknown}; known: {', '.join(CONDITIONS)}")
     jobs = [(c, int(i), int(s), args.steps) for c in conditions
             for i in args.intervals.split(",") for s in args.seeds.split(",")]
-    with ProcessPoolExecutor(args.workers) as pool:
-        rows = list(pool.map(train, jobs))
-        if args.linear:  # (the cortex condition has no features to read linearly)
-            rows += list(pool.map(linear_td, [j for j in jobs if j[0] != "cortex"]))
+    # one worker: in this process (no pickling, so an importer's changes to CONDITIONS hold)
+    pool = ProcessPoolExecutor(args.workers) if args.workers > 1 else None
+    run = pool.map if pool else map
+    rows = list(run(train, jobs))
+    if args.linear:  # (the cortex condition has no features to read linearly)
+        rows += list(run(linear_td, [j for j in jobs if j[0] != "cortex"]))
+    if pool:
+        pool.shutdown()
     summary = summarise(rows)
 
     lines = [f"# Dopamine transfer against the cue–reward interval ({args.steps} ticks of "
