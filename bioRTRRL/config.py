@@ -822,6 +822,9 @@ def _check_lru(model: Model) -> None:
     if circ.lru_r_min >= circ.lru_r_max:
         raise ModelError(f"circuit.lru_r_min = {circ.lru_r_min!r} must be below circuit.lru_r_max "
                          f"= {circ.lru_r_max!r}")
+    if "trace_norms" in model.recording.variables:
+        raise ModelError("recording.variables: 'trace_norms' are the norms of RFLO's eligibility "
+                         "per projection; the LRU cortex (circuit.unit = 'lru') has none")
     if circ.population or circ.projection or circ.sign != "mixed":
         raise ModelError("circuit.unit = 'lru' is one fully connected LRU layer: leave "
                          "circuit.population, circuit.projection and circuit.sign at their "

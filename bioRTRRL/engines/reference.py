@@ -215,6 +215,17 @@ class ReferenceEngine:
         }
 
     @property
+    def lru_state(self) -> np.ndarray | None:
+        """The LRU cortex's complex state s, (num_envs, N) (a copy; None for other unit models).
+
+        The recording's cortical ``rate`` holds the LRU's outputs h; s is read here between ticks.
+        """
+        if self.config["unit_model"][0] != K.UNIT_LRU:
+            return None
+        N = self.dims.N
+        return self.P[:, :N] + 1j * self.P[:, N:2 * N]
+
+    @property
     def exact_feedback(self) -> bool:
         """Learning signal through the readout weights themselves instead of random synapses."""
         return self._exact_feedback
