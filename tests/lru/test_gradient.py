@@ -46,7 +46,7 @@ def online_gradient(block, xs, gs, mask=None):
     hs = []
     for x, g in zip(xs, gs):
         L.lru_forward(theta, N, R, D, x, S, mask, pre, h)
-        L.lru_gradient(theta, N, R, D, x, S, mask, pre, g, grad)
+        L.lru_gradient(theta, N, R, D, x, S, mask, pre, g, grad, np.zeros(N))
         total += grad
         hs.append(h.copy())
     return total, np.array(hs)

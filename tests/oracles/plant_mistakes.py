@@ -96,7 +96,7 @@ PLANTS = [
     ("LRU: no γ normalisation of the input", "lru.py",
      "gam = math.exp(theta[o_g + k])", "gam = 1.0", 0),
     ("LRU: conjugate dropped in the state's adjoint (α_im = +C_imᵀp)", "lru.py",
-     "aim -= theta[i * R + oc + N + k] * p", "aim += theta[i * R + oc + N + k] * p", 0),
+     "aim -= theta[i * R + oc + N + k] * p[i]", "aim += theta[i * R + oc + N + k] * p[i]", 0),
     ("LRU: θ's influence without its factor i", "lru.py",
      "out[row + _THETA] = w * (-are * qim + aim * qre)",
      "out[row + _THETA] = w * (are * qre + aim * qim)", 0),

@@ -172,29 +172,29 @@ def lru_forward(theta, N, R, D, x, S, unit_mask, pre, h_new):
 
 
 @njit(cache=True)
-def lru_gradient(theta, N, R, D, x, S, unit_mask, pre, g, out):
+def lru_gradient(theta, N, R, D, x, S, unit_mask, pre, g, out, p):
     """``out`` (the cortical block's layout) receives ∂(gᵀh_t)/∂θ_cortex through the traces of
-    ``S`` (after :func:`lru_forward` of this tick)."""
+    ``S`` (after :func:`lru_forward` of this tick); ``p`` (N) is scratch for g ⊙ silu'(a)."""
     o_g = N * R
     NB = 6 * N
     oc = _B + 3 * D
     # immediate terms of the output layer, and p = g ⊙ silu'(a)
     for i in range(N):
         row = i * R
-        p = g[i] * _silu_slope(pre[i]) * unit_mask[i]
+        pi = g[i] * _silu_slope(pre[i]) * unit_mask[i]
+        p[i] = pi
         for k in range(N):
-            out[row + oc + k] = p * S[k]
-            out[row + oc + N + k] = -p * S[N + k]
+            out[row + oc + k] = pi * S[k]
+            out[row + oc + N + k] = -pi * S[N + k]
         for j in range(D):
-            out[row + _B + 2 * D + j] = p * x[j]
+            out[row + _B + 2 * D + j] = pi * x[j]
     for k in range(N):
-        # the state's adjoint α = C_reᵀ p − i C_imᵀ p (p recomputed: no scratch needed)
+        # the state's adjoint α = C_reᵀ p − i C_imᵀ p
         are = 0.0
         aim = 0.0
         for i in range(N):
-            p = g[i] * _silu_slope(pre[i]) * unit_mask[i]
-            are += theta[i * R + oc + k] * p
-            aim -= theta[i * R + oc + N + k] * p
+            are += theta[i * R + oc + k] * p[i]
+            aim -= theta[i * R + oc + N + k] * p[i]
         row = k * R
         en = math.exp(theta[row + _NU])
         r = math.exp(-en)
@@ -223,17 +223,17 @@ def lru_gradient(theta, N, R, D, x, S, unit_mask, pre, g, out):
 
 @njit(cache=True)
 def lru_step(theta, N, R, D, x, S, unit_mask, pre, sig, disc, dlt, sig_h, eta_h, e, decay,
-             delta_vec, grad, ent_grad):
+             delta_vec, grad, ent_grad, p):
     """The LRU's part of the learning pass, in the place of :func:`.cortex.rflo_step`.
 
     ``grad`` receives the immediate gradient of sigᵀh (cortical block), ``ent_grad`` that of
-    sig_hᵀh when ``eta_h`` ≠ 0; then per cortical parameter c: ``delta_vec`` += dlt · e (the old
+    sig_hᵀh when ``eta_h`` ≠ 0 (``p``: scratch of N); then per cortical parameter c: ``delta_vec`` += dlt · e (the old
     trace) + η_H · ent_grad, and e ← decay · e + disc · grad.
     """
     NC = N * R + N
-    lru_gradient(theta, N, R, D, x, S, unit_mask, pre, sig, grad)
+    lru_gradient(theta, N, R, D, x, S, unit_mask, pre, sig, grad, p)
     if eta_h != 0.0:
-        lru_gradient(theta, N, R, D, x, S, unit_mask, pre, sig_h, ent_grad)
+        lru_gradient(theta, N, R, D, x, S, unit_mask, pre, sig_h, ent_grad, p)
     for c in range(NC):
         ec = e[c]
         add = dlt * ec

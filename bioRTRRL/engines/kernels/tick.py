@@ -184,7 +184,7 @@ def tick(cfg, circuit, state, opt, io, work):
         elif lru:  # exact online gradient through the LRU's traces, fed to e as RFLO's P is
             lru_step(theta, N, Z, D, xb, Pb, unit_mask, scratch_u, sig, disc,
                      delta if transition else 0.0, sig_h, eta_h if ent_on else 0.0, eb, decay,
-                     delta_vec, gb, work.ent_grad)
+                     delta_vec, gb, work.ent_grad, scratch_phi)
             first_untraced = NC
         elif gradient == GRAD_RFLO:
             # one pass over the cortical synapses, the hot loop: P from the old h (scratch_h
