@@ -56,3 +56,20 @@ def test_freeze_cortex_freezes_every_lru_parameter():
                  "lru_C_re", "lru_C_im"):
         np.testing.assert_array_equal(ds[name][0], ds[name][-1], err_msg=name)
     assert not np.allclose(ds.W_cortex_striatum_ventral[0], ds.W_cortex_striatum_ventral[-1])
+
+
+def test_compiled_loop_and_cohort_equal_the_per_tick_path():
+    """CartPole (velocities) with the LRU cortex: the compiled closed loop, the per-tick path and
+    a cohort's circuit of the same seed record the same run bit for bit."""
+    model = br.load_model({"circuit": {"unit": "lru", "cortex_size": 8},
+                           "task": {"observation_mask": "velocities"},
+                           "run": {"eval_every": 250, "eval_episodes": 2}})
+    compiled = br.run(model, steps=500, seed=1, progress=False)
+    session = br.Session(model, seed=1, compiled=False)
+    session.advance(500, progress=False)
+    per_tick = session.finish()
+    cohort = br.run_cohort(model, seeds=[1, 2], steps=500)
+    for ds in (per_tick, cohort.sel(seed=1)):
+        np.testing.assert_array_equal(ds.rate.values, compiled.rate.values)
+        np.testing.assert_array_equal(ds.lru_B_re.values, compiled.lru_B_re.values)
+        np.testing.assert_array_equal(ds.eval_return.values, compiled.eval_return.values)

@@ -148,10 +148,6 @@ def run_brian2(model, steps: int | None = None, seed: int | None = None,
 
 def _check_supported(model: Model) -> None:
     lrn = model.learning
-    if model.circuit.unit == "lru":
-        raise ModelError(
-            "circuit.unit = 'lru': the LRU (a linear recurrent unit with a complex state and "
-            "exact traces) is not a neuron model and has no Brian2 form; use engine='reference'")
     if lrn.gradient != "rflo":
         raise ModelError(
             f"learning.gradient = {lrn.gradient!r}: the Brian2 engine implements 'rflo' only "
