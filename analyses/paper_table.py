@@ -30,6 +30,11 @@ ticks than a slow seed needs: the published code on this machine solves position
 Methods:
 - "rflo":   RTRRL as published: RFLO eligibility traces in cortex.
 - "rtrl":   exact RTRL gradients (O(N³·Z) per tick: ~25× slower at N = 32).
+- "lru":    the paper's Table 3 LRU column: the row's models/paper_lru_<row>.toml, whose cortex is
+            a linear recurrent unit (circuit.unit = "lru", diagonal complex recurrence with exact
+            online traces, 32 states, the published code's initialisation); rows without such a
+            file fail with the file's name. The paper's LRU figures were not at hand when this
+            column was added (its Table 3 is not quoted in docs/algorithm.md).
 - "linear": linear TD(λ) as this toolkit can express it: cortex frozen at its random
             initialisation (optimizer.lr_cortex = 0, circuit.train_tau = false), so the actor and
             critic are linear TD(λ) learners on fixed random recurrent features of the Meta-RL
@@ -90,6 +95,7 @@ METHODS = {
     "rflo": {},
     "rtrl": {"learning.gradient": "rtrl"},
     "linear": {"optimizer.lr_cortex": 0.0, "circuit.train_tau": False},
+    "lru": {},  # the row's model file with the LRU cortex (model_for)
 }
 VARIANTS = {
     "code": {},                                       # the published code's defaults (the files)
@@ -206,7 +212,8 @@ def model_for(row, method, variant):
     import bioRTRRL as br
 
     spec = ROWS[row]
-    return br.load_model(MODELS / f"{spec['model']}.toml").with_overrides({
+    stem = spec["model"].replace("paper_", "paper_lru_", 1) if method == "lru" else spec["model"]
+    return br.load_model(MODELS / f"{stem}.toml").with_overrides({
         **spec["overrides"], **METHODS[method], **VARIANTS[variant],
         "run.eval_every": 0,                  # evaluations are made here, with early stopping
         "run.eval_episodes": EVAL_EPISODES,
@@ -352,7 +359,7 @@ def write_markdown(runs, path=TABLE):
                 st = cell_stats(runs_)
                 paper = PAPER.get(row, {}).get(method)
                 paper_s = fmt(*paper) if paper else (
-                    "not at hand" if spec["table"] == 3 else "not reported")
+                    "not at hand" if spec["table"] == 3 or method == "lru" else "not reported")
                 if st is None:
                     err = next(r["error"] for r in runs_ if "error" in r)
                     lines.append(f"| {spec['label']} | {method} | {variant} | {paper_s} | failed: "

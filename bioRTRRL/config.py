@@ -156,8 +156,13 @@ class CircuitSpec:
         LIF: time constant of the exponentially filtered spike trains the readouts read.
     lif_pseudo_derivative : float
         LIF: height γ_pd of e-prop's pseudo-derivative ψ = (γ_pd / v_th) max(0, 1 − |v − v_th| / v_th).
-    unit : {"tanh", "rate", "lif"}
+    unit : {"tanh", "rate", "lif", "lru"}
         The cortical unit model: ``"tanh"`` (the paper's CT-RNN, signed rates in [−1, 1]),
+        ``"lru"``: the paper's Table 3 LRU, a linear recurrent unit with a diagonal complex
+        recurrence and exact online (RTRL) traces, its N outputs silu(Re(C s) + D x) read by the
+        striatum (:mod:`bioRTRRL.engines.kernels.lru`; reference engine only; one cortical
+        population, no Dale's law; ``learning.gradient`` "rflo" or "rtrl", both meaning its exact
+        traces; ``tau_init``, ``tau_min``, ``dt`` and ``train_tau`` are not used),
         ``"lif"``: leaky integrate-and-fire spiking units learning by e-prop (Bellec et al. 2020;
         :mod:`bioRTRRL.engines.kernels.spiking`), whose filtered spike trains the striatal
         readouts read, or ``"rate"``: non-negative firing-rate units, r = ``rate_max_hz`` · σ(u) in Hz (RFLO, RTRL
@@ -166,6 +171,11 @@ class CircuitSpec:
         about 3× lower than with tanh (h has mean ≈ 0.5, so |h|² is larger); Adam needs no change.
     rate_max_hz : float
         r_max of ``unit = "rate"`` (Hz): the recorded cortical rates are r_max · σ(u).
+    lru_r_min, lru_r_max : float
+        LRU: the moduli |λ| of the initial recurrence are drawn with |λ|² uniform on
+        [r_min², r_max²) (the published code's 0 and 1).
+    lru_max_phase : float
+        LRU: the initial phases arg λ are uniform on [0, max_phase) (the published code's 6.28).
     sign : {"mixed", "excitatory", "inhibitory", "dale"}
         Dale's law for the default cortical population: the sign of every outgoing recurrent
         synapse of a unit (onto any cortical population). ``"mixed"``: unconstrained (the paper);
@@ -208,6 +218,9 @@ class CircuitSpec:
     lif_tau_out_ms: float = 20.0
     lif_pseudo_derivative: float = 0.3
     rate_max_hz: float = 50.0
+    lru_r_min: float = 0.0
+    lru_r_max: float = 1.0
+    lru_max_phase: float = 6.28
     sign: str = "mixed"
     excitatory_fraction: float = 0.8
     tau_init_s: list[float] = field(default_factory=list)
@@ -455,7 +468,7 @@ RECORDABLE = ("rate", "dopamine", "value", "reward", "action", "obs", "events", 
 _CHOICES = {
     "circuit.feedback": ("random", "exact"),
     "circuit.striatum": ("readout", "opponent"),
-    "circuit.unit": ("tanh", "rate", "lif"),
+    "circuit.unit": ("tanh", "rate", "lif", "lru"),
     "circuit.sign": ("mixed", "excitatory", "inhibitory", "dale"),
     "learning.gradient": ("rflo", "rtrl", "bptt"),
     "learning.critic_trace": ("accumulating", "dutch"),
@@ -479,6 +492,9 @@ _RANGES = {
     "circuit.opponent_tonic_bias": (0, math.inf, True, True),
     "circuit.neural_dt_ms": (0, math.inf, False, True),
     "circuit.lif_tau_m_ms": (0, math.inf, False, True),
+    "circuit.lru_r_min": (0, 1, True, False),
+    "circuit.lru_r_max": (0, 1, False, True),
+    "circuit.lru_max_phase": (0, math.inf, False, False),
     "circuit.lif_threshold": (0, math.inf, False, True),
     "circuit.lif_refractory_ms": (0, math.inf, True, True),
     "circuit.lif_tau_out_ms": (0, math.inf, False, True),
@@ -777,6 +793,8 @@ def _check_model(model: Model) -> None:
     _check_circuit_entries(model.circuit)
     if model.circuit.unit == "lif":
         _check_lif(model)
+    if model.circuit.unit == "lru":
+        _check_lru(model)
     if model.learning.critic_trace == "dutch" and model.optimizer.kind != "sgd":
         raise ModelError("learning.critic_trace = 'dutch' (true online TD(λ)) requires optimizer.kind = 'sgd'")
     check_memory(model)
@@ -799,6 +817,23 @@ def _check_lif(model: Model) -> None:
     if model.learning.gradient != "rflo":
         raise ModelError("circuit.unit = 'lif' learns by e-prop, the spiking form of RFLO: "
                          f"learning.gradient must be 'rflo', got {model.learning.gradient!r}")
+
+
+def _check_lru(model: Model) -> None:
+    circ = model.circuit
+    if model.learning.gradient == "bptt":
+        raise ModelError("circuit.unit = 'lru' learns by its exact online traces: learning.gradient "
+                         "must be 'rflo' or 'rtrl' (both give them), got 'bptt'")
+    if circ.lru_r_min >= circ.lru_r_max:
+        raise ModelError(f"circuit.lru_r_min = {circ.lru_r_min!r} must be below circuit.lru_r_max "
+                         f"= {circ.lru_r_max!r}")
+    if "trace_norms" in model.recording.variables:
+        raise ModelError("recording.variables: 'trace_norms' are the norms of RFLO's eligibility "
+                         "per projection; the LRU cortex (circuit.unit = 'lru') has none")
+    if circ.population or circ.projection or circ.sign != "mixed":
+        raise ModelError("circuit.unit = 'lru' is one fully connected LRU layer: leave "
+                         "circuit.population, circuit.projection and circuit.sign at their "
+                         "defaults")
 
 
 def _check_name(name: str) -> None:

@@ -121,6 +121,11 @@ class Session:
             raise ModelError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
         if engine == "reference" and engine_options:
             raise ModelError(f"unknown options for the reference engine: {sorted(engine_options)}")
+        if engine == "brian2" and model.circuit.unit == "lru":
+            raise ModelError(
+                "circuit.unit = 'lru': the LRU (a linear recurrent unit with a complex state and "
+                "exact traces) is not a neuron model and has no Brian2 form; use "
+                "engine='reference'")
         self.model = model
         self.seed = seed
         self.engine_name = engine

@@ -31,7 +31,9 @@ class CircuitDims:
         Dorsal striatum (actor outputs): A logits, 2A (loc, raw scale) for a Gaussian actor, or
         2A (Go, NoGo drives) for the D1/D2 opponent actor.
     Z : int
-        Presynaptic vector length D + N + 1 (input, recurrent, bias).
+        Presynaptic vector length D + N + 1 (input, recurrent, bias); with the LRU cortex
+        (``circuit.unit = "lru"``) the length of a unit's parameter row, 3D + 2N + 2
+        (:mod:`bioRTRRL.engines.kernels.lru`).
     continuous : bool
         Gaussian actor on a Box action space.
     cortex : tuple of (str, int)
@@ -51,15 +53,15 @@ class CircuitDims:
     @classmethod
     def build(cls, N: int, O: int, A: int, continuous: bool, meta_rl_input: bool,
               cortex: tuple[tuple[str, int], ...] | None = None,
-              opponent: bool = False) -> "CircuitDims":
+              opponent: bool = False, lru: bool = False) -> "CircuitDims":
         A_in = A if meta_rl_input else 0
         D = O + A_in + 1 if meta_rl_input else O
         P = 2 * A if continuous or opponent else A
         cortex = (("cortex", N),) if cortex is None else tuple(cortex)
         if sum(size for _, size in cortex) != N:
             raise ValueError(f"cortical populations {cortex} do not add up to N = {N}")
-        return cls(N=N, O=O, A=A, A_in=A_in, D=D, P=P, Z=D + N + 1, continuous=continuous,
-                   cortex=cortex)
+        Z = kernels.lru.row_length(N, D) if lru else D + N + 1
+        return cls(N=N, O=O, A=A, A_in=A_in, D=D, P=P, Z=Z, continuous=continuous, cortex=cortex)
 
     @classmethod
     def for_model(cls, model: Model, O: int, A: int, continuous: bool) -> "CircuitDims":
@@ -81,7 +83,7 @@ class CircuitDims:
                              f"a, but the task {model.task.env!r} has {O} channels for {A} actions")
         cortex = describe(model).cortex_sizes
         return cls.build(sum(size for _, size in cortex), O, A, continuous,
-                         circ.meta_rl_input, cortex, opponent)
+                         circ.meta_rl_input, cortex, opponent, circ.unit == "lru")
 
     @property
     def n_params(self) -> int:
@@ -132,6 +134,23 @@ def init_parameters(model: Model, dims: CircuitDims, seed_params: np.random.Seed
     rng = np.random.default_rng(seed_params)
     lay = kernels.layout(N, Z, P)
     theta = np.zeros(dims.n_params)
+    if model.circuit.unit == "lru":
+        circ = model.circuit
+        theta[lay["cortex"]] = kernels.lru.initial_parameters(
+            rng, N, dims.D, circ.lru_r_min, circ.lru_r_max, circ.lru_max_phase)
+    else:
+        _rate_cortex_initial(theta, model, dims, desc, masks, rng)
+    _readouts_initial(theta, model, dims, masks, rng)
+    rng_fb = np.random.default_rng(seed_feedback)
+    fb_a = glorot_uniform(rng_fb, N, P, N * P)
+    fb_c = glorot_uniform(rng_fb, N, 1, N)
+    return theta, fb_a, fb_c
+
+
+def _rate_cortex_initial(theta, model, dims, desc, masks, rng) -> None:
+    """W and τ of the rate (tanh, logistic, LIF) cortex, in place."""
+    N, Z = dims.N, dims.Z
+    lay = kernels.layout(N, Z, dims.P)
     # variance 1/fan-in of each unit (Z when every synapse exists, as in the paper); an absent
     # synapse is 0
     exists = masks["W_exists"]
@@ -142,6 +161,12 @@ def init_parameters(model: Model, dims: CircuitDims, seed_params: np.random.Seed
     lo = np.repeat([p.tau_init[0] for p in desc.cortical], [p.size for p in desc.cortical])
     hi = np.repeat([p.tau_init[1] for p in desc.cortical], [p.size for p in desc.cortical])
     theta[lay["tau"]] = np.maximum(rng.uniform(lo, hi), model.circuit.tau_min)
+
+
+def _readouts_initial(theta, model, dims, masks, rng) -> None:
+    """K_A, w_C (Glorot) and b_C = 0, in place."""
+    N, P = dims.N, dims.P
+    lay = kernels.layout(N, dims.Z, P)
     # Glorot over the cortical units that do project to each readout
     for name, key, width in (("striatum_dorsal", "K_A", P), ("striatum_ventral", "w_C", 1)):
         rows = masks[f"{name}_rows"]
@@ -151,10 +176,6 @@ def init_parameters(model: Model, dims: CircuitDims, seed_params: np.random.Seed
         # every Go and NoGo unit starts at activity 1 whatever the cortex does (OpAL's G = N = 1;
         # Collins & Frank 2014): no synapse onto them yet carries a learned preference
         theta[lay["K_A"]] = 0.0
-    rng_fb = np.random.default_rng(seed_feedback)
-    fb_a = glorot_uniform(rng_fb, N, P, N * P)
-    fb_c = glorot_uniform(rng_fb, N, 1, N)
-    return theta, fb_a, fb_c
 
 
 def _dale_initial(W: np.ndarray, signs: np.ndarray, D: int) -> None:

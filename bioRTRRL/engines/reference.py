@@ -19,6 +19,12 @@ from .parameters import CircuitDims, init_parameters, run_seeds
 from .sampling import ActionNoise
 
 _GRADIENTS = {"rflo": K.GRAD_RFLO, "rtrl": K.GRAD_RTRL, "bptt": K.GRAD_BPTT}
+#: The LRU cortex's parameters of each cortical projection (manipulations): its input weights
+#: B and skip D_x, its recurrence (λ's ν, θ) with the state's readout C, its input scale γ in
+#: the time constants' place; it has no bias.
+_LRU_PROJECTIONS = {"input_cortex": ("B_re", "B_im", "D"),
+                    "cortex_cortex": ("nu_log", "theta_log", "C_re", "C_im"),
+                    "cortex_bias": (), "cortex_tau": ("gamma_log",)}
 
 
 class ReferenceEngine:
@@ -75,7 +81,8 @@ class ReferenceEngine:
         for name, value in {
             "N": N, "Z": Z, "D": D, "O": dims.O, "A": A, "P": P,
             "actor": K.ACTOR_GAUSSIAN if dims.continuous else K.ACTOR_DISCRETE,
-            "gradient": _GRADIENTS[lrn.gradient],
+            # the LRU's exact traces take RFLO's place in the tick (and its array P)
+            "gradient": K.GRAD_RFLO if circ.unit == "lru" else _GRADIENTS[lrn.gradient],
             "critic_trace": K.TRACE_DUTCH if lrn.critic_trace == "dutch" else K.TRACE_ACCUMULATING,
             "meta": int(circ.meta_rl_input),
             "optimizer": K.OPTIM_ADAM if opt.kind == "adam" else K.OPTIM_SGD,
@@ -98,7 +105,8 @@ class ReferenceEngine:
             "da_unit_hz": circ.dopamine_hz_per_error, "da_dip_scale": 1.0,
             "opp_beta": circ.opponent_beta,
             "opp_tonic_bias": circ.opponent_tonic_bias,
-            "unit_model": {"tanh": K.UNIT_TANH, "rate": K.UNIT_RATE, "lif": K.UNIT_LIF}[circ.unit],
+            "unit_model": {"tanh": K.UNIT_TANH, "rate": K.UNIT_RATE, "lif": K.UNIT_LIF,
+                           "lru": K.UNIT_LRU}[circ.unit],
             "cascade": int(bool(lrn.eligibility_cascade)),
         }.items():
             cfg[name] = value
@@ -124,8 +132,9 @@ class ReferenceEngine:
         desc = describe(model)
         masks = desc.masks(D)
         self.plastic = np.ones(dims.n_params)
-        self.plastic[lay["W"]] = masks["W_plastic"].ravel()
-        self.plastic[lay["tau"]] = masks["tau_plastic"]
+        if circ.unit != "lru":  # the LRU has no projection masks: every parameter learns
+            self.plastic[lay["W"]] = masks["W_plastic"].ravel()
+            self.plastic[lay["tau"]] = masks["tau_plastic"]
         self.plastic[lay["K_A"]] = np.repeat(masks["striatum_dorsal_plastic"], P)
         self.plastic[lay["w_C"]] = masks["striatum_ventral_plastic"]
         # decay factor of each RFLO eligibility column [inputs ξ | P_τ]; < 0 = the unit's 1 − dt/τ
@@ -190,15 +199,31 @@ class ReferenceEngine:
     # -- named views -------------------------------------------------------------------------
     @property
     def params(self) -> dict[str, np.ndarray]:
-        """Views into :attr:`theta`: W (N×Z), tau (N), K_A (N×P), w_C (N), b_C (1)."""
+        """Views into :attr:`theta`: W (N×Z), tau (N), K_A (N×P), w_C (N), b_C (1); with the LRU
+        cortex its parameters by name (:func:`bioRTRRL.engines.kernels.lru.named`) in place of
+        W and tau."""
         d, lay = self.dims, self.layout
+        if self.config["unit_model"][0] == K.UNIT_LRU:
+            cortex = K.lru.named(self.theta[lay["cortex"]], d.N, d.D)
+        else:
+            cortex = {"W": self.theta[lay["W"]].reshape(d.N, d.Z), "tau": self.theta[lay["tau"]]}
         return {
-            "W": self.theta[lay["W"]].reshape(d.N, d.Z),
-            "tau": self.theta[lay["tau"]],
+            **cortex,
             "K_A": self.theta[lay["K_A"]].reshape(d.N, d.P),
             "w_C": self.theta[lay["w_C"]],
             "b_C": self.theta[lay["b_C"]],
         }
+
+    @property
+    def lru_state(self) -> np.ndarray | None:
+        """The LRU cortex's complex state s, (num_envs, N) (a copy; None for other unit models).
+
+        The recording's cortical ``rate`` holds the LRU's outputs h; s is read here between ticks.
+        """
+        if self.config["unit_model"][0] != K.UNIT_LRU:
+            return None
+        N = self.dims.N
+        return self.P[:, :N] + 1j * self.P[:, N:2 * N]
 
     @property
     def exact_feedback(self) -> bool:
@@ -231,6 +256,8 @@ class ReferenceEngine:
         """Positions of a projection's parameters (:data:`bioRTRRL.manipulation.PROJECTIONS`) in
         :attr:`theta` (and in every array of the parameter layout)."""
         d, lay = self.dims, self.layout
+        if self.config["unit_model"][0] == K.UNIT_LRU and projection in _LRU_PROJECTIONS:
+            return self._lru_indices(projection)
         rows = np.arange(d.N)[:, None] * d.Z
         parts = {
             "input_cortex": lambda: (rows + np.arange(d.D)).ravel(),
@@ -241,6 +268,13 @@ class ReferenceEngine:
             "cortex_striatum_ventral": lambda: np.arange(lay["w_C"].start, lay["b_C"].stop),
         }
         return parts[projection]()
+
+    def _lru_indices(self, projection: str) -> np.ndarray:
+        """The LRU's cortical parameters by projection (:data:`_LRU_PROJECTIONS`)."""
+        d, lay = self.dims, self.layout
+        index = K.lru.named(np.arange(lay["cortex"].stop, dtype=float), d.N, d.D)
+        parts = [index[n].ravel() for n in _LRU_PROJECTIONS[projection]]
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
     def rflo_columns(self, projection: str) -> np.ndarray:
         """Columns of the RFLO eligibility [ξ = (input, cortex, bias) | P_τ] of a projection."""
@@ -324,6 +358,9 @@ class ReferenceEngine:
     def set_rflo_tau(self, projections, tau: float) -> None:
         """Give projections' RFLO eligibility their own time constant τ_e (ticks): those columns
         decay by 1 − dt/τ_e instead of 1 − dt/τ_i (:func:`bioRTRRL.engines.kernels.rflo_step`)."""
+        if self.config["unit_model"][0] == K.UNIT_LRU:
+            raise ModelError("rflo_tau: the LRU cortex (circuit.unit = 'lru') has exact traces "
+                             "that decay with λ, not RFLO's eligibility")
         if self.config["unit_model"][0] == K.UNIT_LIF:
             raise ModelError("an eligibility time constant (RFLO's per-column decay) has no "
                              "meaning for the LIF cortex, whose e-prop traces decay with the "

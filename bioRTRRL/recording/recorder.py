@@ -77,6 +77,14 @@ def metadata(tick_ms: float) -> dict[str, dict[str, str]]:
         "W_cortex_striatum_dorsal": m("synaptic weight cortex → dorsal striatum (actor, K_A)"),
         "W_cortex_striatum_ventral": m("synaptic weight cortex → ventral striatum (critic, w_C)"),
         "b_striatum_ventral": m("bias of the critic (b_C)"),
+        "lru_nu_log": m("LRU: ν of the recurrence λ = exp(−exp(ν) + i exp(θ)) (circuit.unit = 'lru')"),
+        "lru_theta_log": m("LRU: θ of the recurrence λ = exp(−exp(ν) + i exp(θ))"),
+        "lru_gamma_log": m("LRU: log of the input scale γ"),
+        "lru_B_re": m("LRU: input weight input → state, real part"),
+        "lru_B_im": m("LRU: input weight input → state, imaginary part"),
+        "lru_D": m("LRU: skip weight input → output"),
+        "lru_C_re": m("LRU: readout weight state → output, real part"),
+        "lru_C_im": m("LRU: readout weight state → output, imaginary part"),
         "feedback_striatum_dorsal": m("fixed random feedback weight dorsal striatum → cortex (B_A)"),
         "feedback_striatum_ventral": m("fixed random feedback weight ventral striatum → cortex (B_C)"),
         "eval_return": m("evaluation: mean return of the first episode of fresh environments, "
@@ -382,16 +390,25 @@ def _snapshot_vars(snaps) -> dict:
     def stack(name):
         return np.stack([p[name] for _, p in snaps])
 
-    W = stack("W")
     first = snaps[0][1]
-    N, Z = first["W"].shape
-    P = first["K_A"].shape[1]
-    D = Z - N - 1
+    N, P = first["K_A"].shape
+    if "W" in first:
+        W = stack("W")
+        D = W.shape[2] - N - 1
+        cortex = {
+            "W_input_cortex": (("snapshot", "post_cortex", "pre_input"), W[:, :, :D]),
+            "W_cortex_cortex": (("snapshot", "post_cortex", "pre_cortex"), W[:, :, D:D + N]),
+            "b_cortex": (("snapshot", "post_cortex"), W[:, :, -1]),
+            "tau_cortex": (("snapshot", "post_cortex"), stack("tau")),
+        }
+    else:  # the LRU cortex (bioRTRRL.engines.kernels.lru.named): its parameters by name
+        pre = {"B_re": "pre_input", "B_im": "pre_input", "D": "pre_input",
+               "C_re": "pre_cortex", "C_im": "pre_cortex"}
+        cortex = {f"lru_{name}": (("snapshot", "post_cortex", *((pre[name],) if name in pre
+                                                                   else ())), stack(name))
+                  for name in ("nu_log", "theta_log", "gamma_log", *pre)}
     return {
-        "W_input_cortex": (("snapshot", "post_cortex", "pre_input"), W[:, :, :D]),
-        "W_cortex_cortex": (("snapshot", "post_cortex", "pre_cortex"), W[:, :, D:D + N]),
-        "b_cortex": (("snapshot", "post_cortex"), W[:, :, -1]),
-        "tau_cortex": (("snapshot", "post_cortex"), stack("tau")),
+        **cortex,
         "W_cortex_striatum_dorsal": (("snapshot", "post_striatum_dorsal", "pre_cortex"),
                                      stack("K_A").transpose(0, 2, 1).reshape(-1, P, N)),
         "W_cortex_striatum_ventral": (("snapshot", "pre_cortex"), stack("w_C")),

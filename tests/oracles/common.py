@@ -53,7 +53,7 @@ def model_dict(hp: Hyper, N: int, tau_init=(1.0, 3.0)) -> dict:
     return {
         "circuit": {"cortex_size": N, "dt": hp.dt, "tau_min": hp.tau_min, "tau_init": list(tau_init),
                     "meta_rl_input": hp.meta, "feedback": "random", "train_tau": True,
-                    "input_adaptation": False},
+                    "input_adaptation": False, "unit": hp.unit},
         "learning": {"gradient": hp.gradient, "bptt_window": hp.bptt_window, "gamma": hp.gamma,
                      "lambda_actor": hp.lam_actor, "lambda_critic": hp.lam_critic,
                      "lambda_cortex": hp.lam_cortex, "eta_pi": hp.eta_pi, "entropy": hp.eta_h,

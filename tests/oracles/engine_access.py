@@ -12,6 +12,9 @@ Conventions (independent of the engine's internal layout)
 - per-env state carries a leading env axis B: ``h`` (B × N), RFLO ``P`` as ``{"W": B×N×Z,
   "tau": B×N}``, RTRL ``J`` as ``{"W": B×N×N×Z, "tau": B×N×N}`` with ``J["W"][b, k, i, j] =
   ∂h_k/∂W_ij`` and ``J["tau"][b, k, i] = ∂h_k/∂τ_i``, TD traces ``e`` named like the parameters;
+- the LRU cortex (``circuit.unit = "lru"``): its parameters by name in W's and τ's place
+  (``nu_log``, ``theta_log``, ``gamma_log`` (N), ``B_re``, ``B_im``, ``D`` (N × D), ``C_re``,
+  ``C_im`` (N × N)) and its state by :meth:`EngineAccess.lru_state`;
 - everything returned is a copy (the engine overwrites its buffers every tick).
 """
 
@@ -25,6 +28,7 @@ from bioRTRRL.engines.parameters import CircuitDims
 from bioRTRRL.engines.reference import ReferenceEngine
 
 PARAMS = ("W", "tau", "K_A", "w_C", "b_C")
+LRU_PARAMS = ("nu_log", "theta_log", "gamma_log", "B_re", "B_im", "D", "C_re", "C_im")
 
 
 class EngineAccess:
@@ -47,8 +51,10 @@ class EngineAccess:
                  num_envs: int = 1, seed: int = 0, action_low=None, action_high=None):
         self.model = br.load_model(model)
         m = self.model
+        self.lru = m.circuit.unit == "lru"
         self.dims = CircuitDims.build(m.circuit.cortex_size, obs_size, n_actions, continuous,
-                                      m.circuit.meta_rl_input)
+                                      m.circuit.meta_rl_input, lru=self.lru)
+        self.keys = (LRU_PARAMS + PARAMS[2:]) if self.lru else PARAMS
         self._eng = ReferenceEngine(m, self.dims, num_envs, seed, action_low, action_high)
         d = self.dims
         self.N, self.O, self.A, self.D, self.Z, self.P = d.N, d.O, d.A, d.D, d.Z, d.P
@@ -74,7 +80,7 @@ class EngineAccess:
     # -- parameters ---------------------------------------------------------------------------
     def params(self) -> dict[str, np.ndarray]:
         p = self._eng.params
-        out = {k: p[k].copy() for k in PARAMS}
+        out = {k: p[k].copy() for k in self.keys}
         out["b_C"] = float(out["b_C"][0])
         return out
 
@@ -98,6 +104,13 @@ class EngineAccess:
         P = self._eng.P
         return {"W": P[:, :N * Z].reshape(B, N, Z).copy(),
                 "tau": P[:, N * Z:N * Z + N].copy()}
+
+    def lru_state(self) -> dict[str, np.ndarray]:
+        """The LRU's per-env state, complex (B × ...): s, ∂s/∂λ (Elam), ∂s/∂γ (Egam) (N each),
+        ∂s/∂B_re (EB, N × D)."""
+        views = [_K.lru.named_state(S, self.N, self.D) for S in self._eng.P]
+        return {k: np.array([v[f"{k}_re"] + 1j * v[f"{k}_im"] for v in views])
+                for k in ("s", "Elam", "Egam", "EB")}
 
     def rtrl_J(self) -> dict[str, np.ndarray]:
         N, Z, B = self.N, self.Z, self.B
@@ -133,6 +146,13 @@ class EngineAccess:
     # -- helpers ------------------------------------------------------------------------------
     def _split(self, flat, batch=False):
         lay = _K.layout(self.N, self.Z, self.P)
+        if self.lru:
+            rows = flat[None] if not batch else flat
+            parts = [{**_K.lru.named(r[lay["cortex"]], self.N, self.D),
+                      "K_A": r[lay["K_A"]].reshape(self.N, self.P), "w_C": r[lay["w_C"]],
+                      "b_C": r[lay["b_C"]].reshape(())} for r in rows]
+            out = {k: np.array([q[k] for q in parts]) for k in self.keys}
+            return out if batch else {k: v[0] for k, v in out.items()}
         shapes = {"W": (self.N, self.Z), "tau": (self.N,), "K_A": (self.N, self.P),
                   "w_C": (self.N,), "b_C": ()}
         lead = (flat.shape[0],) if batch else ()

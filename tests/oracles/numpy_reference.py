@@ -19,6 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 PARAMS = ("W", "tau", "K_A", "w_C", "b_C")
+#: The LRU cortex's parameters (``circuit.unit = "lru"``) in W's and τ's place.
+LRU_PARAMS = ("nu_log", "theta_log", "gamma_log", "B_re", "B_im", "D", "C_re", "C_im")
+READOUTS = ("K_A", "w_C", "b_C")
 
 
 # --- policies ----------------------------------------------------------------------------------
@@ -138,6 +141,7 @@ class Hyper:
     eps: float
     clip: float
     tau_min: float
+    unit: str = "tanh"  # or "lru"
 
 
 class NumpyRTRRL:
@@ -160,9 +164,15 @@ class NumpyRTRRL:
         self.hp = hp
         self.p = {k: np.array(v, dtype=float, copy=True) for k, v in params.items()}
         self.BA, self.BC = (np.array(f, dtype=float) for f in feedback)
-        self.N, self.Z = self.p["W"].shape
+        self.lru = hp.unit == "lru"
+        self.keys = (LRU_PARAMS if self.lru else ("W", "tau")) + READOUTS
         self.B, self.O, self.A = num_envs, obs_size, n_actions
-        self.D = self.Z - self.N - 1
+        if self.lru:
+            self.N, self.D = self.p["B_re"].shape
+            self.Z = self.D + self.N + 1
+        else:
+            self.N, self.Z = self.p["W"].shape
+            self.D = self.Z - self.N - 1
         self.continuous = continuous
         self.lo = np.full(n_actions, -np.inf) if lo is None else np.asarray(lo, float)
         self.hi = np.full(n_actions, np.inf) if hi is None else np.asarray(hi, float)
@@ -171,6 +181,10 @@ class NumpyRTRRL:
         self.PW, self.Ptau = np.zeros((B, N, Z)), np.zeros((B, N))
         self.JW, self.Jtau = np.zeros((B, N, N, Z)), np.zeros((B, N, N))
         self.hist = [[] for _ in range(B)]  # BPTT window: (ξ, φ, h_old) per tick, oldest first
+        # LRU: complex state s, its influences ∂s/∂λ, ∂s/∂γ, ∂s/∂B_re, and the pre-activation
+        self.s, self.Elam, self.Egam = (np.zeros((B, N), complex) for _ in range(3))
+        self.EB = np.zeros((B, N, self.D), complex)
+        self.a_pre, self.x_in = np.zeros((B, N)), np.zeros((B, self.D))
         self.e = [self._zeros() for _ in range(B)]
         self.v_prev = np.zeros(B)
         self.discount = np.ones(B)
@@ -184,13 +198,47 @@ class NumpyRTRRL:
     def _zeros(self):
         return {k: np.zeros_like(v) for k, v in self.p.items()}
 
+    # -- the LRU cortex (Orvieto et al. 2023), in complex arithmetic --------------------------
+    def _lru_forward(self, b, x):
+        """Influences from s_{t−1}, then s_t and h_t = silu(Re(C s_t) + D x_t)."""
+        p = self.p
+        lam = np.exp(-np.exp(p["nu_log"]) + 1j * np.exp(p["theta_log"]))
+        gam = np.exp(p["gamma_log"])
+        Bx = (p["B_re"] + 1j * p["B_im"]) @ x
+        self.Elam[b] = lam * self.Elam[b] + self.s[b]
+        self.Egam[b] = lam * self.Egam[b] + Bx
+        self.EB[b] = lam[:, None] * self.EB[b] + np.outer(gam, x)
+        self.s[b] = lam * self.s[b] + gam * Bx
+        a = ((p["C_re"] + 1j * p["C_im"]) @ self.s[b]).real + p["D"] @ x
+        self.a_pre[b], self.x_in[b] = a, x
+        return a * _sigmoid(a)
+
+    def _lru_gradient(self, b, sig):
+        """∂(sigᵀh_t)/∂θ: through silu and C, then the state's adjoint α (L = Re(ᾱ·s))."""
+        p, a, s, x = self.p, self.a_pre[b], self.s[b], self.x_in[b]
+        sg = _sigmoid(a)
+        q = sig * sg * (1 + a * (1 - sg))
+        alpha = p["C_re"].T @ q - 1j * (p["C_im"].T @ q)
+        lam = np.exp(-np.exp(p["nu_log"]) + 1j * np.exp(p["theta_log"]))
+
+        def real(influence):  # gradient of a real parameter with this complex influence on s
+            return (np.conj(alpha if influence.ndim == 1 else alpha[:, None]) * influence).real
+
+        return {"nu_log": real(-np.exp(p["nu_log"]) * lam * self.Elam[b]),
+                "theta_log": real(1j * np.exp(p["theta_log"]) * lam * self.Elam[b]),
+                "gamma_log": real(np.exp(p["gamma_log"]) * self.Egam[b]),
+                "B_re": real(self.EB[b]), "B_im": real(1j * self.EB[b]),
+                "D": np.outer(q, x), "C_re": np.outer(q, s.real), "C_im": np.outer(q, -s.imag)}
+
     # -- cortical gradient estimators: Σ_k s_k ∂h_k/∂(W, τ) --------------------------------
     def _estimate(self, b, s):
         hp = self.hp
+        if self.lru:
+            return self._lru_gradient(b, s)
         if hp.gradient == "rflo":
-            return s[:, None] * self.PW[b], s * self.Ptau[b]
+            return {"W": s[:, None] * self.PW[b], "tau": s * self.Ptau[b]}
         if hp.gradient == "rtrl":
-            return np.einsum("k,kij->ij", s, self.JW[b]), s @ self.Jtau[b]
+            return {"W": np.einsum("k,kij->ij", s, self.JW[b]), "tau": s @ self.Jtau[b]}
         # truncated BPTT over the stored window, with the current W and τ
         W, tau, dt, D, N = self.p["W"], self.p["tau"], hp.dt, self.D, self.N
         gW, gtau, adj = np.zeros_like(W), np.zeros_like(tau), s.copy()
@@ -199,14 +247,13 @@ class NumpyRTRRL:
             gW += np.outer(q, xi)
             gtau += adj * dt * (hold - phi) / tau ** 2
             adj = adj * (1 - dt / tau) + W[:, D:D + N].T @ q  # back to h at the tick before
-        return gW, gtau
+        return {"W": gW, "tau": gtau}
 
     # -- one tick ---------------------------------------------------------------------------
     def step(self, obs, reward, terminated, truncated, fresh, actions):
         """Advance every env by one tick; ``actions`` are the ones the engine drew on it."""
         hp, p = self.hp, self.p
         N, D, dt = self.N, self.D, hp.dt
-        W, tau = p["W"], p["tau"]
         direction = self._zeros()
         new_e = []
         n_trans = 0
@@ -221,9 +268,15 @@ class NumpyRTRRL:
                 x = np.asarray(obs[b], float)
             h_old = self.h[b].copy()
             xi = np.concatenate([x, h_old, [1.0]])
-            h_new, phi = euler_step(W, tau, xi, h_old, dt)
+            if self.lru:
+                h_new = self._lru_forward(b, x)
+            else:
+                W, tau = p["W"], p["tau"]
+                h_new, phi = euler_step(W, tau, xi, h_old, dt)
             # the gradient estimator advances with the *old* h (docs/algorithm.md §3)
-            if hp.gradient == "rflo":
+            if self.lru:
+                pass  # the LRU's influences advanced in its forward pass
+            elif hp.gradient == "rflo":
                 self.PW[b] = (1 - dt / tau)[:, None] * self.PW[b] + (dt * (1 - phi ** 2) / tau)[:, None] * xi
                 self.Ptau[b] = (1 - dt / tau) * self.Ptau[b] + dt * (h_old - phi) / tau ** 2
             elif hp.gradient == "rtrl":
@@ -249,9 +302,8 @@ class NumpyRTRRL:
                 self.a_in[b] = np.eye(self.A)[a]
             # learning signal through the fixed feedback synapses
             sig = self.BC + hp.eta_pi * self.BA @ psi
-            GW, Gtau = self._estimate(b, sig)
-            grad = {"W": GW, "tau": Gtau, "K_A": hp.eta_pi * np.outer(h, psi), "w_C": h.copy(),
-                    "b_C": np.array(1.0)}
+            grad = {**self._estimate(b, sig), "K_A": hp.eta_pi * np.outer(h, psi),
+                    "w_C": h.copy(), "b_C": np.array(1.0)}
             # δ for the transition into this tick; none on a fresh tick
             if fresh[b]:
                 delta = 0.0
@@ -259,17 +311,16 @@ class NumpyRTRRL:
                 boot = 0.0 if terminated[b] else hp.gamma * v
                 delta = reward[b] + boot - self.v_prev[b]
                 n_trans += 1
-                for k in PARAMS:  # the traces *before* this tick's gradient enters them
+                for k in self.keys:  # the traces *before* this tick's gradient enters them
                     direction[k] = direction[k] + delta * self.e[b][k]
                 if hp.eta_h > 0:
-                    HW, Htau = self._estimate(b, self.BA @ chi)
-                    direction["W"] = direction["W"] + hp.eta_h * HW
-                    direction["tau"] = direction["tau"] + hp.eta_h * Htau
+                    for k, H in self._estimate(b, self.BA @ chi).items():
+                        direction[k] = direction[k] + hp.eta_h * H
                     direction["K_A"] = direction["K_A"] + hp.eta_h * np.outer(h, chi)
             self.delta[b] = delta
-            lam = {"W": hp.lam_cortex, "tau": hp.lam_cortex, "K_A": hp.lam_actor,
-                   "w_C": hp.lam_critic, "b_C": hp.lam_critic}
-            new_e.append({k: hp.gamma * lam[k] * self.e[b][k] + I * grad[k] for k in PARAMS})
+            lam = {"K_A": hp.lam_actor, "w_C": hp.lam_critic, "b_C": hp.lam_critic}
+            new_e.append({k: hp.gamma * lam.get(k, hp.lam_cortex) * self.e[b][k] + I * grad[k]
+                          for k in self.keys})
             self.v_prev[b] = v
         if n_trans > 0 and hp.plastic:
             self._update({k: d / self.B for k, d in direction.items()})  # the batch *mean*
@@ -280,6 +331,7 @@ class NumpyRTRRL:
                 self.PW[b], self.Ptau[b] = 0.0, 0.0
                 self.JW[b], self.Jtau[b] = 0.0, 0.0
                 self.hist[b] = []
+                self.s[b], self.Elam[b], self.Egam[b], self.EB[b] = 0.0, 0.0, 0.0, 0.0
             else:
                 self.e[b] = new_e[b]
         return self.delta.copy()
@@ -291,18 +343,19 @@ class NumpyRTRRL:
             if norm > hp.clip:
                 d = {k: x * (hp.clip / norm) for k, x in d.items()}
         self.last_direction = d
-        lr = {"W": hp.lr_cortex, "tau": hp.lr_cortex, "K_A": hp.lr_readout,
-              "w_C": hp.lr_critic, "b_C": hp.lr_critic}
+        lr = {"K_A": hp.lr_readout, "w_C": hp.lr_critic, "b_C": hp.lr_critic}
         self.t += 1
-        for k in PARAMS:
+        for k in self.keys:
             if hp.optimizer == "adam":
                 # Kingma & Ba, Algorithm 1, as ascent: bias-corrected moments, ε outside the root
                 self.m[k] = hp.beta1 * self.m[k] + (1 - hp.beta1) * d[k]
                 self.v[k] = hp.beta2 * self.v[k] + (1 - hp.beta2) * d[k] ** 2
                 m_hat = self.m[k] / (1 - hp.beta1 ** self.t)
                 v_hat = self.v[k] / (1 - hp.beta2 ** self.t)
-                p[k] = p[k] + lr[k] * m_hat / (np.sqrt(v_hat) + hp.eps)
+                p[k] = p[k] + lr.get(k, hp.lr_cortex) * m_hat / (np.sqrt(v_hat) + hp.eps)
             else:
-                p[k] = p[k] + lr[k] * d[k]
+                p[k] = p[k] + lr.get(k, hp.lr_cortex) * d[k]
+        if self.lru:  # the LRU has no time constants to clip
+            return
         self.tau_clips += int(np.sum(p["tau"] < hp.tau_min))
         p["tau"] = np.maximum(p["tau"], hp.tau_min)

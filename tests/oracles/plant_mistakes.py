@@ -93,6 +93,18 @@ PLANTS = [
      "P[:] = 0.0", "pass", 0),
     ("h not reset at an episode end", "tick.py",
      "h[:] = 0.0", "pass", 0),
+    ("LRU: no γ normalisation of the input", "lru.py",
+     "gam = math.exp(theta[o_g + k])", "gam = 1.0", 0),
+    ("LRU: conjugate dropped in the state's adjoint (α_im = +C_imᵀp)", "lru.py",
+     "aim -= theta[i * R + oc + N + k] * p[i]", "aim += theta[i * R + oc + N + k] * p[i]", 0),
+    ("LRU: θ's influence without its factor i", "lru.py",
+     "out[row + _THETA] = w * (-are * qim + aim * qre)",
+     "out[row + _THETA] = w * (are * qre + aim * qim)", 0),
+    ("LRU: Re(C s) with C_im's sign flipped", "lru.py",
+     "acc += theta[row + oc + k] * S[k] - theta[row + oc + N + k] * S[N + k]",
+     "acc += theta[row + oc + k] * S[k] + theta[row + oc + N + k] * S[N + k]", 0),
+    ("LRU: traces not reset at an episode end (only the state s)", "tick.py",
+     "P[:] = 0.0", "P[:2 * h.shape[0]] = 0.0", 0),
     ("truncation treated as termination (no bootstrap)", "tick.py",
      "delta = dopamine(c, reward[b], terminated[b], v, v_cur, rbar)",
      "delta = dopamine(c, reward[b], terminated[b] or truncated[b], v, v_cur, rbar)", 0),
@@ -135,11 +147,12 @@ def main(selected):
             try:
                 proc = subprocess.run(
                     [sys.executable, "-m", "pytest", "-q", "--tb=no", "-rf", "-p", "no:cacheprovider",
-                     "tests/oracles"], cwd=ROOT, capture_output=True, text=True)
+                     "tests/oracles", *(["tests/lru"] if name.startswith("LRU") else [])],
+                    cwd=ROOT, capture_output=True, text=True)
             finally:
                 path.write_text(originals[path])
             failed = sorted(set(re.findall(r"^FAILED (\S+)", proc.stdout, re.M)))
-            failed = [f.replace("tests/oracles/", "") for f in failed]
+            failed = [f.replace("tests/oracles/", "").replace("tests/", "") for f in failed]
             rows.append((name, f"{fname}:{lineno} `{new}`", "<br>".join(failed) or "**NONE**"))
             print(f"{name}: {len(failed)} failing", file=sys.stderr, flush=True)
     finally:

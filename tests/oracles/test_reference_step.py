@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 
 from .common import ENDS, TICKS, build, episode_flags, hyper, inputs, mismatch
-from .numpy_reference import PARAMS
 
 RTOL = 1e-9
 
@@ -42,31 +41,41 @@ SETTINGS = {
     # exact RTRL and truncated BPTT inside the engine's tick, with the episodic discount
     "rtrl-adam-episodic": dict(hp=dict(gradient="rtrl", episodic=True)),
     "bptt-adam": dict(hp=dict(gradient="bptt", bptt_window=3)),
+    # the LRU cortex (circuit.unit = "lru"): complex state and exact traces, reset at episode
+    # ends; Adam with the clip active, and SGD with the episodic γ^t
+    "lru-adam-clip": dict(hp=dict(unit="lru", clip=0.5), clip_active=True),
+    "lru-sgd-episodic": dict(hp=dict(unit="lru", optimizer="sgd", episodic=True, lr_cortex=0.05,
+                                     lr_readout=0.05, lr_critic=0.1, gamma=0.8)),
 }
 
 
 def _compare(t, acc, orc, hp):
     """Messages for every quantity of tick ``t`` where the engine and the oracle disagree."""
     msgs = [mismatch("delta", acc.delta(), orc.delta, RTOL), mismatch("h", acc.h(), orc.h, RTOL)]
-    if hp.gradient == "rflo":
+    if hp.unit == "lru":
+        state = acc.lru_state()
+        msgs += [mismatch(f"LRU {k} ({part})", getattr(state[k], part),
+                          getattr(getattr(orc, k), part), RTOL)
+                 for k in ("s", "Elam", "Egam", "EB") for part in ("real", "imag")]
+    elif hp.gradient == "rflo":
         P = acc.rflo_P()
         msgs += [mismatch("P_W", P["W"], orc.PW, RTOL), mismatch("P_tau", P["tau"], orc.Ptau, RTOL)]
     elif hp.gradient == "rtrl":
         J = acc.rtrl_J()
         msgs += [mismatch("J_W", J["W"], orc.JW, RTOL), mismatch("J_tau", J["tau"], orc.Jtau, RTOL)]
     e = acc.traces()
-    for k in PARAMS:
+    for k in acc.keys:
         msgs.append(mismatch(f"e_{k}", e[k], np.array([orc.e[b][k] for b in range(orc.B)]), RTOL))
     msgs.append(mismatch("discount I", acc.discount(), orc.discount, RTOL))
     if acc.step_count() != orc.t:
         msgs.append(f"optimizer steps: engine {acc.step_count()}, oracle {orc.t}")
     if hp.optimizer == "adam":
         m, v = acc.adam_moments()
-        for k in PARAMS:
+        for k in acc.keys:
             msgs += [mismatch(f"adam m[{k}]", m[k], orc.m[k], RTOL),
                      mismatch(f"adam v[{k}]", v[k], orc.v[k], RTOL)]
     p = acc.params()
-    for k in PARAMS:
+    for k in acc.keys:
         msgs.append(mismatch(f"param {k}", p[k], orc.p[k], RTOL))
     return [m for m in msgs if m]
 
@@ -107,7 +116,7 @@ def test_engine_matches_the_numpy_step_tick_by_tick(name):
             norm = np.sqrt(sum(np.sum(x ** 2) for x in d.values()))
             clipped += bool(np.isclose(norm, hp.clip, rtol=1e-12))
         if hp.optimizer == "adam" and orc.t:
-            v_hat = orc.v["W"] / (1 - hp.beta2 ** orc.t)
+            v_hat = orc.v["B_re" if hp.unit == "lru" else "W"] / (1 - hp.beta2 ** orc.t)
             eps_ratio.append(np.median(np.sqrt(v_hat)) / hp.eps)
     assert orc.t >= 8, "too few optimizer steps to compare"
     if s.get("tau_clip"):

@@ -27,9 +27,11 @@ def _runs():
         "task.kwargs": {"n_trials": 20, "iti": [3, 5]}, "recording.variables": every,
         "circuit.dopamine_neurons": True})  # the dopamine neurons' rate, in Hz
     rate_units = trials.with_overrides({"circuit.unit": "rate"})  # firing_rate in Hz
+    # the LRU cortex's parameters by name (it has no RFLO eligibility: no trace norms)
+    lru = cartpole.with_overrides({"circuit.unit": "lru", "recording.variables": every[:-1]})
     return {name: br.run(m, steps=250, seed=0, progress=False)
             for name, m in [("cartpole", cartpole), ("batched", batched), ("trials", trials),
-                            ("rate_units", rate_units)]}
+                            ("rate_units", rate_units), ("lru", lru)]}
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ module         unit
 ``td``         dopamine δ (manipulations, dopamine neurons), readout gradients, TD(λ) traces
 ``optimizer``  learning-rate schedule, batch mean, norm clip, Adam / SGD, τ ≥ τ_min
 ``spiking``    the LIF cortex (neural steps within the env step) and its e-prop eligibility
+``lru``        the LRU cortex (diagonal complex recurrence) and its exact online traces
 ``tick``       the composition in docs/algorithm.md §5's order, and the named state tuples
 ============== ==================================================================================
 """
@@ -20,11 +21,13 @@ module         unit
 from ._jit import entry_point, njit
 from .config import (ACTOR_DISCRETE, ACTOR_GAUSSIAN, ADAPT_FROZEN, ADAPT_LEARN, ADAPT_OFF, CONFIG,
                      FIELDS, GRAD_BPTT, GRAD_RFLO, GRAD_RTRL, OPTIM_ADAM, OPTIM_SGD, SCHEDULES,
-                     TRACE_ACCUMULATING, TRACE_DUTCH, UNIT_LIF, UNIT_RATE, UNIT_TANH, new_config)
+                     TRACE_ACCUMULATING, TRACE_DUTCH, UNIT_LIF, UNIT_LRU, UNIT_RATE, UNIT_TANH,
+                     new_config)
 from .cortex import (adapt_input, bptt_gradient, cortical_signal, dale_project, forward, rflo_step,
                      rflo_update, rtrl_update, slope)
 from .heads import heads, opponent_betas, select_discrete, select_gaussian, select_opponent
 from .layout import layout, n_params
+from . import lru
 from .spiking import eprop_traces, lif_step
 from .optimizer import apply_schedule, clip_tau, lr_factor, optimizer_step
 from .td import (accumulate, accumulate_cascade, dip_scale, dopamine, dopamine_rate,

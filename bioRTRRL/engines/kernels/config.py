@@ -17,7 +17,7 @@ GRAD_RFLO, GRAD_RTRL, GRAD_BPTT = 0, 1, 2
 TRACE_ACCUMULATING, TRACE_DUTCH = 0, 1
 OPTIM_ADAM, OPTIM_SGD = 0, 1
 ADAPT_OFF, ADAPT_LEARN, ADAPT_FROZEN = 0, 1, 2
-UNIT_TANH, UNIT_RATE, UNIT_LIF = 0, 1, 2
+UNIT_TANH, UNIT_RATE, UNIT_LIF, UNIT_LRU = 0, 1, 2, 3
 SCHEDULES = ("constant", "inverse_sqrt", "linear", "cosine")
 
 _INT_FIELDS = {
@@ -40,7 +40,7 @@ _INT_FIELDS = {
     "entropy_on": "1 = the entropy gradient is applied",
     "lr_schedule": "index into SCHEDULES",
     "rflo_tau_columns": "1 = some RFLO columns decay with their own time constant",
-    "unit_model": "UNIT_TANH | UNIT_RATE | UNIT_LIF: the cortical unit model",
+    "unit_model": "UNIT_TANH | UNIT_RATE | UNIT_LIF | UNIT_LRU: the cortical unit model",
     "dale": "1 = recurrent weights keep the sign of their presynaptic unit (Dale's law)",
     "cascade": "1 = some TD traces are two-stage cascades (tag → eligibility)",
     "clip_cortex_only": "1 = the norm clip measures and rescales only the cortical group",

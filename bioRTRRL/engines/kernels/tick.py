@@ -22,10 +22,11 @@ from collections import namedtuple
 
 from ._jit import njit
 from .config import (ACTOR_DISCRETE, ADAPT_LEARN, ADAPT_OFF, GRAD_BPTT, GRAD_RFLO, GRAD_RTRL,
-                     TRACE_DUTCH, UNIT_LIF)
+                     TRACE_DUTCH, UNIT_LIF, UNIT_LRU)
 from .cortex import (adapt_input, bptt_gradient, bptt_push, cortical_signal, dale_project, forward,
                      rflo_step, rtrl_update)
 from .heads import heads, opponent_betas
+from .lru import lru_forward, lru_step
 from .optimizer import apply_schedule, clip_tau, optimizer_step
 from .spiking import eprop_traces, flush_tiny, lif_step
 from .td import accumulate, accumulate_cascade, dopamine, dutch_critic, readout_gradient
@@ -86,6 +87,7 @@ def tick(cfg, circuit, state, opt, io, work):
     N = c.N; Z = c.Z; D = c.D; O = c.O; A = c.A; Pn = c.P
     gradient = c.gradient; dutch = c.critic_trace == TRACE_DUTCH
     spiking = c.unit_model == UNIT_LIF
+    lru = c.unit_model == UNIT_LRU  # Z is then the length of a unit's parameter row (.lru)
     dt = c.dt; gamma = c.gamma; eta_pi = c.eta_pi; eta_h = c.eta_h
     B = h.shape[0]
     NP = theta.shape[0]
@@ -132,6 +134,8 @@ def tick(cfg, circuit, state, opt, io, work):
                      Pb[NC:NC + N * Z], unit_mask, c.substeps, float(c.refractory_steps),
                      c.neural_dt, c.v_th, c.gamma_pd, c.tau_out, work.scratch[5:],
                      state.spikes[b])
+        elif lru:  # the complex state and its exact traces live in P
+            lru_forward(theta, N, Z, D, xb, Pb, unit_mask, scratch_u, hb)
         else:
             forward(theta, N, Z, xb, hb, dt, unit_mask, scratch_u, scratch_phi, scratch_h, unit)
             if gradient == GRAD_RTRL:
@@ -176,6 +180,11 @@ def tick(cfg, circuit, state, opt, io, work):
         if spiking:  # e-prop: the eligibility trace E in place of RFLO's P (τ is fixed: e_τ = 0)
             eprop_traces(N, Z, Pb, sig, disc, delta if transition else 0.0, sig_h,
                          eta_h if ent_on else 0.0, eb, decay, delta_vec)
+            first_untraced = NC
+        elif lru:  # exact online gradient through the LRU's traces, fed to e as RFLO's P is
+            lru_step(theta, N, Z, D, xb, Pb, unit_mask, scratch_u, sig, disc,
+                     delta if transition else 0.0, sig_h, eta_h if ent_on else 0.0, eb, decay,
+                     delta_vec, gb, work.ent_grad, scratch_phi)
             first_untraced = NC
         elif gradient == GRAD_RFLO:
             # one pass over the cortical synapses, the hot loop: P from the old h (scratch_h
@@ -242,7 +251,7 @@ def tick(cfg, circuit, state, opt, io, work):
     # 8. optimizer step on the batch-mean direction
     if n_trans > 0 and c.learn == 1:
         optimizer_step(c, theta, circuit.plastic, delta_vec, opt.m, opt.v, opt.state, B, NC, o_wc)
-        if not spiking:  # the membrane time constants are fixed
+        if not spiking and not lru:  # fixed membrane time constants; the LRU's slot holds γ
             clip_tau(theta, N, Z, c.tau_min)
         if c.dale == 1:
             dale_project(theta, N, Z, D, circuit.sign)
