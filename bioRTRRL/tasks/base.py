@@ -9,6 +9,13 @@ runs it with all copies at once. Both therefore follow the same dynamics by
 construction, and the counter-based random numbers of
 :mod:`bioRTRRL.tasks.counter_rng` make copy ``i`` of a vector environment
 seeded with ``s`` replay ``gymnasium.make(...).reset(seed=s + i)``.
+
+A task's dynamics are compiled functions (numba) on a record of arrays, :attr:`TaskProgram.state`:
+``start(state, b)`` begins copy ``b``'s episode, ``advance(state, actions, reward, terminated)``
+applies one action per copy, ``observe(state, obs)`` writes the observations. The Gymnasium front
+ends call them through :class:`TaskProgram`, and the compiled closed loop
+(:mod:`bioRTRRL.engines.kernels.world`) calls the very same functions on the same record, so the
+two paths cannot drift apart. :func:`register_kernels` makes a task's record known to the loop.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
+from ..engines.kernels._jit import njit
 from .counter_rng import (
     EPISODE_STRIDE,
     GOLDEN,
@@ -32,7 +40,21 @@ from .counter_rng import (
 )
 from .validation import check_int
 
-__all__ = ["TaskEnv", "TaskProgram", "TaskVectorEnv", "TrialProgram"]
+__all__ = ["KERNELS", "TaskEnv", "TaskProgram", "TaskVectorEnv", "TrialProgram", "register_kernels",
+           "task_jit"]
+
+#: Compilation of the tasks' functions: IEEE arithmetic in the order written (no fast-math), so
+#: that a task computes exactly what its NumPy formulation computed.
+task_jit = njit(cache=True, fastmath=False)
+
+#: The compiled tasks: state record class → (start, advance, observe).
+KERNELS: dict[type, tuple] = {}
+
+
+def register_kernels(state_class: type, start, advance, observe) -> None:
+    """Make a task's state record (a namedtuple class) and its compiled functions known to the
+    compiled closed loop (:mod:`bioRTRRL.engines.kernels.world`)."""
+    KERNELS[state_class] = (start, advance, observe)
 
 
 class TaskProgram:
@@ -40,8 +62,11 @@ class TaskProgram:
 
     Subclasses set :attr:`observation_space` and :attr:`action_space` (of one
     copy) and :attr:`n_streams` (as a class attribute, or before calling
-    ``TaskProgram.__init__`` when it depends on arguments), and implement
-    :meth:`_start`, :meth:`advance` and :meth:`observe`.
+    ``TaskProgram.__init__`` when it depends on arguments), and either set
+    :attr:`state`, a namedtuple of arrays whose class is registered with
+    :func:`register_kernels` (a compiled task: :meth:`_start`, :meth:`advance`
+    and :meth:`observe` call its functions), or implement those three methods
+    in NumPy.
 
     :meth:`advance` is also called on copies whose episode has just ended (the
     vector environment restarts them right afterwards and discards the result),
@@ -103,15 +128,23 @@ class TaskProgram:
 
     def _start(self, idx: np.ndarray) -> None:
         """Set the initial state of the copies ``idx`` (their random streams are ready)."""
-        raise NotImplementedError
+        start = KERNELS[type(self.state)][0]
+        for b in idx:
+            start(self.state, b)
 
     def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Apply one action per copy; return fresh (reward float64, terminated bool) arrays."""
-        raise NotImplementedError
+        reward = np.zeros(self.num_envs)
+        terminated = np.zeros(self.num_envs, dtype=bool)
+        KERNELS[type(self.state)][1](self.state, np.asarray(action, dtype=np.int64), reward,
+                                     terminated)
+        return reward, terminated
 
     def observe(self) -> np.ndarray:
         """Fresh float32 array (num_envs, obs_dim) of the current observations."""
-        raise NotImplementedError
+        obs = np.zeros((self.num_envs, self.observation_space.shape[0]), dtype=np.float32)
+        KERNELS[type(self.state)][2](self.state, obs)
+        return obs
 
 
 class TrialProgram(TaskProgram):
@@ -129,7 +162,10 @@ class TrialProgram(TaskProgram):
         super().__init__(num_envs)
         self.trial = np.zeros(num_envs, dtype=np.int64)
         self.t_in_trial = np.zeros(num_envs, dtype=np.int64)
-        self.events = {name: np.zeros(num_envs, dtype=bool) for name in self.trial_events}
+        #: (num_envs, n_events): the event flags in :attr:`trial_events` order; :attr:`events`
+        #: holds a view of each column by name.
+        self.event_flags = np.zeros((num_envs, len(self.trial_events)), dtype=bool)
+        self.events = {name: self.event_flags[:, k] for k, name in enumerate(self.trial_events)}
 
     def start(self, idx: np.ndarray, keys: np.ndarray | None = None) -> None:
         """Begin a new episode in the copies ``idx`` (see :meth:`TaskProgram.start`)."""
