@@ -30,14 +30,7 @@ from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
 from ..engines.kernels._jit import njit
-from .counter_rng import (
-    EPISODE_STRIDE,
-    GOLDEN,
-    key_from_generator,
-    key_from_seed,
-    offsets,
-    uniforms,
-)
+from .counter_rng import EPISODE_STRIDE, key_from_generator, key_from_seed
 from .validation import check_int
 
 __all__ = ["KERNELS", "TaskEnv", "TaskProgram", "TaskVectorEnv", "TrialProgram", "register_kernels",
@@ -61,12 +54,12 @@ class TaskProgram:
     """State and dynamics of ``num_envs`` copies of one task, as arrays.
 
     Subclasses set :attr:`observation_space` and :attr:`action_space` (of one
-    copy) and :attr:`n_streams` (as a class attribute, or before calling
-    ``TaskProgram.__init__`` when it depends on arguments), and either set
-    :attr:`state`, a namedtuple of arrays whose class is registered with
-    :func:`register_kernels` (a compiled task: :meth:`_start`, :meth:`advance`
-    and :meth:`observe` call its functions), or implement those three methods
-    in NumPy.
+    copy), :attr:`n_streams` (as a class attribute, or before calling
+    ``TaskProgram.__init__`` when it depends on arguments) and :attr:`state`,
+    a namedtuple of arrays (among them :attr:`stream_base`) whose class is
+    registered with :func:`register_kernels` together with the task's compiled
+    ``start``, ``advance`` and ``observe``; :meth:`_start`, :meth:`advance`
+    and :meth:`observe` call them.
 
     :meth:`advance` is also called on copies whose episode has just ended (the
     vector environment restarts them right afterwards and discards the result),
@@ -75,8 +68,8 @@ class TaskProgram:
 
     #: How many independent random numbers a task may draw per counter value
     #: (per step or per trial); stream ``s`` of counter ``c`` is read at
-    #: position ``c * n_streams + s`` of the episode's random stream, which
-    #: must stay below 2**32 (see :mod:`~bioRTRRL.tasks.counter_rng`).
+    #: position ``c * n_streams + s`` of the episode's random stream
+    #: (:func:`~bioRTRRL.tasks.counter_rng.draw`), which must stay below 2**32.
     n_streams: int = 1
     observation_space: spaces.Box
     action_space: spaces.Discrete
@@ -86,7 +79,6 @@ class TaskProgram:
         self.all = np.arange(num_envs)
         #: Per copy: its key plus EPISODE_STRIDE per episode begun since seeding.
         self.stream_base = np.zeros(num_envs, dtype=np.uint64)
-        self._counter_step = GOLDEN * np.uint64(self.n_streams)
 
     def start(self, idx: np.ndarray, keys: np.ndarray | None = None) -> None:
         """Begin a new episode in the copies ``idx``.
@@ -99,32 +91,6 @@ class TaskProgram:
         else:
             self.stream_base[idx] = keys
         self._start(idx)
-
-    def stream_offsets(self, counters: Any, streams: Any) -> np.ndarray:
-        """Offsets of the draws ``(counter, stream)`` (broadcast), for :meth:`random`."""
-        positions = np.asarray(counters, dtype=np.uint64) * np.uint64(self.n_streams)
-        return offsets(positions + np.asarray(streams, dtype=np.uint64))
-
-    def random(
-        self, idx: np.ndarray, stream_offsets: np.ndarray, counter: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Uniform [0, 1) numbers of the copies ``idx`` in their current episode.
-
-        Parameters
-        ----------
-        idx : array of int
-            Copies, in output order.
-        stream_offsets : array of uint64
-            From :meth:`stream_offsets`; the output has shape
-            ``(len(idx),) + stream_offsets.shape``.
-        counter : array of int, optional
-            Per copy in ``idx``, a counter (e.g. the step) added to the counters
-            of ``stream_offsets``, for draws that depend on each copy's state.
-        """
-        bases = self.stream_base[idx]
-        if counter is not None:
-            bases += counter.astype(np.uint64) * self._counter_step
-        return uniforms(bases.reshape((-1,) + (1,) * stream_offsets.ndim), stream_offsets)
 
     def _start(self, idx: np.ndarray) -> None:
         """Set the initial state of the copies ``idx`` (their random streams are ready)."""

@@ -39,7 +39,7 @@ from .registration import TASKS
 CARTPOLE_LIMIT = 500
 
 #: The toolkit's tasks whose dynamics are compiled functions, by Gymnasium id.
-COMPILED_TASKS = tuple(f"bioRTRRL/{name}-v0" for name in ("TraceConditioning",))
+COMPILED_TASKS = tuple(f"bioRTRRL/{name}-v0" for name in TASKS)
 
 
 def compiled_driver(task: TaskSpec, seed: int, num_envs: int | None = None):

@@ -4,11 +4,11 @@ Every random number a task uses is a pure function of (copy key, episode
 index, position): number ``e * 2**32 + position + 1`` of the splitmix64
 generator (Steele, Lea & Flood, 2014) seeded with the copy key, i.e.
 ``mix(key + (e * 2**32 + position + 1) * GOLDEN)``. Why not one
-``numpy.random.Generator`` per copy: the native vector environments must
-reproduce ``gymnasium.make`` copies bit for bit while drawing the numbers of
-all copies in one array operation; a Generator per copy would force a Python
-loop over copies on every step. Moving a copy to its next episode is one
-addition to its stream base.
+``numpy.random.Generator`` per copy: copy ``i`` of a native vector environment
+must reproduce a ``gymnasium.make`` copy bit for bit, and a task's compiled
+functions (:mod:`bioRTRRL.tasks.base`) must draw inside numba code without any
+generator state; here a number is a pure function of where it is read, and
+moving a copy to its next episode is one addition to its stream base.
 
 Seeding convention: ``reset(seed=s)`` of a single environment draws the copy key
 from ``gymnasium.utils.seeding.np_random(s)``; copy ``i`` of a vector
@@ -16,8 +16,8 @@ environment reset with ``seed=s`` uses ``s + i`` (Gymnasium's convention), so it
 replays ``gymnasium.make(...).reset(seed=s + i)`` exactly. Each later
 ``reset()`` without a seed (or each autoreset) moves a copy to its next episode.
 
-:func:`draw` is the same number for one copy, compiled: the tasks' compiled step functions (called
-by the Gymnasium environments and by the compiled closed loop alike) draw with it.
+:func:`draw` is one number, compiled: the tasks' functions (called by the Gymnasium environments and
+by the compiled closed loop alike) draw with it; :func:`uniforms` gives many at once in NumPy.
 """
 
 from __future__ import annotations
