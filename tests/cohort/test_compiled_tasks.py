@@ -72,8 +72,10 @@ def test_cartpole_equals_gymnasium(num_envs, mask):
     assert all(length == 500 for _, _, _, length, term in completed if not term)
 
 
-@pytest.mark.parametrize("env", TASKS, ids=lambda e: e[9:-3])
-@pytest.mark.parametrize("num_envs", [1, 3])
+@pytest.mark.parametrize("env, num_envs", [
+    pytest.param(env, n, id=f"{env[9:-3]}-{n}", marks=[pytest.mark.slow] * (
+        n > 1 and env[9:-3] not in ("TraceConditioning", "MemoryChain")))
+    for env in TASKS for n in (1, 3)])
 def test_task_equals_gymnasium(env, num_envs):
     kwargs = KWARGS[env[9:-3]]
     task = TaskSpec(env=env, num_envs=num_envs, kwargs=kwargs, max_episode_steps=17)
