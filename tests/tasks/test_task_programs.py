@@ -18,10 +18,13 @@ import pytest
 import bioRTRRL.tasks  # noqa: F401  registers the tasks
 
 STEPS = 2000
+#: Episodes longer than this are truncated (DiscountingChain's, some trace-conditioning ones).
+LIMIT = 40
 
 #: (task, variant) → the task's keyword arguments.
 CASES = {
-    ("TraceConditioning", "default"): {},
+    ("TraceConditioning", "default"): dict(n_trials=3, cue_time=2, delay=2, iti=(1, 4),
+                                           omission_probability=0.3),
     ("TraceConditioning", "schedule"): dict(
         phases=[dict(trials=5, trial_types=[dict(cues=["A"], weight=2.0),
                                             dict(cues=["B", "X"], reward_probability=0.5,
@@ -47,20 +50,20 @@ CASES = {
 
 #: (task, variant) → digests of (the single env, the vector env), from the NumPy programs.
 DIGESTS = {
-    ('TraceConditioning', 'default'): ('bb82b3058404bf691a6d31936b893b34bd73c133402d54169662bca91d72454c',
-                                       '73a2a3e7c2668d64611cae58c6244b005fea6297211e5ae061e8d45edd558905'),
-    ('TraceConditioning', 'schedule'): ('90292e5b45aac330ce820d80112f41ec15bab0e6846a8a3c22411ef903a852b4',
-                                        'b9db7215e45d44e35afa227061a36b5622b9d9ddf5e8f3c1ea1a357bdfe67020'),
+    ('TraceConditioning', 'default'): ('fd545e15111c847e8ab72b50fc7c821847d6bea7b304696e5caa8cc94f901d8f',
+                                       'cadf3dd50d73392c62d62165c7039f87e8d81353af062386f79afc492f67f3c4'),
+    ('TraceConditioning', 'schedule'): ('94f4ee6c55129db57c5d96a635527a3163dec7c230307fce8a4533a4bd2bd0e4',
+                                        'e0dac32645ffd7c4899f4a8914745a91f6963bc68e423a3d47fe4962d48659b5'),
     ('MemoryChain', 'default'): ('0191185beb328b58dcf417342945faab2f573ae070f25a986128b0f190c3d24f',
                                  '0641d49238b32f271017fdfc1cc8a0253528baf676a4c02f08bac5135f6149c6'),
     ('MemoryChain', 'bits'): ('7c1d7993fad22f84418b332fba9b410d7cda9832f4bd7a86ab755cdc2c99568a',
                               'dd22881feaa3346dbd3b0a1af182a6f3eb9de78a42bc3af0ff2328ac99084e96'),
-    ('Catch', 'default'): ('a33db39a42dc15672f4a6bca83c767de0d7d857195eb7bcbf51386be707a2bca',
-                           'cb7d63daef4dde0dafce0c888dc50841df379e243eac314843329081904c4f50'),
-    ('ReversalBandit', 'default'): ('9a0b5d19b23d97d1916944e4f9ca07b4dbb40b4f1ae59b70ee70aa16f05bc2d3',
-                                    '773e67bdee56d07b904816849b7e71879760f2b327409cf71f035b98bf002c9d'),
-    ('ReversalBandit', 'correlated'): ('aceb9e2a0e8fa0407b4a7809abb89127c9777dc5fd3e4d39972a6850715e0ea9',
-                                       '50837fbdea836c7a4e1307380b1e051e2059464b4e57e4affd9f3fba4433ac64'),
+    ('Catch', 'default'): ('c04a74a0c7859051923252d7f3a2376e8b313264027967de4f7b5f617b058ffb',
+                           '7fcd2ee1191589ef09b38f5b39a10b049fafb3bd8581a9f1fef1b4fc5337e89a'),
+    ('ReversalBandit', 'default'): ('6c9d81d67995429bd31bf29d3d0660b632ccfe05dad4b4fb21c0a82e31cba809',
+                                    'b21af833f4df8241322dc849f8202fbf7631ba2496221b301d308ee9706d66a4'),
+    ('ReversalBandit', 'correlated'): ('aa0bc56e9e836a8fabc6d6845d7183c49ba5f4aa61e92cf8c66cf293ac07c04f',
+                                       '43d434ff7e063c4e173404fabd9c82e76fbffefb2f67941248ff9f54538b0adf'),
     ('DeepSea', 'default'): ('d3b3604200768ea01fc647031b56af066148ee3b7fee6018efa600608933699d',
                              'd0ee0646c8dfeb383a3827a228ddecaf9f50e7bf763ec688e7b3412728e970bf'),
     ('ProbabilisticSelection', 'default'): ('f15b7b2ebc55503287c41ff66a1082964626289535db88399f38fcee2edfe10e',
@@ -69,10 +72,10 @@ DIGESTS = {
                                          '7ba076475ad1e217cdf1880b8872821f473695ccbac0b48579a15267d5177c32'),
     ('UmbrellaChain', 'default'): ('2d9853e5d2d3c95a92d5196915c835a9eabdf6c482483003c17c5ad83c025cd6',
                                    '70e307808d7ecce576393c04ece6f2dd5185d81db3eab9964c4ecfe8b9d726b3'),
-    ('DiscountingChain', 'default'): ('e96075cdc64dd4b34a969c255e287e8afd91e6a6bdfc5d5c7805a3176caf5e65',
-                                      '7becd11edfc36da639046a8d1a3f490d36fba033d3ade05f3b7f5f8b5c3e99c1'),
-    ('DelayedMatch', 'default'): ('8e91e94bac332172bc5e5293e49e9f6ba2c54768b4e99213d7d029da6affa786',
-                                  'fc1ca5aab52de1024701efb691c730e48587c8551dded99778ae0abb29881fa4'),
+    ('DiscountingChain', 'default'): ('b30b2302eefcd42a637a53a78f69740f2f269d077d9f8e8d4b01c45ab44f399e',
+                                      'f7c6348304fc95eda04b44d05a4707d24e694f42c7a5abb62c982354c0a7eb7d'),
+    ('DelayedMatch', 'default'): ('8f58f06168a2e0f1ad40d372801f42bd3268f49f77b65f5e6cf17622427db417',
+                                  '4cf90b696de678a5d4adba8e558c69b9b84cc401fd8a1861ffa69322c07c9d60'),
 }
 
 
@@ -93,7 +96,7 @@ def trajectory_digest(name: str, kwargs: dict, num_envs: int) -> str:
                 h.update(str(a.dtype).encode() + a.tobytes())
 
     if num_envs == 1:
-        env = gym.make(env_id, max_episode_steps=9, **kwargs)  # truncations too
+        env = gym.make(env_id, max_episode_steps=LIMIT, **kwargs)  # truncations too
         add(*env.reset(seed=5))
         for _ in range(STEPS):
             obs, reward, term, trunc, info = env.step(int(rng.integers(env.action_space.n)))
@@ -102,7 +105,7 @@ def trajectory_digest(name: str, kwargs: dict, num_envs: int) -> str:
                 add(*env.reset())
     else:
         env = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
-                           max_episode_steps=9, **kwargs)
+                           max_episode_steps=LIMIT, **kwargs)
         add(*env.reset(seed=5))
         for _ in range(STEPS):
             add(*env.step(rng.integers(env.single_action_space.n, size=num_envs)))
