@@ -219,7 +219,8 @@ def _loop_args(s: Session) -> tuple:
     """A session's arguments of the closed loop: tick's, the task's and the recorder's."""
     eng, d, rec = s.engine, s.driver, s.recorder
     return (eng.kernel_args(d.obs, d.reward, d.terminated, d.truncated, d.fresh), d.world, d.book,
-            rec.store_args(eng.act, eng.action_out))
+            rec.store_args(eng.act, eng.action_out),
+            (rec.buf["trial"], rec.buf["t_in_trial"], rec.buf["events"]))
 
 
 def _entries(sessions: list[Session], args: list[tuple]) -> list:
@@ -239,9 +240,9 @@ def _entries(sessions: list[Session], args: list[tuple]) -> list:
 
 
 def _call_args(t: int, n: int, sessions: list[Session], args: list[tuple]) -> tuple:
-    kernel, worlds, books, recs = zip(*args)
+    kernel, worlds, books, recs, trial_bufs = zip(*args)
     return (t, n, sessions[0].recorder.stride, *(tuple(x) for x in zip(*kernel)), worlds, books,
-            recs, np.array([s.recorder.k for s in sessions], np.int64))
+            recs, trial_bufs, np.array([s.recorder.k for s in sessions], np.int64))
 
 
 def _run(entry, t: int, n: int, sessions: list[Session], args: list[tuple]) -> None:

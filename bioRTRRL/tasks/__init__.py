@@ -3,9 +3,11 @@
 Importing this package registers every environment under the ``bioRTRRL/``
 namespace: ``gymnasium.make("bioRTRRL/<Name>-v0", **kwargs)`` gives one
 environment and ``gymnasium.make_vec("bioRTRRL/<Name>-v0", num_envs=n,
-vectorization_mode="vector_entry_point", **kwargs)`` the native vector version,
-one NumPy array program for all copies (copy ``i`` of a vector reset with
-``seed=s`` replays ``gymnasium.make(...).reset(seed=s + i)``).
+vectorization_mode="vector_entry_point", **kwargs)`` the native vector version
+(copy ``i`` of a vector reset with ``seed=s`` replays
+``gymnasium.make(...).reset(seed=s + i)``). Each task's dynamics are compiled
+functions on a record of arrays (:mod:`.base`), which both front ends and the
+compiled closed loop of a training session (:mod:`.compiled`) call.
 
 bsuite tasks: MemoryChain, DeepSea, UmbrellaChain, DiscountingChain, Catch.
 Neuroscience paradigms (trial structure in ``info``, event names in

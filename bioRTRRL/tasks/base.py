@@ -9,6 +9,13 @@ runs it with all copies at once. Both therefore follow the same dynamics by
 construction, and the counter-based random numbers of
 :mod:`bioRTRRL.tasks.counter_rng` make copy ``i`` of a vector environment
 seeded with ``s`` replay ``gymnasium.make(...).reset(seed=s + i)``.
+
+A task's dynamics are compiled functions (numba) on a record of arrays, :attr:`TaskProgram.state`:
+``start(state, b)`` begins copy ``b``'s episode, ``advance(state, actions, reward, terminated)``
+applies one action per copy, ``observe(state, obs)`` writes the observations. The Gymnasium front
+ends call them through :class:`TaskProgram`, and the compiled closed loop
+(:mod:`bioRTRRL.engines.kernels.world`) calls the very same functions on the same record, so the
+two paths cannot drift apart. :func:`register_kernels` makes a task's record known to the loop.
 """
 
 from __future__ import annotations
@@ -22,26 +29,37 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
-from .counter_rng import (
-    EPISODE_STRIDE,
-    GOLDEN,
-    key_from_generator,
-    key_from_seed,
-    offsets,
-    uniforms,
-)
+from ..engines.kernels._jit import njit
+from .counter_rng import EPISODE_STRIDE, key_from_generator, key_from_seed
 from .validation import check_int
 
-__all__ = ["TaskEnv", "TaskProgram", "TaskVectorEnv", "TrialProgram"]
+__all__ = ["KERNELS", "TaskEnv", "TaskProgram", "TaskVectorEnv", "TrialProgram", "register_kernels",
+           "task_jit"]
+
+#: Compilation of the tasks' functions: IEEE arithmetic in the order written (no fast-math), so
+#: that a task computes exactly what its NumPy formulation computed.
+task_jit = njit(cache=True, fastmath=False)
+
+#: The compiled tasks: state record class → (start, advance, observe).
+KERNELS: dict[type, tuple] = {}
+
+
+def register_kernels(state_class: type, start, advance, observe) -> None:
+    """Make a task's state record (a namedtuple class) and its compiled functions known to the
+    compiled closed loop (:mod:`bioRTRRL.engines.kernels.world`)."""
+    KERNELS[state_class] = (start, advance, observe)
 
 
 class TaskProgram:
     """State and dynamics of ``num_envs`` copies of one task, as arrays.
 
     Subclasses set :attr:`observation_space` and :attr:`action_space` (of one
-    copy) and :attr:`n_streams` (as a class attribute, or before calling
-    ``TaskProgram.__init__`` when it depends on arguments), and implement
-    :meth:`_start`, :meth:`advance` and :meth:`observe`.
+    copy), :attr:`n_streams` (as a class attribute, or before calling
+    ``TaskProgram.__init__`` when it depends on arguments) and :attr:`state`,
+    a namedtuple of arrays (among them :attr:`stream_base`) whose class is
+    registered with :func:`register_kernels` together with the task's compiled
+    ``start``, ``advance`` and ``observe``; :meth:`_start`, :meth:`advance`
+    and :meth:`observe` call them.
 
     :meth:`advance` is also called on copies whose episode has just ended (the
     vector environment restarts them right afterwards and discards the result),
@@ -50,8 +68,8 @@ class TaskProgram:
 
     #: How many independent random numbers a task may draw per counter value
     #: (per step or per trial); stream ``s`` of counter ``c`` is read at
-    #: position ``c * n_streams + s`` of the episode's random stream, which
-    #: must stay below 2**32 (see :mod:`~bioRTRRL.tasks.counter_rng`).
+    #: position ``c * n_streams + s`` of the episode's random stream
+    #: (:func:`~bioRTRRL.tasks.counter_rng.draw`), which must stay below 2**32.
     n_streams: int = 1
     observation_space: spaces.Box
     action_space: spaces.Discrete
@@ -61,7 +79,6 @@ class TaskProgram:
         self.all = np.arange(num_envs)
         #: Per copy: its key plus EPISODE_STRIDE per episode begun since seeding.
         self.stream_base = np.zeros(num_envs, dtype=np.uint64)
-        self._counter_step = GOLDEN * np.uint64(self.n_streams)
 
     def start(self, idx: np.ndarray, keys: np.ndarray | None = None) -> None:
         """Begin a new episode in the copies ``idx``.
@@ -75,43 +92,25 @@ class TaskProgram:
             self.stream_base[idx] = keys
         self._start(idx)
 
-    def stream_offsets(self, counters: Any, streams: Any) -> np.ndarray:
-        """Offsets of the draws ``(counter, stream)`` (broadcast), for :meth:`random`."""
-        positions = np.asarray(counters, dtype=np.uint64) * np.uint64(self.n_streams)
-        return offsets(positions + np.asarray(streams, dtype=np.uint64))
-
-    def random(
-        self, idx: np.ndarray, stream_offsets: np.ndarray, counter: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Uniform [0, 1) numbers of the copies ``idx`` in their current episode.
-
-        Parameters
-        ----------
-        idx : array of int
-            Copies, in output order.
-        stream_offsets : array of uint64
-            From :meth:`stream_offsets`; the output has shape
-            ``(len(idx),) + stream_offsets.shape``.
-        counter : array of int, optional
-            Per copy in ``idx``, a counter (e.g. the step) added to the counters
-            of ``stream_offsets``, for draws that depend on each copy's state.
-        """
-        bases = self.stream_base[idx]
-        if counter is not None:
-            bases += counter.astype(np.uint64) * self._counter_step
-        return uniforms(bases.reshape((-1,) + (1,) * stream_offsets.ndim), stream_offsets)
-
     def _start(self, idx: np.ndarray) -> None:
         """Set the initial state of the copies ``idx`` (their random streams are ready)."""
-        raise NotImplementedError
+        start = KERNELS[type(self.state)][0]
+        for b in idx:
+            start(self.state, b)
 
     def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Apply one action per copy; return fresh (reward float64, terminated bool) arrays."""
-        raise NotImplementedError
+        reward = np.zeros(self.num_envs)
+        terminated = np.zeros(self.num_envs, dtype=bool)
+        KERNELS[type(self.state)][1](self.state, np.asarray(action, dtype=np.int64), reward,
+                                     terminated)
+        return reward, terminated
 
     def observe(self) -> np.ndarray:
         """Fresh float32 array (num_envs, obs_dim) of the current observations."""
-        raise NotImplementedError
+        obs = np.zeros((self.num_envs, self.observation_space.shape[0]), dtype=np.float32)
+        KERNELS[type(self.state)][2](self.state, obs)
+        return obs
 
 
 class TrialProgram(TaskProgram):
@@ -129,7 +128,10 @@ class TrialProgram(TaskProgram):
         super().__init__(num_envs)
         self.trial = np.zeros(num_envs, dtype=np.int64)
         self.t_in_trial = np.zeros(num_envs, dtype=np.int64)
-        self.events = {name: np.zeros(num_envs, dtype=bool) for name in self.trial_events}
+        #: (num_envs, n_events): the event flags in :attr:`trial_events` order; :attr:`events`
+        #: holds a view of each column by name.
+        self.event_flags = np.zeros((num_envs, len(self.trial_events)), dtype=bool)
+        self.events = {name: self.event_flags[:, k] for k, name in enumerate(self.trial_events)}
 
     def start(self, idx: np.ndarray, keys: np.ndarray | None = None) -> None:
         """Begin a new episode in the copies ``idx`` (see :meth:`TaskProgram.start`)."""

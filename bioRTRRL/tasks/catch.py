@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from gymnasium import spaces
 
-from .base import TaskEnv, TaskProgram, TaskVectorEnv
+from .base import TaskEnv, TaskProgram, TaskVectorEnv, register_kernels, task_jit
+from .counter_rng import draw
 from .validation import check_int
 
 __all__ = ["Catch", "CatchVector"]
@@ -24,34 +27,51 @@ class CatchProgram(TaskProgram):
         self.ball_x = np.zeros(num_envs, dtype=np.int64)
         self.ball_y = np.zeros(num_envs, dtype=np.int64)
         self.paddle_x = np.zeros(num_envs, dtype=np.int64)
-        self._offsets = self.all * self.rows * self.columns
-        self._paddle_row = (self.rows - 1) * self.columns
-        self._ball_draw = self.stream_offsets(0, 0)
         # _move[paddle_x, action]: the paddle's next column (one lookup, no clip).
         self._move = np.clip(
             np.arange(self.columns)[:, None] + np.array([-1, 0, 1]), 0, self.columns - 1
         )
+        self.state = CatchState(self.stream_base, self.ball_x, self.ball_y, self.paddle_x,
+                                self._move, np.array([self.rows, self.columns]))
 
-    def _start(self, idx: np.ndarray) -> None:
-        # Assigning floats to the int array truncates: a uniform column.
-        self.ball_x[idx] = self.random(idx, self._ball_draw) * self.columns
-        self.ball_y[idx] = 0
-        self.paddle_x[idx] = self.columns // 2
 
-    def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        self.paddle_x = self._move[self.paddle_x, action]
-        # Terminal copies keep the ball on the paddle row so observe() stays in range.
-        self.ball_y = np.minimum(self.ball_y + 1, self.rows - 1)
-        terminated = self.ball_y == self.rows - 1
-        reward = np.where(terminated, np.where(self.paddle_x == self.ball_x, 1.0, -1.0), 0.0)
-        return reward, terminated
+#: The arrays of :class:`CatchProgram` its compiled functions read and write; ``move`` the
+#: paddle's next column by [column, action], ``ints`` = [rows, columns].
+CatchState = namedtuple("CatchState", "stream_base ball_x ball_y paddle_x move ints")
 
-    def observe(self) -> np.ndarray:
-        obs = np.zeros((self.num_envs, self.rows * self.columns), dtype=np.float32)
-        flat = obs.reshape(-1)
-        flat[self._offsets + self.ball_y * self.columns + self.ball_x] = 1.0
-        flat[self._offsets + self._paddle_row + self.paddle_x] = 1.0
-        return obs
+
+@task_jit
+def catch_start(s, b):
+    """The ball in a uniformly random column of the top row, the paddle in the middle."""
+    columns = s.ints[1]
+    s.ball_x[b] = np.int64(draw(s.stream_base[b], 0, 1, 0) * columns)
+    s.ball_y[b] = 0
+    s.paddle_x[b] = columns // 2
+
+
+@task_jit
+def catch_advance(s, action, reward, terminated):
+    """The paddle moves, the ball falls one row; ±1 when it lands."""
+    rows = s.ints[0]
+    for b in range(s.ball_x.shape[0]):
+        s.paddle_x[b] = s.move[s.paddle_x[b], action[b]]
+        # terminal copies keep the ball on the paddle row so observe() stays in range
+        s.ball_y[b] = min(s.ball_y[b] + 1, rows - 1)
+        terminated[b] = s.ball_y[b] == rows - 1
+        reward[b] = (1.0 if s.paddle_x[b] == s.ball_x[b] else -1.0) if terminated[b] else 0.0
+
+
+@task_jit
+def catch_observe(s, obs):
+    """The board, row-major: 1 at the ball's and at the paddle's cell."""
+    rows, columns = s.ints[0], s.ints[1]
+    for b in range(s.ball_x.shape[0]):
+        obs[b, :] = 0.0
+        obs[b, s.ball_y[b] * columns + s.ball_x[b]] = 1.0
+        obs[b, (rows - 1) * columns + s.paddle_x[b]] = 1.0
+
+
+register_kernels(CatchState, catch_start, catch_advance, catch_observe)
 
 
 class Catch(TaskEnv):

@@ -4,17 +4,20 @@ Every random number a task uses is a pure function of (copy key, episode
 index, position): number ``e * 2**32 + position + 1`` of the splitmix64
 generator (Steele, Lea & Flood, 2014) seeded with the copy key, i.e.
 ``mix(key + (e * 2**32 + position + 1) * GOLDEN)``. Why not one
-``numpy.random.Generator`` per copy: the native vector environments must
-reproduce ``gymnasium.make`` copies bit for bit while drawing the numbers of
-all copies in one array operation; a Generator per copy would force a Python
-loop over copies on every step. Moving a copy to its next episode is one
-addition to its stream base.
+``numpy.random.Generator`` per copy: copy ``i`` of a native vector environment
+must reproduce a ``gymnasium.make`` copy bit for bit, and a task's compiled
+functions (:mod:`bioRTRRL.tasks.base`) must draw inside numba code without any
+generator state; here a number is a pure function of where it is read, and
+moving a copy to its next episode is one addition to its stream base.
 
 Seeding convention: ``reset(seed=s)`` of a single environment draws the copy key
 from ``gymnasium.utils.seeding.np_random(s)``; copy ``i`` of a vector
 environment reset with ``seed=s`` uses ``s + i`` (Gymnasium's convention), so it
 replays ``gymnasium.make(...).reset(seed=s + i)`` exactly. Each later
 ``reset()`` without a seed (or each autoreset) moves a copy to its next episode.
+
+:func:`draw` is one number, compiled: the tasks' functions (called by the Gymnasium environments and
+by the compiled closed loop alike) draw with it; :func:`uniforms` gives many at once in NumPy.
 """
 
 from __future__ import annotations
@@ -22,8 +25,11 @@ from __future__ import annotations
 import numpy as np
 from gymnasium.utils import seeding
 
+from ..engines.kernels._jit import njit
+
 __all__ = [
     "EPISODE_STRIDE",
+    "draw",
     "GOLDEN",
     "key_from_generator",
     "key_from_seed",
@@ -72,3 +78,26 @@ def uniforms(bases: np.ndarray, stream_offsets: np.ndarray) -> np.ndarray:
     z ^= z >> _S31
     z >>= _S11
     return z * _TO_UNIT
+
+
+_GOLDEN = np.uint64(GOLDEN)
+_M1_, _M2_ = np.uint64(_M1), np.uint64(_M2)
+
+
+@njit(cache=True, fastmath=False)
+def draw(base, counter, n_streams, stream):
+    """Uniform [0, 1) number ``(counter, stream)`` of the episode whose stream base is ``base``.
+
+    The number :func:`uniforms` gives at ``base + counter * GOLDEN * n_streams`` and
+    ``offsets(counter * n_streams + stream)``, i.e. ``TaskProgram.random`` with that counter: all
+    in the ring of integers modulo 2**64, so the two orders of the additions are one number.
+    """
+    z = base + (np.uint64(counter) * np.uint64(n_streams) + np.uint64(stream) + np.uint64(1)) \
+        * _GOLDEN
+    z ^= z >> np.uint64(30)
+    z *= _M1_
+    z ^= z >> np.uint64(27)
+    z *= _M2_
+    z ^= z >> np.uint64(31)
+    z >>= np.uint64(11)
+    return np.float64(z) * 2.0**-53

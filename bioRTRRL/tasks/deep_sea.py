@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from collections import namedtuple
+
 import numpy as np
 from gymnasium import spaces
 
-from .base import TaskEnv, TaskProgram, TaskVectorEnv
+from .base import TaskEnv, TaskProgram, TaskVectorEnv, register_kernels, task_jit
+from .counter_rng import draw
 from .validation import check_int, check_real
 
 __all__ = ["DeepSea", "DeepSeaVector"]
@@ -42,7 +46,6 @@ class DeepSeaProgram(TaskProgram):
         self.action_space = spaces.Discrete(2)
         self.row = np.zeros(num_envs, dtype=np.int64)
         self.column = np.zeros(num_envs, dtype=np.int64)
-        self._offsets = self.all * self.size * self.size
         n = self.size
         columns = np.arange(n)
         # Lookups by [column, moved right]: the next column and the step's reward.
@@ -52,40 +55,62 @@ class DeepSeaProgram(TaskProgram):
         cost = self.unscaled_move_cost / n
         # bsuite charges the move cost for every "right" action, even a failed one.
         self._reward = np.stack([np.zeros(n), (columns == n - 1) - cost], 1)
-        self._noise_draws = self.stream_offsets(0, np.arange(3))
+        self.state = DeepSeaState(self.stream_base, self.row, self.column, self.action_mapping,
+                                  self._next_column, self._reward,
+                                  np.array([n, int(self.deterministic)]))
 
-    def _start(self, idx: np.ndarray) -> None:
-        self.row[idx] = 0
-        self.column[idx] = 0
 
-    def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n = self.size
-        row = np.minimum(self.row, n - 1)  # terminal copies step harmlessly
-        right = (action == self.action_mapping[row, self.column]).astype(np.int64)
-        reward = self._reward[self.column, right]
-        if self.deterministic:
-            self.column = self._next_column[self.column, right]
+#: The arrays of :class:`DeepSeaProgram` its compiled functions read and write: the position, the
+#: "right" action per cell, the next column and the reward by [column, moved right];
+#: ``ints`` = [size, deterministic].
+DeepSeaState = namedtuple("DeepSeaState",
+                          "stream_base row column action_mapping next_column reward ints")
+
+
+@task_jit
+def deep_sea_start(s, b):
+    """The top-left cell."""
+    s.row[b] = 0
+    s.column[b] = 0
+
+
+@task_jit
+def deep_sea_advance(s, action, reward, terminated):
+    """Fall one row and move one column; stochastic: a right move may fail, noise at the ends."""
+    n = s.ints[0]
+    for b in range(s.row.shape[0]):
+        row = min(s.row[b], n - 1)  # terminal copies step harmlessly
+        column = s.column[b]
+        right = 1 if action[b] == s.action_mapping[row, column] else 0
+        r = s.reward[column, right]
+        if s.ints[1] == 1:
+            s.column[b] = s.next_column[column, right]
         else:
-            u = self.random(self.all, self._noise_draws, counter=row)
-            # bsuite: N(0, 1) reward noise when leaving either end of the bottom row.
-            at_end = (row == n - 1) & ((self.column == 0) | (self.column == n - 1))
-            noise = np.sqrt(-2.0 * np.log1p(-u[:, 1])) * np.cos(2.0 * np.pi * u[:, 2])
-            reward = reward + np.where(at_end, noise, 0.0)
-            # A right move fails with probability 1 / size and then stays put.
-            failed = right.astype(bool) & (u[:, 0] <= 1.0 / n)
-            self.column = np.where(failed, self.column, self._next_column[self.column, right])
-        self.row = self.row + 1
-        return reward, self.row == n
+            base = s.stream_base[b]
+            # bsuite: N(0, 1) reward noise (Box-Muller) when leaving either end of the bottom row
+            if row == n - 1 and (column == 0 or column == n - 1):
+                noise = math.sqrt(-2.0 * math.log1p(-draw(base, row, 3, 1))) \
+                    * math.cos(2.0 * math.pi * draw(base, row, 3, 2))
+                r = r + noise
+            # a right move fails with probability 1 / size and then stays put
+            if not (right == 1 and draw(base, row, 3, 0) <= 1.0 / n):
+                s.column[b] = s.next_column[column, right]
+        s.row[b] += 1
+        reward[b] = r
+        terminated[b] = s.row[b] == n
 
-    def observe(self) -> np.ndarray:
-        n = self.size
-        obs = np.zeros((self.num_envs, n * n), dtype=np.float32)
-        inside = self.row < n
-        # Past the bottom row the observation is all zeros (bsuite's null
-        # observation); those copies write their 0 into their own last cell.
-        cell = np.where(inside, self.row * n + self.column, n * n - 1)
-        obs.reshape(-1)[self._offsets + cell] = inside
-        return obs
+
+@task_jit
+def deep_sea_observe(s, obs):
+    """A one-hot of the position; all zeros past the bottom row (bsuite's null observation)."""
+    n = s.ints[0]
+    for b in range(s.row.shape[0]):
+        obs[b, :] = 0.0
+        if s.row[b] < n:
+            obs[b, s.row[b] * n + s.column[b]] = 1.0
+
+
+register_kernels(DeepSeaState, deep_sea_start, deep_sea_advance, deep_sea_observe)
 
 
 class DeepSea(TaskEnv):

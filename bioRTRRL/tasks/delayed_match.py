@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from gymnasium import spaces
 
-from .base import TaskEnv, TaskVectorEnv, TrialProgram
+from .base import TaskEnv, TaskVectorEnv, TrialProgram, register_kernels, task_jit
+from .counter_rng import draw
 from .validation import check_int, check_probability, check_real
 
 __all__ = ["DelayedMatch", "DelayedMatchVector"]
@@ -47,46 +50,77 @@ class DelayedMatchProgram(TrialProgram):
         self.sample = np.zeros((num_envs, self.n_trials), dtype=np.int64)
         self.test = np.zeros((num_envs, self.n_trials), dtype=np.int64)
         self.match = np.zeros((num_envs, self.n_trials), dtype=bool)
-        self._start_draws = self.stream_offsets(
-            np.arange(self.n_trials)[:, None], np.arange(self.n_streams)
-        )
+        self.state = DelayedMatchState(
+            self.stream_base, self.trial, self.t_in_trial, self.event_flags, self.sample,
+            self.test, self.match,
+            np.array([self.n_stimuli, self.n_trials, self.fixation, self.sample_duration,
+                      self.test_time, self.trial_length]),
+            np.array([self.match_probability, self.error_reward]))
 
-    def _start(self, idx: np.ndarray) -> None:
-        u = self.random(idx, self._start_draws)
-        sample = (u[..., _SAMPLE] * self.n_stimuli).astype(np.int64)
-        match = u[..., _MATCH] < self.match_probability
-        # A non-match test is uniform over the other stimuli.
-        other = (sample + 1 + (u[..., _OTHER] * (self.n_stimuli - 1)).astype(np.int64))
-        self.sample[idx] = sample
-        self.match[idx] = match
-        self.test[idx] = np.where(match, sample, other % self.n_stimuli)
 
-    def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        rows, k = self.all, self.trial
-        responding = self.t_in_trial == self.test_time
-        correct = (action == 1) == self.match[rows, k]
-        t = self.t_in_trial + 1
-        ended = t == self.trial_length
-        # Terminal copies stay on the last trial (they are restarted next anyway).
-        self.trial = np.minimum(k + ended, self.n_trials - 1)
-        self.t_in_trial = np.where(ended, 0, t)
-        self.events["sample"] = self.t_in_trial == self.fixation
-        self.events["test"] = self.t_in_trial == self.test_time
-        self.events["reward"] = responding & correct
-        self.events["error"] = responding & ~correct
-        reward = np.where(responding, np.where(correct, 1.0, self.error_reward), 0.0)
-        terminated = (k == self.n_trials - 1) & (t == self.trial_length - 1)
-        return reward, terminated
+#: The arrays of :class:`DelayedMatchProgram` its compiled functions read and write: events in
+#: ``trial_events`` order, the episode's samples, tests and match flags per (copy, trial);
+#: ``ints`` = [n_stimuli, n_trials, fixation, sample_duration, test_time, trial_length],
+#: ``floats`` = [match_probability, error_reward].
+DelayedMatchState = namedtuple(
+    "DelayedMatchState",
+    "stream_base trial t_in_trial events sample test match ints floats")
 
-    def observe(self) -> np.ndarray:
-        rows, k, t = self.all, self.trial, self.t_in_trial
-        obs = np.zeros((self.num_envs, self.n_stimuli + 1), dtype=np.float32)
-        sampling = (t >= self.fixation) & (t < self.fixation + self.sample_duration)
-        testing = t == self.test_time
-        stimulus = np.where(testing, self.test[rows, k], self.sample[rows, k])
-        obs[rows, stimulus] = sampling | testing
-        obs[:, -1] = testing
-        return obs
+
+@task_jit
+def delayed_match_start(s, b):
+    """Draw the episode's samples, match flags and tests (a non-match uniform over the others)."""
+    n_stimuli, n_trials = s.ints[0], s.ints[1]
+    s.trial[b] = 0
+    s.t_in_trial[b] = 0
+    s.events[b, :] = False
+    for k in range(n_trials):
+        sample = np.int64(draw(s.stream_base[b], k, 3, _SAMPLE) * n_stimuli)
+        match = draw(s.stream_base[b], k, 3, _MATCH) < s.floats[0]
+        other = sample + 1 + np.int64(draw(s.stream_base[b], k, 3, _OTHER) * (n_stimuli - 1))
+        s.sample[b, k] = sample
+        s.match[b, k] = match
+        s.test[b, k] = sample if match else other % n_stimuli
+
+
+@task_jit
+def delayed_match_advance(s, action, reward, terminated):
+    """The trial clock; the answer given on the test step is scored on the outcome step."""
+    n_trials, fixation, test_time, trial_length = s.ints[1], s.ints[2], s.ints[4], s.ints[5]
+    for b in range(s.trial.shape[0]):
+        k = s.trial[b]
+        responding = s.t_in_trial[b] == test_time
+        correct = (action[b] == 1) == s.match[b, k]
+        t = s.t_in_trial[b] + 1
+        ended = t == trial_length
+        # terminal copies stay on the last trial (they are restarted next anyway)
+        s.trial[b] = min(k + (1 if ended else 0), n_trials - 1)
+        s.t_in_trial[b] = 0 if ended else t
+        s.events[b, 0] = s.t_in_trial[b] == fixation
+        s.events[b, 1] = s.t_in_trial[b] == test_time
+        s.events[b, 2] = responding and correct
+        s.events[b, 3] = responding and not correct
+        reward[b] = (1.0 if correct else s.floats[1]) if responding else 0.0
+        terminated[b] = k == n_trials - 1 and t == trial_length - 1
+
+
+@task_jit
+def delayed_match_observe(s, obs):
+    """The sample (or test) stimulus one-hot, and the response flag on the test step."""
+    fixation, sample_duration, test_time = s.ints[2], s.ints[3], s.ints[4]
+    for b in range(s.trial.shape[0]):
+        k = s.trial[b]
+        t = s.t_in_trial[b]
+        obs[b, :] = 0.0
+        sampling = t >= fixation and t < fixation + sample_duration
+        testing = t == test_time
+        stimulus = s.test[b, k] if testing else s.sample[b, k]
+        obs[b, stimulus] = 1.0 if sampling or testing else 0.0
+        obs[b, obs.shape[1] - 1] = 1.0 if testing else 0.0
+
+
+register_kernels(DelayedMatchState, delayed_match_start, delayed_match_advance,
+                 delayed_match_observe)
 
 
 class DelayedMatch(TaskEnv):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from gymnasium import spaces
 
-from .base import TaskEnv, TaskProgram, TaskVectorEnv
+from .base import TaskEnv, TaskProgram, TaskVectorEnv, register_kernels, task_jit
 from .validation import check_int
 
 __all__ = ["DiscountingChain", "DiscountingChainVector"]
@@ -33,24 +35,45 @@ class DiscountingChainProgram(TaskProgram):
         self.action_space = spaces.Discrete(n_chains)
         self.t = np.zeros(num_envs, dtype=np.int64)
         self.context = np.full(num_envs, -1, dtype=np.int64)
+        self.state = DiscountingChainState(self.stream_base, self.t, self.context,
+                                           self.chain_rewards, REWARD_STEPS.astype(np.int64))
 
-    def _start(self, idx: np.ndarray) -> None:
-        self.t[idx] = 0
-        self.context[idx] = -1
 
-    def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        self.context = np.where(self.t == 0, action, self.context)
-        self.t = self.t + 1
-        reward = np.where(
-            self.t == REWARD_STEPS[self.context], self.chain_rewards[self.context], 0.0
-        )
-        return reward, self.t == EPISODE_LENGTH
+#: The arrays of :class:`DiscountingChainProgram` its compiled functions read and write: the step,
+#: the chosen chain (-1 before the first action), each chain's reward and reward step.
+DiscountingChainState = namedtuple("DiscountingChainState",
+                                   "stream_base t context chain_rewards reward_steps")
 
-    def observe(self) -> np.ndarray:
-        obs = np.empty((self.num_envs, 2), dtype=np.float32)
-        obs[:, 0] = self.context
-        obs[:, 1] = self.t / EPISODE_LENGTH
-        return obs
+
+@task_jit
+def discounting_chain_start(s, b):
+    """Step 0, no chain chosen."""
+    s.t[b] = 0
+    s.context[b] = -1
+
+
+@task_jit
+def discounting_chain_advance(s, action, reward, terminated):
+    """The first action chooses the chain; it pays at its own step."""
+    for b in range(s.t.shape[0]):
+        if s.t[b] == 0:
+            s.context[b] = action[b]
+        s.t[b] += 1
+        c = s.context[b]  # -1 (never after a first step) indexes the last chain, as NumPy does
+        reward[b] = s.chain_rewards[c] if s.t[b] == s.reward_steps[c] else 0.0
+        terminated[b] = s.t[b] == EPISODE_LENGTH
+
+
+@task_jit
+def discounting_chain_observe(s, obs):
+    """[context, t / 100]."""
+    for b in range(s.t.shape[0]):
+        obs[b, 0] = np.float32(s.context[b])
+        obs[b, 1] = np.float32(s.t[b] / EPISODE_LENGTH)
+
+
+register_kernels(DiscountingChainState, discounting_chain_start, discounting_chain_advance,
+                 discounting_chain_observe)
 
 
 class DiscountingChain(TaskEnv):

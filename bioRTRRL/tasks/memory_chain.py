@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from gymnasium import spaces
 
-from .base import TaskEnv, TaskProgram, TaskVectorEnv
+from .base import TaskEnv, TaskProgram, TaskVectorEnv, register_kernels, task_jit
+from .counter_rng import draw
 from .validation import check_int
 
 __all__ = ["MemoryChain", "MemoryChainVector"]
@@ -34,39 +37,66 @@ class MemoryChainProgram(TaskProgram):
         self.query = np.zeros(num_envs, dtype=np.int64)
         self.answer = np.zeros(num_envs, dtype=np.int64)
         self.signed_context = np.zeros((num_envs, self.num_bits), dtype=np.float32)
-        self._start_draws = self.stream_offsets(0, np.arange(self.n_streams))
         # Observation rows by clock with only the countdown filled in.
         self._rows = np.zeros((self.memory_length + 1, 2 + self.num_bits), dtype=np.float32)
         self._rows[:, 0] = 1.0 - np.arange(self.memory_length + 1) / self.memory_length
+        self.state = MemoryChainState(self.stream_base, self.t, self.clock, self.query, self.answer,
+                                      self.signed_context, self._rows,
+                                      np.array([self.memory_length, self.num_bits]))
 
-    def _start(self, idx: np.ndarray) -> None:
-        u = self.random(idx, self._start_draws)
-        bits = u[:, 1:] < 0.5
-        if self.num_bits == 1:  # the query is always bit 0
-            self.answer[idx] = bits[:, 0]
-        else:
-            query = (u[:, 0] * self.num_bits).astype(np.int64)
-            self.query[idx] = query
-            self.answer[idx] = bits[np.arange(len(query)), query]
-        self.signed_context[idx] = np.where(bits, 1.0, -1.0)
-        self.t[idx] = 0
-        self.clock[idx] = 0
 
-    def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        self.clock = self.t
-        self.t = self.t + 1
-        terminated = self.clock == self.memory_length
-        reward = np.where(terminated, np.where(action == self.answer, 1.0, -1.0), 0.0)
-        return reward, terminated
+#: The arrays of :class:`MemoryChainProgram` its compiled functions read and write; ``rows`` the
+#: observation by clock with only the countdown filled in, ``ints`` = [memory_length, num_bits].
+MemoryChainState = namedtuple("MemoryChainState",
+                              "stream_base t clock query answer signed_context rows ints")
 
-    def observe(self) -> np.ndarray:
-        # Clamped: stepping a finished episode again must not index past the table.
-        clock = np.minimum(self.clock, self.memory_length)
-        obs = self._rows[clock]
-        obs[:, 2:] = self.signed_context * (clock == 0)[:, None]
-        if self.num_bits > 1:  # with one bit the query index is always 0
-            obs[:, 1] = self.query * (clock == self.memory_length - 1)
-        return obs
+
+@task_jit
+def memory_chain_start(s, b):
+    """Draw copy ``b``'s context bits (streams 1..) and query (stream 0), all at step 0."""
+    num_bits = s.ints[1]
+    base = s.stream_base[b]
+    for j in range(num_bits):
+        bit = draw(base, 0, 1 + num_bits, 1 + j) < 0.5
+        s.signed_context[b, j] = 1.0 if bit else -1.0
+    if num_bits == 1:  # the query is always bit 0
+        s.answer[b] = 1 if s.signed_context[b, 0] > 0 else 0
+    else:
+        query = np.int64(draw(base, 0, 1 + num_bits, 0) * num_bits)
+        s.query[b] = query
+        s.answer[b] = 1 if s.signed_context[b, query] > 0 else 0
+    s.t[b] = 0
+    s.clock[b] = 0
+
+
+@task_jit
+def memory_chain_advance(s, action, reward, terminated):
+    """The clock moves on; the last step pays ±1 for reporting the queried bit."""
+    memory_length = s.ints[0]
+    for b in range(s.t.shape[0]):
+        s.clock[b] = s.t[b]
+        s.t[b] += 1
+        terminated[b] = s.clock[b] == memory_length
+        reward[b] = (1.0 if action[b] == s.answer[b] else -1.0) if terminated[b] else 0.0
+
+
+@task_jit
+def memory_chain_observe(s, obs):
+    """The countdown; the context while clock = 0; the query index on the query step."""
+    memory_length, num_bits = s.ints[0], s.ints[1]
+    for b in range(s.t.shape[0]):
+        # clamped: stepping a finished episode again must not index past the table
+        clock = min(s.clock[b], memory_length)
+        for j in range(2):
+            obs[b, j] = s.rows[clock, j]
+        on = np.float32(1.0) if clock == 0 else np.float32(0.0)  # ±1 × 0 keeps its sign
+        for j in range(num_bits):
+            obs[b, 2 + j] = s.signed_context[b, j] * on
+        if num_bits > 1:  # with one bit the query index is always 0
+            obs[b, 1] = np.float32(s.query[b] * (1 if clock == memory_length - 1 else 0))
+
+
+register_kernels(MemoryChainState, memory_chain_start, memory_chain_advance, memory_chain_observe)
 
 
 class MemoryChain(TaskEnv):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Sequence
 from itertools import combinations
 
 import numpy as np
 from gymnasium import spaces
 
-from .base import TaskEnv, TaskVectorEnv, TrialProgram
+from .base import TaskEnv, TaskVectorEnv, TrialProgram, register_kernels, task_jit
+from .counter_rng import draw
 from .validation import check_int
 
 __all__ = ["PAIRS", "ProbabilisticSelection", "ProbabilisticSelectionVector", "REWARD_PROBABILITY",
@@ -52,43 +54,78 @@ class ProbabilisticSelectionProgram(TrialProgram):
         self.action_space = spaces.Discrete(len(STIMULI))
         self.pair = np.zeros((num_envs, 2), dtype=np.int64)
         self.choices = np.zeros(num_envs, dtype=np.int64)
-        self._draws = self.stream_offsets(0, [_PAIR, _OUTCOME])
+        self.state = ProbabilisticSelectionState(
+            self.stream_base, self.trial, self.event_flags, self.pair, self.choices, self.pairs,
+            np.asarray(REWARD_PROBABILITY), np.array([self.trials_per_episode,
+                                                      int(phase == "train")]),
+            np.array(self.outcomes))
 
-    def _draw_pairs(self, idx: np.ndarray, counter: np.ndarray) -> None:
-        u = self.random(idx, self._draws, counter=counter)[:, _PAIR]
-        self.pair[idx] = self.pairs[np.minimum((u * len(self.pairs)).astype(np.int64),
-                                               len(self.pairs) - 1)]
 
-    def _start(self, idx: np.ndarray) -> None:
-        self.choices[idx] = 0
-        self._draw_pairs(idx, np.zeros(len(idx), dtype=np.int64))
+#: The arrays of :class:`ProbabilisticSelectionProgram` its compiled functions read and write:
+#: events in ``trial_events`` order, the current pair, trials done, the phase's pairs, each
+#: stimulus' reward probability; ``ints`` = [trials_per_episode, feedback (training phase)],
+#: ``outcomes`` = (rewarded, not rewarded).
+ProbabilisticSelectionState = namedtuple(
+    "ProbabilisticSelectionState",
+    "stream_base trial events pair choices pairs p ints outcomes")
 
-    def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        j = self.choices
-        u = self.random(self.all, self._draws, counter=j)[:, _OUTCOME]
-        p = np.asarray(REWARD_PROBABILITY)
-        presented = (self.pair == action[:, None]).any(axis=1)
-        rewarded = presented & (u < p[action])
-        other = np.where(self.pair[:, 0] == action, self.pair[:, 1], self.pair[:, 0])
-        feedback = self.phase == "train"
-        reward = np.where(rewarded, *self.outcomes) if feedback else np.zeros(self.num_envs)
-        self.trial = j
-        self.choices = j + 1
-        self.events["choice"] = np.ones(self.num_envs, dtype=bool)
-        self.events["reward"] = rewarded & feedback
-        self.events["presented"] = presented
-        self.events["optimal"] = presented & (p[action] > p[other])
-        done = self.choices >= self.trials_per_episode
-        going = np.flatnonzero(~done)
-        self._draw_pairs(going, self.choices[going])
-        return reward.astype(np.float64), done
 
-    def observe(self) -> np.ndarray:
-        obs = np.zeros((self.num_envs, len(STIMULI)), dtype=np.float32)
-        showing = self.choices < self.trials_per_episode  # a blank screen once the episode ends
-        rows = np.flatnonzero(showing)
-        obs[rows[:, None], self.pair[rows]] = 1.0
-        return obs
+@task_jit
+def _draw_pair(s, b, counter):
+    u = draw(s.stream_base[b], counter, 2, _PAIR)
+    n = s.pairs.shape[0]
+    k = min(np.int64(u * n), n - 1)
+    s.pair[b, 0] = s.pairs[k, 0]
+    s.pair[b, 1] = s.pairs[k, 1]
+
+
+@task_jit
+def probabilistic_selection_start(s, b):
+    """Trial 0 and its pair."""
+    s.trial[b] = 0
+    s.events[b, :] = False
+    s.choices[b] = 0
+    _draw_pair(s, b, 0)
+
+
+@task_jit
+def probabilistic_selection_advance(s, action, reward, terminated):
+    """The choice's outcome (feedback in the training phase only), then the next trial's pair."""
+    feedback = s.ints[1] == 1
+    for b in range(s.choices.shape[0]):
+        j = s.choices[b]
+        a = action[b]
+        u = draw(s.stream_base[b], j, 2, _OUTCOME)
+        presented = s.pair[b, 0] == a or s.pair[b, 1] == a
+        rewarded = presented and u < s.p[a]
+        other = s.pair[b, 1] if s.pair[b, 0] == a else s.pair[b, 0]
+        if feedback:
+            reward[b] = s.outcomes[0] if rewarded else s.outcomes[1]
+        else:
+            reward[b] = 0.0
+        s.trial[b] = j
+        s.choices[b] = j + 1
+        s.events[b, 0] = True
+        s.events[b, 1] = rewarded and feedback
+        s.events[b, 2] = presented
+        s.events[b, 3] = presented and s.p[a] > s.p[other]
+        terminated[b] = s.choices[b] >= s.ints[0]
+        if not terminated[b]:
+            _draw_pair(s, b, s.choices[b])
+
+
+@task_jit
+def probabilistic_selection_observe(s, obs):
+    """1 on the two stimuli shown; a blank screen once the episode has ended."""
+    for b in range(s.choices.shape[0]):
+        obs[b, :] = 0.0
+        if s.choices[b] < s.ints[0]:
+            obs[b, s.pair[b, 0]] = 1.0
+            obs[b, s.pair[b, 1]] = 1.0
+
+
+register_kernels(ProbabilisticSelectionState, probabilistic_selection_start,
+                 probabilistic_selection_advance, probabilistic_selection_observe)
 
 
 class ProbabilisticSelection(TaskEnv):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Sequence
 
 import numpy as np
 from gymnasium import spaces
 
-from .base import TaskEnv, TaskVectorEnv, TrialProgram
+from .base import TaskEnv, TaskVectorEnv, TrialProgram, register_kernels, task_jit
+from .counter_rng import draw
 from .validation import check_int, check_probability
 
 __all__ = ["ReversalBandit", "ReversalBanditVector"]
@@ -62,38 +64,71 @@ class ReversalBanditProgram(TrialProgram):
         self.action_space = spaces.Discrete(2)
         self.probabilities = np.zeros((num_envs, 2))
         self.choices = np.zeros(num_envs, dtype=np.int64)
-        self._start_draws = self.stream_offsets(0, [_ARM0, _ARM1])
-        self._trial_draws = self.stream_offsets(0, [_REWARD, _HAZARD])
+        self.state = ReversalBanditState(
+            self.stream_base, self.trial, self.event_flags, self.probabilities, self.choices,
+            self.initial_probabilities,
+            np.array([self.trials_per_episode, _DRAWS.index(probability_draw),
+                      self.block_length or 0]), np.array([self.hazard_rate]))
 
-    def _start(self, idx: np.ndarray) -> None:
-        self.choices[idx] = 0
-        if self.probability_draw is None:
-            self.probabilities[idx] = self.initial_probabilities
-            return
-        u = self.random(idx, self._start_draws)
-        if self.probability_draw == "correlated":
-            u[:, 1] = 1.0 - u[:, 0]
-        self.probabilities[idx] = u
 
-    def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        j = self.choices
-        u = self.random(self.all, self._trial_draws, counter=j)
-        reversal = (j > 0) & (u[:, 1] < self.hazard_rate)
-        if self.block_length is not None:
-            reversal |= (j > 0) & (j % self.block_length == 0)
-        self.probabilities = np.where(
-            reversal[:, None], self.probabilities[:, ::-1], self.probabilities
-        )
-        rewarded = u[:, 0] < self.probabilities[self.all, action]
-        self.trial = j
-        self.choices = j + 1
-        self.events["choice"] = np.ones(self.num_envs, dtype=bool)
-        self.events["reward"] = rewarded
-        self.events["reversal"] = reversal
-        return rewarded.astype(np.float64), self.choices == self.trials_per_episode
+#: The arrays of :class:`ReversalBanditProgram` its compiled functions read and write: events in
+#: ``trial_events`` order; ``ints`` = [trials_per_episode, probability draw (0 none,
+#: 1 independent, 2 correlated), block_length (0: none)], ``floats`` = [hazard_rate].
+ReversalBanditState = namedtuple(
+    "ReversalBanditState",
+    "stream_base trial events probabilities choices initial ints floats")
 
-    def observe(self) -> np.ndarray:
-        return np.ones((self.num_envs, 1), dtype=np.float32)
+
+@task_jit
+def reversal_bandit_start(s, b):
+    """Trial 0; the arms' probabilities fixed, or drawn for the episode."""
+    s.trial[b] = 0
+    s.events[b, :] = False
+    s.choices[b] = 0
+    kind = s.ints[1]
+    if kind == 0:
+        s.probabilities[b, 0] = s.initial[0]
+        s.probabilities[b, 1] = s.initial[1]
+        return
+    u0 = draw(s.stream_base[b], 0, 4, _ARM0)
+    u1 = draw(s.stream_base[b], 0, 4, _ARM1)
+    s.probabilities[b, 0] = u0
+    s.probabilities[b, 1] = 1.0 - u0 if kind == 2 else u1
+
+
+@task_jit
+def reversal_bandit_advance(s, action, reward, terminated):
+    """One trial per copy: a reversal (scheduled or by hazard), then the chosen arm's outcome."""
+    block = s.ints[2]
+    for b in range(s.choices.shape[0]):
+        j = s.choices[b]
+        u_reward = draw(s.stream_base[b], j, 4, _REWARD)
+        u_hazard = draw(s.stream_base[b], j, 4, _HAZARD)
+        reversal = j > 0 and u_hazard < s.floats[0]
+        if block > 0:
+            reversal = reversal or (j > 0 and j % block == 0)
+        if reversal:
+            p0 = s.probabilities[b, 0]
+            s.probabilities[b, 0] = s.probabilities[b, 1]
+            s.probabilities[b, 1] = p0
+        rewarded = u_reward < s.probabilities[b, action[b]]
+        s.trial[b] = j
+        s.choices[b] = j + 1
+        s.events[b, 0] = True
+        s.events[b, 1] = rewarded
+        s.events[b, 2] = reversal
+        reward[b] = 1.0 if rewarded else 0.0
+        terminated[b] = s.choices[b] == s.ints[0]
+
+
+@task_jit
+def reversal_bandit_observe(s, obs):
+    """The constant "choose" signal."""
+    obs[:, 0] = 1.0
+
+
+register_kernels(ReversalBanditState, reversal_bandit_start, reversal_bandit_advance,
+                 reversal_bandit_observe)
 
 
 class ReversalBandit(TaskEnv):

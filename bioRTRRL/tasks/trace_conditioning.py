@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +10,8 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from .base import TaskEnv, TaskVectorEnv, TrialProgram
+from .base import TaskEnv, TaskVectorEnv, TrialProgram, register_kernels, task_jit
+from .counter_rng import draw
 from .validation import check_int, check_probability, check_real
 
 __all__ = ["Phase", "TraceConditioning", "TraceConditioningVector", "TrialType"]
@@ -237,9 +239,6 @@ class TraceConditioningProgram(TrialProgram):
             weights = np.array([t.weight for t in phase.trial_types])
             # The last boundary is inf so rounding can never push u past it.
             cumulative[i, : len(weights) - 1] = np.cumsum(weights)[:-1] / weights.sum()
-        self._first_type = first_type[self.phase_of_trial]
-        self._cumulative = cumulative[self.phase_of_trial]
-
         self.observation_space = spaces.Box(0.0, 1.0, (len(self.cue_names),), np.float32)
         self.action_space = spaces.Discrete(2 if self.lick else 1)
         shape = (num_envs, self.n_trials)
@@ -248,61 +247,114 @@ class TraceConditioningProgram(TrialProgram):
         self.length = np.ones(shape, dtype=np.int64)
         self.delivered = np.zeros(shape, dtype=bool)
         self.probe = np.zeros(shape, dtype=bool)
-        self._start_draws = self.stream_offsets(
-            np.arange(self.n_trials)[:, None], np.arange(self.n_streams)
-        )
-
-    def _start(self, idx: np.ndarray) -> None:
-        u = self.random(idx, self._start_draws)
-        local = (u[..., _TYPE, None] >= self._cumulative).sum(axis=-1)
-        kind = self._first_type + local
-        onset = self.cue_time + (u[..., _JITTER] * (self.cue_jitter + 1)).astype(np.int64)
         low, high = self.iti
-        iti = low + (u[..., _ITI] * (high - low + 1)).astype(np.int64)
-        probe = u[..., _PROBE] < self.p_probe[kind]
-        self.trial_type[idx] = kind
-        self.onset[idx] = onset
-        self.length[idx] = onset + self.delay + 1 + iti
-        self.probe[idx] = probe
-        self.delivered[idx] = ~probe & (u[..., _REWARD] < self.p_reward[kind])
-
-    def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        rows = self.all
-        t = self.t_in_trial + 1
-        ended = t >= self.length[rows, self.trial]
-        # Terminal copies stay on the last trial (they are restarted next anyway).
-        k = np.minimum(self.trial + ended, self.n_trials - 1)
-        t = np.where(ended, 0, t)
-        self.trial, self.t_in_trial = k, t
-        kind = self.trial_type[rows, k]
-        cue_onset = t == self.onset[rows, k]
-        us_time = t == self.onset[rows, k] + self.delay
-        delivered = self.delivered[rows, k]
-        events = self.events
-        events["cue"] = cue_onset & self.has_cue[kind]
-        events["reward"] = us_time & delivered
-        events["omission"] = us_time & ~delivered & self.rewardable[kind]
-        events["probe"] = us_time & self.probe[rows, k]
-        for c, name in enumerate(self.cue_names):
-            events[f"cue_{name}"] = cue_onset & self.cue_mask[kind, c]
-        reward = np.where(events["reward"], self.magnitude[kind], 0.0)
-        if self.lick:
-            events["lick"] = action == 1
-            reward -= self.lick_cost * events["lick"]
-        terminated = (k == self.n_trials - 1) & (t == self.length[rows, -1] - 1)
-        return reward, terminated
-
-    def observe(self) -> np.ndarray:
-        rows, k, t = self.all, self.trial, self.t_in_trial
-        onset = self.onset[rows, k]
-        shown = (t >= onset) & (t < onset + self.cue_duration)
-        return (shown[:, None] & self.cue_mask[self.trial_type[rows, k]]).astype(np.float32)
+        self.state = TraceConditioningState(
+            self.stream_base, self.trial, self.t_in_trial, self.event_flags, self.trial_type,
+            self.onset, self.length, self.delivered, self.probe, first_type[self.phase_of_trial],
+            cumulative[self.phase_of_trial], self.cue_mask, self.has_cue, self.magnitude,
+            self.p_reward, self.p_probe, self.rewardable,
+            np.array([self.n_trials, self.cue_time, self.cue_jitter, low, high, self.delay,
+                      self.cue_duration, int(self.lick)]), np.array([self.lick_cost]))
 
     def info(self) -> dict[str, np.ndarray]:
         info = super().info()
         info["phase"] = self.phase_of_trial[self.trial]
         info["trial_type"] = self.trial_type[self.all, self.trial]
         return info
+
+
+#: The arrays of :class:`TraceConditioningProgram` its compiled functions read and write: the
+#: copies' streams, trial clocks and event flags (in ``trial_events`` order: the base events, one
+#: per cue, lick), the episode's schedule per (copy, trial), the per-trial type draw (first type
+#: index of the trial's phase, cumulative weights padded with inf), the per-type tables, and
+#: ``ints`` = [n_trials, cue_time, cue_jitter, iti_min, iti_max, delay, cue_duration, lick],
+#: ``floats`` = [lick_cost].
+TraceConditioningState = namedtuple(
+    "TraceConditioningState",
+    "stream_base trial t_in_trial events trial_type onset length delivered probe first_type "
+    "cumulative cue_mask has_cue magnitude p_reward p_probe rewardable ints floats")
+
+
+@task_jit
+def trace_conditioning_start(s, b):
+    """Draw copy ``b``'s whole schedule: per trial its type, cue onset, ITI, probe and delivery."""
+    n_trials = s.ints[0]
+    cue_time = s.ints[1]
+    cue_jitter = s.ints[2]
+    iti_low = s.ints[3]
+    iti_high = s.ints[4]
+    delay = s.ints[5]
+    base = s.stream_base[b]
+    s.trial[b] = 0
+    s.t_in_trial[b] = 0
+    s.events[b, :] = False
+    for k in range(n_trials):
+        u_type = draw(base, k, 5, _TYPE)
+        local = 0
+        for w in range(s.cumulative.shape[1]):
+            if u_type >= s.cumulative[k, w]:
+                local += 1
+        kind = s.first_type[k] + local
+        onset = cue_time + np.int64(draw(base, k, 5, _JITTER) * (cue_jitter + 1))
+        iti = iti_low + np.int64(draw(base, k, 5, _ITI) * (iti_high - iti_low + 1))
+        probe = draw(base, k, 5, _PROBE) < s.p_probe[kind]
+        s.trial_type[b, k] = kind
+        s.onset[b, k] = onset
+        s.length[b, k] = onset + delay + 1 + iti
+        s.probe[b, k] = probe
+        s.delivered[b, k] = not probe and draw(base, k, 5, _REWARD) < s.p_reward[kind]
+
+
+@task_jit
+def trace_conditioning_advance(s, action, reward, terminated):
+    """One step of every copy: the trial clock, the events, the US and the lick cost."""
+    n_trials = s.ints[0]
+    delay = s.ints[5]
+    lick = s.ints[7] == 1
+    n_cues = s.cue_mask.shape[1]
+    for b in range(s.trial.shape[0]):
+        t = s.t_in_trial[b] + 1
+        ended = t >= s.length[b, s.trial[b]]
+        # terminal copies stay on the last trial (they are restarted next anyway)
+        k = min(s.trial[b] + (1 if ended else 0), n_trials - 1)
+        if ended:
+            t = 0
+        s.trial[b] = k
+        s.t_in_trial[b] = t
+        kind = s.trial_type[b, k]
+        cue_onset = t == s.onset[b, k]
+        us_time = t == s.onset[b, k] + delay
+        delivered = s.delivered[b, k]
+        s.events[b, 0] = cue_onset and s.has_cue[kind]
+        s.events[b, 1] = us_time and delivered
+        s.events[b, 2] = us_time and not delivered and s.rewardable[kind]
+        s.events[b, 3] = us_time and s.probe[b, k]
+        for c in range(n_cues):
+            s.events[b, 4 + c] = cue_onset and s.cue_mask[kind, c]
+        r = s.magnitude[kind] if s.events[b, 1] else 0.0
+        if lick:
+            s.events[b, 4 + n_cues] = action[b] == 1
+            r -= s.floats[0] * (1.0 if s.events[b, 4 + n_cues] else 0.0)
+        reward[b] = r
+        terminated[b] = k == n_trials - 1 and t == s.length[b, n_trials - 1] - 1
+
+
+@task_jit
+def trace_conditioning_observe(s, obs):
+    """Each cue channel of the trial's type is 1 from its onset for ``cue_duration`` steps."""
+    cue_duration = s.ints[6]
+    for b in range(s.trial.shape[0]):
+        k = s.trial[b]
+        t = s.t_in_trial[b]
+        onset = s.onset[b, k]
+        shown = t >= onset and t < onset + cue_duration
+        kind = s.trial_type[b, k]
+        for c in range(s.cue_mask.shape[1]):
+            obs[b, c] = np.float32(1.0 if shown and s.cue_mask[kind, c] else 0.0)
+
+
+register_kernels(TraceConditioningState, trace_conditioning_start, trace_conditioning_advance,
+                 trace_conditioning_observe)
 
 
 class TraceConditioning(TaskEnv):

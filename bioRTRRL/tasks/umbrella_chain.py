@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from gymnasium import spaces
 
-from .base import TaskEnv, TaskProgram, TaskVectorEnv
+from .base import TaskEnv, TaskProgram, TaskVectorEnv, register_kernels, task_jit
+from .counter_rng import draw
 from .validation import check_int
 
 __all__ = ["UmbrellaChain", "UmbrellaChainVector"]
@@ -33,35 +36,60 @@ class UmbrellaChainProgram(TaskProgram):
         self.coins = np.zeros((num_envs, self.chain_length + 1, self.n_streams), dtype=bool)
         #: The current step's coins (the distractors are observed).
         self.current = np.zeros((num_envs, self.n_streams), dtype=bool)
-        self._start_draws = self.stream_offsets(
-            np.arange(self.chain_length + 1)[:, None], np.arange(self.n_streams)
-        )
         self._countdown = 1.0 - np.arange(self.chain_length + 1) / self.chain_length
+        self.state = UmbrellaChainState(self.stream_base, self.t, self.need, self.have,
+                                        self.coins, self.current, self._countdown,
+                                        np.array([self.chain_length, self.n_streams]))
 
-    def _start(self, idx: np.ndarray) -> None:
-        coins = self.random(idx, self._start_draws) < 0.5
-        self.coins[idx] = coins
-        self.current[idx] = coins[:, 0]
-        self.t[idx] = 0
-        self.need[idx] = coins[:, 0, _NEED]
-        self.have[idx] = coins[:, 0, _HAVE]
 
-    def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # Clamped: stepping a finished episode again stays on its last step.
-        self.t = np.minimum(self.t + 1, self.chain_length)
-        self.have = np.where(self.t == 1, action, self.have)
-        terminated = self.t == self.chain_length
-        self.current = self.coins[self.all, self.t]
-        win = np.where(terminated, self.have == self.need, self.current[:, _REWARD])
-        return np.where(win, 1.0, -1.0), terminated
+#: The arrays of :class:`UmbrellaChainProgram` its compiled functions read and write: the step,
+#: need and have umbrella, the episode's coin flips [copy, step, stream] and the current step's,
+#: the countdown by step; ``ints`` = [chain_length, n_streams].
+UmbrellaChainState = namedtuple("UmbrellaChainState",
+                                "stream_base t need have coins current countdown ints")
 
-    def observe(self) -> np.ndarray:
-        obs = np.empty((self.num_envs, 3 + self.n_distractor), dtype=np.float32)
-        obs[:, 0] = self.need
-        obs[:, 1] = self.have
-        obs[:, 2] = self._countdown[self.t]
-        obs[:, 3:] = self.current[:, _DISTRACTORS:]
-        return obs
+
+@task_jit
+def umbrella_chain_start(s, b):
+    """Draw the episode's coin flips (one lookup per step later); need and have umbrella."""
+    chain_length, n_streams = s.ints[0], s.ints[1]
+    for t in range(chain_length + 1):
+        for k in range(n_streams):
+            s.coins[b, t, k] = draw(s.stream_base[b], t, n_streams, k) < 0.5
+    s.current[b, :] = s.coins[b, 0, :]
+    s.t[b] = 0
+    s.need[b] = s.coins[b, 0, _NEED]
+    s.have[b] = 1 if s.coins[b, 0, _HAVE] else 0
+
+
+@task_jit
+def umbrella_chain_advance(s, action, reward, terminated):
+    """The first action sets the umbrella; ±1 noise on every step, the match at the end."""
+    chain_length = s.ints[0]
+    for b in range(s.t.shape[0]):
+        # clamped: stepping a finished episode again stays on its last step
+        s.t[b] = min(s.t[b] + 1, chain_length)
+        if s.t[b] == 1:
+            s.have[b] = action[b]
+        terminated[b] = s.t[b] == chain_length
+        s.current[b, :] = s.coins[b, s.t[b], :]
+        win = s.have[b] == s.need[b] if terminated[b] else s.current[b, _REWARD]
+        reward[b] = 1.0 if win else -1.0
+
+
+@task_jit
+def umbrella_chain_observe(s, obs):
+    """[need, have, countdown, distractors...]."""
+    for b in range(s.t.shape[0]):
+        obs[b, 0] = np.float32(1.0 if s.need[b] else 0.0)
+        obs[b, 1] = np.float32(s.have[b])
+        obs[b, 2] = np.float32(s.countdown[s.t[b]])
+        for k in range(_DISTRACTORS, s.current.shape[1]):
+            obs[b, 3 + k - _DISTRACTORS] = np.float32(1.0 if s.current[b, k] else 0.0)
+
+
+register_kernels(UmbrellaChainState, umbrella_chain_start, umbrella_chain_advance,
+                 umbrella_chain_observe)
 
 
 class UmbrellaChain(TaskEnv):

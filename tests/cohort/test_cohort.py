@@ -1,11 +1,13 @@
 """The compiled closed loop and cohorts change no result.
 
-* A session on a compiled task runs in chunks of the compiled loop; its recording (every variable,
-  snapshot, evaluation and completed episode) equals the per-tick path's bit for bit, with
+* A session on a compiled task (CartPole and every toolkit task) runs in chunks of the compiled
+  loop; its recording (every variable, snapshot, evaluation, completed episode, and the trial clock
+  and events) equals the per-tick path's bit for bit, with
   manipulations, snapshots, evaluations, a recording stride and chunk flushes all falling inside
   the run at ticks that are not chunk multiples of each other.
 * Circuit k of a cohort with seeds s_0..s_{B−1} is the single run with seed s_k, bit for bit, on a
   compiled task (one compiled call for the cohort) and on a Gymnasium task (the per-tick path).
+* ``Session(compiled=True)`` on a task without a compiled form is one ModelError naming it.
 """
 
 import numpy as np
@@ -14,6 +16,7 @@ import pytest
 import bioRTRRL as br
 from bioRTRRL.cohort import Cohort
 from bioRTRRL.experiment import Session
+from tests.cohort.test_compiled_tasks import KWARGS
 from tests.regression.digests import digest
 
 
@@ -31,15 +34,34 @@ def small(env="CartPole-v1", num_envs=1, **over):
     return model.with_overrides(over)
 
 
-@pytest.mark.parametrize("num_envs", [1, 4])
-def test_chunked_recording_equals_per_tick(num_envs):
-    model = small(num_envs=num_envs)
+#: The long analyses' tasks (and CartPole) in the default suite, each with one env and a batch;
+#: the other compiled tasks with one env in ``make test-slow`` (each task compiles its own loop).
+SESSIONS = [pytest.param(env, KWARGS.get(env[9:-3], {}), n, id=f"{env.split('/')[-1][:-3]}-{n}")
+            for env in ("CartPole-v1", "bioRTRRL/TraceConditioning-v0", "bioRTRRL/MemoryChain-v0")
+            for n in (1, 4)] + [
+    pytest.param(f"bioRTRRL/{name}-v0", kwargs, 1, id=f"{name}-1", marks=pytest.mark.slow)
+    for name, kwargs in KWARGS.items() if name not in ("TraceConditioning", "MemoryChain")]
+
+
+@pytest.mark.parametrize("env, kwargs, num_envs", SESSIONS)
+def test_chunked_recording_equals_per_tick(env, kwargs, num_envs):
+    """The recording (with the trial clock and events of the trial tasks) is the per-tick path's."""
+    model = small(env=env, num_envs=num_envs, **{"task.kwargs": kwargs})
     per_tick = Session(model, 5, compiled=False)
     chunked = Session(model, 5)
     assert chunked.chunked and not per_tick.chunked
-    a, b = per_tick.train(3000, progress=False), chunked.train(3000, progress=False)
-    assert a.sizes["completed_episode"] > 20 and a.sizes["eval_step"] == 2
+    steps = 3000 if env == "CartPole-v1" else 2400
+    a, b = per_tick.train(steps, progress=False), chunked.train(steps, progress=False)
+    assert a.sizes["completed_episode"] > 20 and a.sizes["eval_step"] == 1 + (steps > 2600)
+    assert ("events" in a) == bool(per_tick.driver.trial_events)
     assert digest(a) == digest(b)
+
+
+def test_compiled_session_on_an_uncompiled_task_names_it():
+    model = small(env="bioRTRRL/TraceConditioning-v0", **{"task.microstimuli": {"count": 2}})
+    assert not Session(model, 0).chunked
+    with pytest.raises(br.ModelError, match="TraceConditioning-v0.*no compiled form"):
+        Session(model, 0, compiled=True)
 
 
 def test_chunked_recording_equals_per_tick_with_the_circuit_options():
@@ -56,12 +78,12 @@ def test_chunked_recording_equals_per_tick_with_the_circuit_options():
     assert digest(a) == digest(b)
 
 
-@pytest.mark.parametrize("env", ["CartPole-v1", "bioRTRRL/Catch-v0"])
+@pytest.mark.parametrize("env", ["CartPole-v1", "bioRTRRL/Catch-v0", "Acrobot-v1"])
 def test_cohort_member_is_the_single_run(env):
     model = small(env=env)
     seeds = [11, 3, 7]
     cohort = Cohort(model, seeds)
-    assert all(s.chunked for s in cohort.sessions) == (env == "CartPole-v1")
+    assert all(s.chunked for s in cohort.sessions) == (env != "Acrobot-v1")
     ds = cohort.train(2500, progress=False)
     assert list(ds.seed.values) == seeds and ds.sizes["seed"] == 3
     for seed, member in zip(seeds, cohort.recordings):

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from bioRTRRL.tasks.counter_rng import EPISODE_STRIDE, key_from_seed, offsets, uniforms
+from bioRTRRL.tasks.counter_rng import (EPISODE_STRIDE, GOLDEN, draw, key_from_seed, offsets,
+                                        uniforms)
 
 N = 200_000
 
@@ -31,3 +32,14 @@ def test_no_correlation_between_neighbours():
 
 def test_keys_depend_on_seed_only():
     assert key_from_seed(3) == key_from_seed(3) != key_from_seed(4)
+
+
+def test_compiled_draw_is_the_array_draw():
+    """The compiled tasks' ``draw`` gives the vectorised generator's numbers bit for bit."""
+    keys = np.array([key_from_seed(s) for s in range(3)], dtype=np.uint64) + EPISODE_STRIDE
+    counters, streams, n_streams = np.arange(50), np.arange(5), 5
+    expected = uniforms((keys[:, None] + counters.astype(np.uint64) * GOLDEN
+                         * np.uint64(n_streams))[:, :, None], offsets(streams))
+    got = np.array([[[draw(k, c, n_streams, s) for s in streams] for c in counters]
+                    for k in keys])
+    assert np.array_equal(got, expected)

@@ -21,24 +21,28 @@ from pathlib import Path
 from ...recording.recorder import _store
 from ._jit import njit
 from .tick import tick
-from .world import cartpole_step
+from .world import world_step
 
 
 def _invalidate_on_callees() -> None:
     """Drop this loop's cached machine code when a compiled function it calls from outside the
-    kernel package (the driver's bookkeeping, the recorder's row copy) changed (numba checks only the cached function's own file; the package's own
-    sources are covered by :func:`._jit._invalidate_stale_cache`)."""
+    kernel package (the driver's bookkeeping, the recorder's row copy, the tasks' functions)
+    changed (numba checks only the cached function's own file; the package's own sources are
+    covered by :func:`._jit._invalidate_stale_cache`); the tasks' own cache goes too, as a task's
+    function compiles in the counter-based generator of another file."""
     here = Path(__file__).parent
     root = here.parent.parent
-    sources = [root / "environment.py", root / "recording" / "recorder.py"]
+    sources = [root / "environment.py", root / "recording" / "recorder.py",
+               *sorted((root / "tasks").glob("*.py"))]
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
     cache = here / "__pycache__"
     stamp = cache / "loop.callees"
     try:
         if stamp.exists() and stamp.read_text() == digest:
             return
-        for pattern in ("loop.*.nb?", "world.*.nb?"):
-            for f in cache.glob(pattern):
+        for folder, pattern in ((cache, "loop.*.nb?"), (cache, "world.*.nb?"),
+                                (root / "tasks" / "__pycache__", "*.nb?")):
+            for f in folder.glob(pattern):
                 f.unlink(missing_ok=True)
         cache.mkdir(parents=True, exist_ok=True)
         stamp.write_text(digest)
@@ -51,7 +55,7 @@ _invalidate_on_callees()
 
 @njit(cache=True)
 def closed_loop(t0, n, stride, cfgs, circuits, states, opts, ios, works, worlds, books, recs,
-                rec_k):
+                trial_bufs, rec_k):
     """Run ticks t0 … t0+n−1 of every circuit of the cohort (index c of every tuple).
 
     Parameters
@@ -63,21 +67,31 @@ def closed_loop(t0, n, stride, cfgs, circuits, states, opts, ios, works, worlds,
     cfgs, circuits, states, opts, ios, works : tuple
         Per circuit, the arguments of :func:`.tick`.
     worlds, books : tuple
-        Per circuit, its task (:class:`.world.CartPoleWorld`) and driver arrays (:class:`.world.Book`).
+        Per circuit, its task (:class:`.world.CartPoleWorld`, :class:`.world.TaskWorld`) and driver
+        arrays (:class:`.world.Book`).
     recs : tuple
         Per circuit, the recorder's arguments of ``_store`` after ``k`` and ``tick``.
+    trial_bufs : tuple
+        Per circuit, the recorder's ``trial``, ``t_in_trial`` and ``events`` chunk buffers, filled
+        when the task has events (as the per-tick recorder does).
     rec_k : ndarray (cohort,) int64
         Next free row of each recorder's chunk buffers; advanced in place.
     """
     for c in range(len(cfgs)):
         cfg = cfgs[c]; circuit = circuits[c]; state = states[c]; opt = opts[c]; io = ios[c]
         work = works[c]; world = worlds[c]; book = books[c]; rec = recs[c]
+        buf_trial, buf_t_in_trial, buf_events = trial_bufs[c]
+        trials = book.events.shape[1] > 0
         k = rec_k[c]
         for t in range(t0, t0 + n):
-            cartpole_step(world, book, io.action_index, t)
+            world_step(world, book, io.action_index, t)
             tick(cfg, circuit, state, opt, io, work)
             if t % stride == 0:
                 _store(k, t, *rec)
+                if trials:
+                    buf_trial[k] = book.trial
+                    buf_t_in_trial[k] = book.t_in_trial
+                    buf_events[k] = book.events
                 k += 1
         rec_k[c] = k
 
