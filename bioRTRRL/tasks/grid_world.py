@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from gymnasium import spaces
 
-from .base import TaskEnv, TaskProgram, TaskVectorEnv
+from .base import TaskEnv, TaskProgram, TaskVectorEnv, register_kernels, task_jit
+from .counter_rng import draw
 from .validation import check_int, check_real
 
 __all__ = ["GridWorld", "GridWorldVector", "MOVES", "REWARD_SCHEMES"]
@@ -23,9 +26,6 @@ REWARD_SCHEMES = {
 class GridWorldProgram(TaskProgram):
     """Array program of :class:`GridWorld`."""
 
-    # Stream 0: the start cell of the episode.
-    n_streams = 1
-
     def __init__(self, num_envs: int, size: int = 5, goal_reward: float = 1.0,
                  step_reward: float = 0.0, wall_reward: float = 0.0):
         super().__init__(num_envs)
@@ -34,37 +34,55 @@ class GridWorldProgram(TaskProgram):
         self.step_reward = check_real("step_reward", step_reward)
         self.wall_reward = check_real("wall_reward", wall_reward)
         n = self.size
-        self.goal = n * n - 1  # the bottom-right corner
         self.observation_space = spaces.Box(0.0, 1.0, (n * n,), np.float32)
         self.action_space = spaces.Discrete(4)
         self.row = np.zeros(num_envs, dtype=np.int64)
         self.column = np.zeros(num_envs, dtype=np.int64)
-        self._draw = self.stream_offsets(0, [0])
+        self.state = GridWorldState(
+            self.stream_base, self.row, self.column, MOVES, np.array([n]),
+            np.array([self.goal_reward, self.step_reward, self.wall_reward]))
 
-    def _start(self, idx: np.ndarray) -> None:
-        # uniform over the size² − 1 cells other than the goal (cell index < goal)
-        n = self.size
-        u = self.random(idx, self._draw)[:, 0]
-        cell = np.minimum((u * (n * n - 1)).astype(np.int64), n * n - 2)
-        self.row[idx], self.column[idx] = np.divmod(cell, n)
 
-    def advance(self, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n = self.size
-        move = MOVES[action]
-        row, column = self.row + move[:, 0], self.column + move[:, 1]
-        wall = (row < 0) | (row >= n) | (column < 0) | (column >= n)
-        # running into a wall leaves the agent where it is
-        self.row = np.where(wall, self.row, row)
-        self.column = np.where(wall, self.column, column)
-        at_goal = self.row * n + self.column == self.goal
-        reward = (np.where(at_goal, self.goal_reward, self.step_reward)
-                  + np.where(wall, self.wall_reward, 0.0))
-        return reward.astype(np.float64), at_goal
+#: The arrays of :class:`GridWorldProgram` its compiled functions read and write; ``ints`` =
+#: [size], ``rewards`` = [goal, step, wall].
+GridWorldState = namedtuple("GridWorldState", "stream_base row column moves ints rewards")
 
-    def observe(self) -> np.ndarray:
-        obs = np.zeros((self.num_envs, self.size * self.size), dtype=np.float32)
-        obs[self.all, self.row * self.size + self.column] = 1.0
-        return obs
+
+@task_jit
+def grid_world_start(s, b):
+    """A start cell uniform over the size² − 1 cells other than the goal (cell index < goal)."""
+    n = s.ints[0]
+    cell = min(np.int64(draw(s.stream_base[b], 0, 1, 0) * (n * n - 1)), n * n - 2)
+    s.row[b] = cell // n
+    s.column[b] = cell % n
+
+
+@task_jit
+def grid_world_advance(s, action, reward, terminated):
+    """One move; a move into the wall leaves the agent where it is."""
+    n = s.ints[0]
+    goal_reward, step_reward, wall_reward = s.rewards[0], s.rewards[1], s.rewards[2]
+    for b in range(s.row.shape[0]):
+        row = s.row[b] + s.moves[action[b], 0]
+        column = s.column[b] + s.moves[action[b], 1]
+        wall = row < 0 or row >= n or column < 0 or column >= n
+        if not wall:
+            s.row[b], s.column[b] = row, column
+        at_goal = s.row[b] * n + s.column[b] == n * n - 1  # the bottom-right corner
+        reward[b] = (goal_reward if at_goal else step_reward) + (wall_reward if wall else 0.0)
+        terminated[b] = at_goal
+
+
+@task_jit
+def grid_world_observe(s, obs):
+    """A one-hot of the agent's cell, row-major."""
+    n = s.ints[0]
+    for b in range(s.row.shape[0]):
+        obs[b, :] = 0.0
+        obs[b, s.row[b] * n + s.column[b]] = 1.0
+
+
+register_kernels(GridWorldState, grid_world_start, grid_world_advance, grid_world_observe)
 
 
 class GridWorld(TaskEnv):

@@ -34,6 +34,7 @@ KWARGS = {
     "UmbrellaChain": dict(chain_length=4, n_distractor=1),
     "DiscountingChain": {},
     "DelayedMatch": dict(delay=1, n_stimuli=3, trials_per_episode=2),
+    "GridWorld": dict(size=3, step_reward=-1.0, wall_reward=-0.5),
 }
 TASKS = [f"bioRTRRL/{name}-v0" for name in KWARGS]
 

@@ -46,6 +46,8 @@ CASES = {
     ("DelayedMatch", "default"): dict(delay=2, n_stimuli=4, trials_per_episode=3, fixation=2,
                                       sample_duration=2, match_probability=0.3,
                                       error_reward=-1.0),
+    ("GridWorld", "default"): {},
+    ("GridWorld", "rewards"): dict(size=4, step_reward=-1.0, wall_reward=-0.5, goal_reward=2.0),
 }
 
 #: (task, variant) → digests of (the single env, the vector env), from the NumPy programs.
@@ -76,6 +78,10 @@ DIGESTS = {
                                       'f7c6348304fc95eda04b44d05a4707d24e694f42c7a5abb62c982354c0a7eb7d'),
     ('DelayedMatch', 'default'): ('8f58f06168a2e0f1ad40d372801f42bd3268f49f77b65f5e6cf17622427db417',
                                   '4cf90b696de678a5d4adba8e558c69b9b84cc401fd8a1861ffa69322c07c9d60'),
+    ('GridWorld', 'default'): ('a7a1e4d8489917307345a4d78f2b4644471233e8971453ba83c22bacc4a6d67a',
+                               'e5fa527aca1c3e06ed31acd42a9eea2d08f6260fdcd9781dbf54328e5733fc38'),
+    ('GridWorld', 'rewards'): ('406bdd616b2b249f0379f01c34136aca23e04d7be514d91d1851f22729245e90',
+                               '931f8a9acaddec1b3c784edb336846b0c7dba43641a8b8b29e009b6e6623314e'),
 }
 
 
