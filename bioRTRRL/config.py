@@ -162,6 +162,9 @@ class CircuitSpec:
         = no adaptation.
     lif_adaptation_tau_ms : float
         LIF: time constant of the adaptation variable a (used when ``lif_adaptation_beta`` > 0).
+    lif_input_scale : float
+        LIF: factor on the initial input → cortex weights (the current an observation injects,
+        relative to the 1/fan-in draw of the other synapses); 1 = the common draw.
     unit : {"tanh", "rate", "lif", "lru"}
         The cortical unit model: ``"tanh"`` (the paper's CT-RNN, signed rates in [−1, 1]),
         ``"lru"``: the paper's Table 3 LRU, a linear recurrent unit with a diagonal complex
@@ -225,6 +228,7 @@ class CircuitSpec:
     lif_pseudo_derivative: float = 0.3
     lif_adaptation_beta: float = 0.0
     lif_adaptation_tau_ms: float = 200.0
+    lif_input_scale: float = 1.0
     rate_max_hz: float = 50.0
     lru_r_min: float = 0.0
     lru_r_max: float = 1.0
@@ -509,6 +513,7 @@ _RANGES = {
     "circuit.lif_pseudo_derivative": (0, math.inf, True, True),
     "circuit.lif_adaptation_beta": (0, math.inf, True, True),
     "circuit.lif_adaptation_tau_ms": (0, math.inf, False, True),
+    "circuit.lif_input_scale": (0, math.inf, False, True),
     "circuit.rate_max_hz": (0, math.inf, False, True),
     "circuit.excitatory_fraction": (0, 1, True, True),
     "circuit.tau_min_s": (0, math.inf, True, True),
