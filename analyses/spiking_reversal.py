@@ -9,8 +9,9 @@ reversal and in the last 10 trials of each block (tracking: the choice moves tow
 within each block, the last 10 trials above the first 10). A seed *tracks* the reversals when its
 choices of the better arm over the last 10 trials of each block are at least TRACKED (0.6).
 
-Usage:  python analyses/spiking_reversal.py [--steps 20000] [--seeds 0,1,2,3,4]
-Writes analyses/results/spiking_reversal.md and analyses/figures/spiking_reversal.png.
+Usage:  python analyses/spiking_reversal.py [--steps 20000] [--seeds 0,1,2,3,4] [--set KEY=VALUE]
+Writes analyses/results/spiking_reversal<tag>.md and analyses/figures/spiking_reversal<tag>.png
+(<tag> names the --set overrides).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import bioRTRRL as br
+import spiking_settings
 
 # ---- configuration --------------------------------------------------------------------------
 HERE = Path(__file__).resolve().parent
@@ -46,10 +48,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=20_000)
     parser.add_argument("--seeds", default="0,1,2,3,4")
+    spiking_settings.add_arguments(parser)
     args = parser.parse_args(argv)
-    model = br.load_model(MODEL)
+    model = br.load_model(MODEL).with_overrides(spiking_settings.overrides(args.set))
+    name = "spiking_reversal" + spiking_settings.tag(args.set)
+    command = " ".join([f"--steps {args.steps} --seeds {args.seeds}"]
+                       + [f"--set {i}" for i in args.set])
     lines = [f"# Spiking cortex (LIF, e-prop): reversal bandit, {args.steps} ticks per seed", "",
-             f"`python analyses/spiking_reversal.py --steps {args.steps} --seeds {args.seeds}`", "",
+             f"`python analyses/spiking_reversal.py {command}`", "",
              "Fraction of choices of the better arm over the second half of the run (chance 0.5).",
              "", "| seed | all | block 1 | first 10 of block 1 | last 10 of block 1 | block 2 | "
              "first 10 after reversal | last 10 of block 2 | tracked |",
@@ -81,8 +87,8 @@ def main(argv=None):
     (HERE / "figures").mkdir(exist_ok=True)
     lines += ["", f"Tracked (last 10 of both blocks ≥ {TRACKED}): {tracked} of {len(seeds)} seeds."]
     print(lines[-1])
-    (HERE / "results" / "spiking_reversal.md").write_text("\n".join(lines) + "\n")
-    fig.savefig(HERE / "figures" / "spiking_reversal.png", dpi=110)
+    (HERE / "results" / f"{name}.md").write_text("\n".join(lines) + "\n")
+    fig.savefig(HERE / "figures" / f"{name}.png", dpi=110)
 
 
 if __name__ == "__main__":
