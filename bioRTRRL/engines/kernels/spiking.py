@@ -148,10 +148,8 @@ def lif_step(theta, N, Z, D, xi, h, v, refractory, E, eps, unit_mask, substeps, 
             te[i] *= kappa
             for q in range(s):
                 u[q, i] *= kappa
-            threshold = v_th
             if adaptive:  # a decays whether or not the unit is refractory, and ε^a with it
                 adapt[i] *= rho
-                threshold = v_th + beta * adapt[i]
                 sa[i] *= kappa
                 m[i] *= rho; n[i] *= rho; w[i] *= rho
                 for q in range(s):
@@ -162,28 +160,34 @@ def lif_step(theta, N, Z, D, xi, h, v, refractory, E, eps, unit_mask, substeps, 
             a = alpha[i]
             cur = current[i]
             v[i] = cur - cur * a + v[i] * a
+            if not adaptive:
+                p = (gamma_pd / v_th) * max(0.0, 1.0 - abs(v[i] - v_th) / v_th) * gain  # ∂h/∂v
+                pe[i] *= a
+                qe[i] = a * qe[i] + (1.0 - a)
+                se[i] += p * pe[i]
+                te[i] += p * qe[i]
+                for q in range(s):
+                    r[q, i] *= a
+                    u[q, i] += p * r[q, i]
+                if v[i] >= v_th:
+                    z[i] = 1.0
+                continue
             pe[i] *= a
             qe[i] = a * qe[i] + (1.0 - a)
             for q in range(s):
                 r[q, i] *= a
-            if adaptive:
-                # ψ of v − A; the spike's derivative ψ (ε − β ε^a) enters E and, as a's jump, ε^a
-                psi = (gamma_pd / v_th) * max(0.0, 1.0 - abs(v[i] - threshold) / v_th)
-                d = psi * (pe[i] - beta * m[i])
-                se[i] += gain * d; m[i] += d
-                d = -psi * beta * n[i]
-                sa[i] += gain * d; n[i] += d
-                d = psi * (qe[i] - beta * w[i])
-                te[i] += gain * d; w[i] += d
-                for q in range(s):
-                    d = psi * (r[q, i] - beta * y[q, i])
-                    u[q, i] += gain * d; y[q, i] += d
-            else:
-                p = (gamma_pd / v_th) * max(0.0, 1.0 - abs(v[i] - v_th) / v_th) * gain  # ∂h/∂v
-                se[i] += p * pe[i]
-                te[i] += p * qe[i]
-                for q in range(s):
-                    u[q, i] += p * r[q, i]
+            # ψ of v − A; the spike's derivative ψ (ε − β ε^a) enters E and, as a's jump, ε^a
+            threshold = v_th + beta * adapt[i]
+            psi = (gamma_pd / v_th) * max(0.0, 1.0 - abs(v[i] - threshold) / v_th)
+            d = psi * (pe[i] - beta * m[i])
+            se[i] += gain * d; m[i] += d
+            d = -psi * beta * n[i]
+            sa[i] += gain * d; n[i] += d
+            d = psi * (qe[i] - beta * w[i])
+            te[i] += gain * d; w[i] += d
+            for q in range(s):
+                d = psi * (r[q, i] - beta * y[q, i])
+                u[q, i] += gain * d; y[q, i] += d
             if v[i] >= threshold:
                 z[i] = 1.0
         # 3. spikes reach the other non-refractory units, in presynaptic order (as Brian2 applies
