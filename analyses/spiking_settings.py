@@ -29,4 +29,5 @@ def overrides(items: list[str]) -> dict:
 
 def tag(items: list[str]) -> str:
     """File-name suffix of a run with overrides ("" without)."""
-    return "".join("_" + i.split(".")[-1].replace("=", "") for i in items)
+    return "".join("_" + key.split(".")[-1] + value
+                   for key, _, value in (i.partition("=") for i in items))
