@@ -6,8 +6,9 @@ models/cartpole_velocities.toml with ``circuit.unit = "lif"`` (10 neural steps o
 Evaluations every ``run.eval_every`` ticks: mean return of ``run.eval_episodes`` episodes under
 the frozen circuit.
 
-Usage:  python analyses/spiking_cartpole.py [--steps 1000000] [--seeds 0,1,2,3,4]
-Writes analyses/results/spiking_cartpole_<seeds>.md and analyses/figures/spiking_cartpole_<seeds>.png.
+Usage:  python analyses/spiking_cartpole.py [--steps 1000000] [--seeds 0,1,2,3,4] [--set KEY=VALUE]
+Writes analyses/results/spiking_cartpole_<seeds><tag>.md and
+analyses/figures/spiking_cartpole_<seeds><tag>.png (<tag> names the --set overrides).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import bioRTRRL as br
+import spiking_settings
 
 # ---- configuration --------------------------------------------------------------------------
 HERE = Path(__file__).resolve().parent
@@ -30,14 +32,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=1_000_000)
     parser.add_argument("--seeds", default="0,1,2,3,4")
+    spiking_settings.add_arguments(parser)
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
-    model = br.load_model(MODEL)
-    tag = args.seeds.replace(",", "")
+    model = br.load_model(MODEL).with_overrides(spiking_settings.overrides(args.set))
+    tag = args.seeds.replace(",", "") + spiking_settings.tag(args.set)
+    command = " ".join([f"--steps {args.steps} --seeds {args.seeds}"]
+                       + [f"--set {i}" for i in args.set])
     results = HERE / "results" / f"spiking_cartpole_{tag}.md"
     results.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"# Spiking cortex (LIF, e-prop), CartPole velocities only, {args.steps} ticks", "",
-             f"`python analyses/spiking_cartpole.py --steps {args.steps} --seeds {args.seeds}`", "",
+             f"`python analyses/spiking_cartpole.py {command}`", "",
              "| seed | best evaluation | final evaluation | outcome |", "|---|---|---|---|"]
     fig = Figure(figsize=(6, 3.5), layout="constrained")
     ax = fig.subplots()

@@ -156,6 +156,15 @@ class CircuitSpec:
         LIF: time constant of the exponentially filtered spike trains the readouts read.
     lif_pseudo_derivative : float
         LIF: height γ_pd of e-prop's pseudo-derivative ψ = (γ_pd / v_th) max(0, 1 − |v − v_th| / v_th).
+    lif_adaptation_beta : float
+        LIF: threshold adaptation (ALIF; Bellec et al. 2020): the threshold is v_th + β a, where a
+        jumps by 1 at each spike of the unit and decays with ``lif_adaptation_tau_ms``; 0 (default)
+        = no adaptation.
+    lif_adaptation_tau_ms : float
+        LIF: time constant of the adaptation variable a (used when ``lif_adaptation_beta`` > 0).
+    lif_input_scale : float
+        LIF: factor on the initial input → cortex weights (the current an observation injects,
+        relative to the 1/fan-in draw of the other synapses); 1 = the common draw.
     unit : {"tanh", "rate", "lif", "lru"}
         The cortical unit model: ``"tanh"`` (the paper's CT-RNN, signed rates in [−1, 1]),
         ``"lru"``: the paper's Table 3 LRU, a linear recurrent unit with a diagonal complex
@@ -217,6 +226,9 @@ class CircuitSpec:
     lif_refractory_ms: float = 2.0
     lif_tau_out_ms: float = 20.0
     lif_pseudo_derivative: float = 0.3
+    lif_adaptation_beta: float = 0.0
+    lif_adaptation_tau_ms: float = 200.0
+    lif_input_scale: float = 1.0
     rate_max_hz: float = 50.0
     lru_r_min: float = 0.0
     lru_r_max: float = 1.0
@@ -499,6 +511,9 @@ _RANGES = {
     "circuit.lif_refractory_ms": (0, math.inf, True, True),
     "circuit.lif_tau_out_ms": (0, math.inf, False, True),
     "circuit.lif_pseudo_derivative": (0, math.inf, True, True),
+    "circuit.lif_adaptation_beta": (0, math.inf, True, True),
+    "circuit.lif_adaptation_tau_ms": (0, math.inf, False, True),
+    "circuit.lif_input_scale": (0, math.inf, False, True),
     "circuit.rate_max_hz": (0, math.inf, False, True),
     "circuit.excitatory_fraction": (0, 1, True, True),
     "circuit.tau_min_s": (0, math.inf, True, True),
@@ -793,6 +808,9 @@ def _check_model(model: Model) -> None:
     _check_circuit_entries(model.circuit)
     if model.circuit.unit == "lif":
         _check_lif(model)
+    elif model.circuit.lif_adaptation_beta:
+        raise ModelError("circuit.lif_adaptation_beta adapts the threshold of spiking units: it "
+                         f"needs circuit.unit = 'lif', got {model.circuit.unit!r}")
     if model.circuit.unit == "lru":
         _check_lru(model)
     if model.learning.critic_trace == "dutch" and model.optimizer.kind != "sgd":

@@ -158,6 +158,9 @@ def _rate_cortex_initial(theta, model, dims, desc, masks, rng) -> None:
     theta[lay["W"]] = (truncated_normal(rng, (N, Z), 1.0 / Z) * scale).ravel()
     if desc.dale:
         _dale_initial(theta[lay["W"]].reshape(N, Z), desc.signs(), dims.D)
+    if model.circuit.unit == "lif" and model.circuit.lif_input_scale != 1.0:
+        # the current an observation injects into the spiking cortex
+        theta[lay["W"]].reshape(N, Z)[:, :dims.D] *= model.circuit.lif_input_scale
     lo = np.repeat([p.tau_init[0] for p in desc.cortical], [p.size for p in desc.cortical])
     hi = np.repeat([p.tau_init[1] for p in desc.cortical], [p.size for p in desc.cortical])
     theta[lay["tau"]] = np.maximum(rng.uniform(lo, hi), model.circuit.tau_min)

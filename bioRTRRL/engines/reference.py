@@ -116,6 +116,7 @@ class ReferenceEngine:
             "substeps": substeps, "refractory_steps": refractory,
             "neural_dt": circ.neural_dt_ms * 1e-3, "v_th": circ.lif_threshold,
             "gamma_pd": circ.lif_pseudo_derivative, "tau_out": circ.lif_tau_out_ms * 1e-3,
+            "adapt_beta": circ.lif_adaptation_beta, "adapt_tau": circ.lif_adaptation_tau_ms * 1e-3,
         }.items():
             cfg[name] = value
         # [mean, variance, count] per observation channel (Gymnasium's RunningMeanStd start)
@@ -162,8 +163,9 @@ class ReferenceEngine:
         grad_kind = self.config["gradient"][0]
         self.h = np.zeros((B, N))
         self.xi = np.zeros((B, Z))
-        # RFLO's P, or e-prop's [eligibility trace E | eligibility vector ε]
-        self.P = np.zeros((B, (2 if spiking else 1) * NC if grad_kind == K.GRAD_RFLO else 0))
+        # RFLO's P, or e-prop's [eligibility trace E | eligibility vector ε (| ε^a with adaptation)]
+        blocks = (3 if circ.lif_adaptation_beta else 2) if spiking else 1
+        self.P = np.zeros((B, blocks * NC if grad_kind == K.GRAD_RFLO else 0))
         self.J = np.zeros((B, N, NC) if grad_kind == K.GRAD_RTRL else (B, 0, 0))
         T = lrn.bptt_window if grad_kind == K.GRAD_BPTT else 1
         self.hist_xi = np.zeros((B, T, Z))
@@ -171,7 +173,8 @@ class ReferenceEngine:
         self.hist_hold = np.zeros((B, T, N))
         self.hist_count = np.zeros(B, dtype=np.int64)
         self.hist_head = np.zeros(B, dtype=np.int64)
-        self.lif = np.zeros((B, 2, N if spiking else 0))  # membrane v, refractory steps left
+        # membrane v, refractory steps left, adaptation a
+        self.lif = np.zeros((B, 3, N if spiking else 0))
         self.spikes = np.zeros((B, substeps, N if spiking else 0))  # this tick's, per neural step
         self.e = np.zeros((B, dims.n_params))
         self.q = np.zeros((B, dims.n_params if lrn.eligibility_cascade else 0))
@@ -189,7 +192,7 @@ class ReferenceEngine:
         self._grad = np.zeros((B, dims.n_params))
         self._ent = np.zeros(NC)
         self._dvec = np.zeros(dims.n_params)
-        self._scratch = np.zeros((5 + (7 + 2 * substeps if spiking else 0), N))
+        self._scratch = np.zeros((5 + (11 + 3 * substeps if spiking else 0), N))
         self._head_scratch = np.zeros((3, P))
         self._tmpJ = np.zeros((N, NC) if grad_kind == K.GRAD_RTRL else (0, 0))
         self.ticks = 0

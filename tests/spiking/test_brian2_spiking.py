@@ -1,7 +1,8 @@
 """Brian2's spiking cortex equals the reference kernel spike for spike in closed loop.
 
-2,000 env steps (20,000 neural steps) of the spiking trace-conditioning model with learning on:
-identical spike trains (units and times), actions and dopamine; weights within 1e-9.
+2,000 env steps (20,000 neural steps) of the spiking trace-conditioning model with learning on,
+without and with threshold adaptation (ALIF): identical spike trains (units and times), actions
+and dopamine; weights within 1e-9.
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from bioRTRRL.experiment import Session
 pytest.importorskip("brian2")
 
 
-def test_brian2_equals_reference_spike_for_spike():
+@pytest.mark.parametrize("adaptation", [{}, {"circuit.lif_adaptation_beta": 0.1,
+                                              "circuit.lif_adaptation_tau_ms": 200.0}],
+                         ids=["lif", "alif"])
+def test_brian2_equals_reference_spike_for_spike(adaptation):
+    """LIF, and ALIF (the threshold adaptation and its eligibility ε^a in both engines)."""
     model = br.load_model("models/spiking_trace_conditioning.toml").with_overrides(
-        {"run.eval_every": 1000, "run.eval_episodes": 1, "run.eval_max_steps": 100})
+        {"run.eval_every": 1000, "run.eval_episodes": 1, "run.eval_max_steps": 100, **adaptation})
     runs = {}
     for engine in ("reference", "brian2"):
         s = Session(model, 0, engine=engine)
@@ -36,3 +41,5 @@ def test_brian2_equals_reference_spike_for_spike():
     # evaluations run a frozen copy of the circuit whose cortex spikes as the reference's does
     assert ds_r.eval_return.values.tolist() == ds_b.eval_return.values.tolist()
     assert b2.frozen_copy(1, 0).config["substeps"][0] == ref.config["substeps"][0] == 10
+    if adaptation:  # the thresholds did adapt, and the eligibility of a was used
+        assert ref.lif[0, 2].max() > 0.1 and np.abs(ref.P[0, 2 * ref.P.shape[1] // 3:]).max() > 0

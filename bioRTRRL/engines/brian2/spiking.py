@@ -5,11 +5,14 @@ The model is :mod:`bioRTRRL.engines.kernels.spiking`'s (Bellec et al. 2020, Nat 
 written as Brian2 equations on a neural clock of ``circuit.neural_dt_ms``:
 
 - ``cortex``: ``dv/dt = (I − v)/τ (unless refractory)`` integrated by Brian2's ``exact`` method,
-  threshold ``v >= v_th``, reset ``v = 0; h += 1 − κ``, refractory ``circuit.lif_refractory_ms``;
-  the filtered spike train ``dh/dt = −h/τ_out`` is what the striatal readouts read; ψ, e-prop's
-  pseudo-derivative, is computed after the state update.
+  threshold ``v >= v_th + β a``, reset ``v = 0; h += 1 − κ; a += 1``, refractory
+  ``circuit.lif_refractory_ms``; the adaptation ``da/dt = −a/τ_a`` (ALIF, β =
+  ``circuit.lif_adaptation_beta``; β = 0: LIF); the filtered spike train ``dh/dt = −h/τ_out`` is
+  what the striatal readouts read; ψ, e-prop's pseudo-derivative of v − A, is computed after the
+  state update.
 - ``recurrent``: cortex → cortex Synapses, ``on_pre: v_post += w`` for a non-refractory target;
-  eligibility vector ε (``+1`` per presynaptic spike, decaying by α_post) and eligibility trace E.
+  eligibility vector ε (``+1`` per presynaptic spike, decaying by α_post) and eligibility trace E;
+  with adaptation also the eligibility vector of a, ε^a (``epsa``).
 - ``afferent``: input (and a bias unit of constant 1) → cortex Synapses carrying ε and E of the
   input weights; the input current I = W_in x + b is held over the env step.
 - ε is cleared by the post-synaptic spike (``on_post``), as the reset clears ∂v/∂W.
@@ -37,27 +40,33 @@ from ..parameters import CircuitDims
 from ..reference import ReferenceEngine
 from .backend import codeobj_class
 
-#: The LIF cortex (see the module docstring); ``a`` = exp(−dt/τ) for the eligibility updates.
+#: The LIF cortex (see the module docstring); ``a`` = exp(−dt/τ) for the eligibility updates,
+#: ``adapt`` the adaptation variable (Bellec's a_j; 0 without adaptation).
 CORTEX = """
 dv/dt = (I - v) / tau : 1 (unless refractory)
 dh/dt = -h / tau_out : 1
+dadapt/dt = -adapt / tau_a : 1
 I : 1
 tau : second (constant)
 a : 1 (constant)
 psi : 1
 """
-#: ψ after the state update, 0 while refractory (Bellec et al. 2020, Eq. 24 with γ_pd), times
-#: a spike's increment of h: ∂h/∂v
+#: ψ of v − A (A = v_th + β a) after the state update, 0 while refractory (Bellec et al. 2020,
+#: Eq. 24 with γ_pd), times a spike's increment of h: ∂h/∂v
 PSEUDO_DERIVATIVE = ("psi = int(not_refractory) * (gamma_pd / v_th)"
-                     " * clip(1 - abs(v - v_th) / v_th, 0, inf) * gain")
+                     " * clip(1 - abs(v - (v_th + beta * adapt)) / v_th, 0, inf) * gain")
 #: e-prop per neural step: ε decays (an afferent one integrates x), E filters ψ ε
-AFFERENT_ELIGIBILITY = """
-eps = int(not_refractory_post) * (a_post * eps + (1 - a_post) * x_pre) + int(not not_refractory_post) * eps
-E = kappa * E + psi_post * eps
-"""
-RECURRENT_ELIGIBILITY = """
-eps = int(not_refractory_post) * (a_post * eps) + int(not not_refractory_post) * eps
-E = kappa * E + psi_post * eps
+AFFERENT_EPS = ("eps = int(not_refractory_post) * (a_post * eps + (1 - a_post) * x_pre)"
+                " + int(not not_refractory_post) * eps")
+RECURRENT_EPS = ("eps = int(not_refractory_post) * (a_post * eps)"
+                 " + int(not not_refractory_post) * eps")
+LIF_ELIGIBILITY = "E = kappa * E + psi_post * eps"
+#: ALIF: ε^a decays with a, the spike's derivative ψ (ε − β ε^a) enters E and, as a's jump, ε^a
+#: (psi holds the factor gain = 1 − κ of h: ε^a takes ψ / gain)
+ALIF_ELIGIBILITY = """
+epsa = rho_a * epsa
+E = kappa * E + psi_post * (eps - beta * epsa)
+epsa = epsa + psi_post / gain * (eps - beta * epsa)
 """
 
 
@@ -82,9 +91,13 @@ class SpikingCortex:
         cls = codeobj_class(codegen_target)
         self.clock = Clock(dt=dt, name="neural_clock")
         kappa = math.exp(-float(dt) / (circ.lif_tau_out_ms * 0.001))
+        beta = circ.lif_adaptation_beta
+        tau_a = circ.lif_adaptation_tau_ms * ms
         ns = {"v_th": circ.lif_threshold, "gamma_pd": circ.lif_pseudo_derivative,
-              "tau_out": circ.lif_tau_out_ms * ms, "kappa": kappa, "gain": 1.0 - kappa}
-        self.cortex = NeuronGroup(N, CORTEX, threshold="v >= v_th", reset="v = 0\nh += gain",
+              "tau_out": circ.lif_tau_out_ms * ms, "kappa": kappa, "gain": 1.0 - kappa,
+              "beta": beta, "tau_a": tau_a, "rho_a": math.exp(-float(dt) / float(tau_a))}
+        self.cortex = NeuronGroup(N, CORTEX, threshold="v >= v_th + beta * adapt",
+                                  reset="v = 0\nh += gain\nadapt += 1",
                                   refractory=circ.lif_refractory_ms * ms, method="exact",
                                   clock=self.clock, namespace=ns, name="cortex",
                                   codeobj_class=cls)
@@ -95,21 +108,25 @@ class SpikingCortex:
                                   codeobj_class=cls)
         self.inputs = NeuronGroup(D + 1, "x : 1", clock=self.clock, name="inputs",
                                   codeobj_class=cls)
-        self.afferent = Synapses(self.inputs, self.cortex, "eps : 1\nE : 1", on_post="eps = 0",
+        # ε^a only with adaptation (β = 0 leaves the LIF equations)
+        elig = ALIF_ELIGIBILITY if beta else LIF_ELIGIBILITY
+        syn_vars = "eps : 1\nE : 1" + ("\nepsa : 1" if beta else "")
+        self.afferent = Synapses(self.inputs, self.cortex, syn_vars, on_post="eps = 0",
                                  clock=self.clock, namespace=ns, name="afferent",
                                  codeobj_class=cls)
         pre, post = np.meshgrid(np.arange(D + 1), np.arange(N))
         self.afferent.connect(i=pre.ravel(), j=post.ravel())
-        self.afferent.run_regularly(AFFERENT_ELIGIBILITY, when="groups", order=2, name="aff_e",
+        self.afferent.run_regularly(AFFERENT_EPS + "\n" + elig, when="groups", order=2, name="aff_e",
                                     codeobj_class=cls)
-        self.recurrent = Synapses(self.cortex, self.cortex, "w : 1\neps : 1\nE : 1",
+        self.recurrent = Synapses(self.cortex, self.cortex, "w : 1\n" + syn_vars,
                                   on_pre="v_post += w * int(not_refractory_post)\n"
                                          "eps += int(not_refractory_post)",
                                   on_post="eps = 0", clock=self.clock, namespace=ns,
                                   name="recurrent", codeobj_class=cls)
         pre, post = np.meshgrid(np.arange(N), np.arange(N))
         self.recurrent.connect(i=pre.ravel(), j=post.ravel())
-        self.recurrent.run_regularly(RECURRENT_ELIGIBILITY, when="groups", order=2, name="rec_e",
+        self.recurrent.run_regularly(RECURRENT_EPS + "\n" + elig, when="groups", order=2,
+                                     name="rec_e",
                                      codeobj_class=cls)
         self.spikes = SpikeMonitor(self.cortex, name="cortex_spikes", codeobj_class=cls)
         # synapse k = (post i, pre j) of row-major (post, pre) order: W's flat positions
@@ -128,8 +145,9 @@ class SpikingCortex:
 
     def reset_state(self) -> None:
         """An episode ended: membranes, filtered spikes, refractoriness and eligibility cleared."""
-        for obj, names in ((self.cortex, ("v", "h", "psi")), (self.afferent, ("eps", "E")),
-                           (self.recurrent, ("eps", "E"))):
+        synaptic = ("eps", "E", "epsa") if "epsa" in self.recurrent.equations.names else ("eps", "E")
+        for obj, names in ((self.cortex, ("v", "h", "psi", "adapt")), (self.afferent, synaptic),
+                           (self.recurrent, synaptic)):
             for n in names:
                 self.array(obj, n)[:] = 0.0
         self.array(self.cortex, "lastspike")[:] = -1e4

@@ -72,6 +72,8 @@ _FLOAT_FIELDS = {
     "v_th": "LIF: firing threshold (membrane units; reset to 0)",
     "gamma_pd": "LIF: height γ_pd of the e-prop pseudo-derivative",
     "tau_out": "LIF: time constant of the filtered spike trains the readouts read, seconds",
+    "adapt_beta": "ALIF: threshold increase β per unit of the adaptation variable (0 = LIF)",
+    "adapt_tau": "ALIF: time constant τ_a of the adaptation variable, seconds",
     "eps": "Adam ε",
     "clip": "global-norm clip of the update direction (0 = none)",
     "tau_min": "lower bound of τ after every update, ticks",

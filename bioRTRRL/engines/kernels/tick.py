@@ -44,8 +44,9 @@ Circuit = namedtuple("Circuit", "theta fb_a fb_c unit_mask lo hi bounded decay p
 #: e (TD traces, parameter layout), v_prev, v_old (previous values), discount (I = γ^t),
 #: action_in (efference copy), hist_* (BPTT ring buffer: ξ, φ(u), h_{t−1}, count, head),
 #: q (the cascade traces' tags, parameter layout; width 0 without a cascade);
-#: LIF cortex (:mod:`.spiking`, else empty): lif (2 × N: membrane v, refractory steps left),
-#: spikes (substeps × N, this env step's spikes), and P holds [E | ε] (2 · (N·Z + N)).
+#: LIF cortex (:mod:`.spiking`, else empty): lif (3 × N: membrane v, refractory steps left,
+#: adaptation a), spikes (substeps × N, this env step's spikes), and P holds [E | ε] (2 · (N·Z + N);
+#: with adaptation [E | ε | ε^a], 3 · (N·Z + N)).
 EnvState = namedtuple("EnvState", "h xi P J e v_prev v_old discount action_in hist_xi hist_phi "
                                   "hist_hold hist_count hist_head q lif spikes")
 #: Adam moments m, v (parameter layout) and state = [step count, average reward r̄].
@@ -55,7 +56,7 @@ Optimizer = namedtuple("Optimizer", "m v state")
 #: outputs, value, δ]), action_out (env actions), action_index (as integers), delta (B).
 TickIO = namedtuple("TickIO", "obs reward terminated truncated fresh noise_u noise_n noise_pos "
                               "act action_out action_index delta")
-#: grad (B × params), ent_grad (N·Z + N), direction (params), scratch (5 × N; LIF: 12 + 2 · substeps
+#: grad (B × params), ent_grad (N·Z + N), direction (params), scratch (5 × N; LIF: 16 + 3 · substeps
 #: rows, the LIF cortex's from row 5), head_scratch (3 × P),
 #: tmpJ (N × (N·Z + N) for RTRL).
 Work = namedtuple("Work", "grad ent_grad direction scratch head_scratch tmpJ")
@@ -133,7 +134,8 @@ def tick(cfg, circuit, state, opt, io, work):
             lif_step(theta, N, Z, D, xb, hb, state.lif[b, 0], state.lif[b, 1], Pb[:N * Z],
                      Pb[NC:NC + N * Z], unit_mask, c.substeps, float(c.refractory_steps),
                      c.neural_dt, c.v_th, c.gamma_pd, c.tau_out, work.scratch[5:],
-                     state.spikes[b])
+                     state.spikes[b], state.lif[b, 2], Pb[2 * NC:2 * NC + N * Z], c.adapt_beta,
+                     c.adapt_tau)
         elif lru:  # the complex state and its exact traces live in P
             lru_forward(theta, N, Z, D, xb, Pb, unit_mask, scratch_u, hb)
         else:
