@@ -280,13 +280,19 @@ def closed_loop_report(seconds: float = 1.0, repeats: int = 5, startup: bool = T
     from .cohort import Cohort
 
     one, batch = bench_model(32, 1, "rflo"), bench_model(32, 16, "rflo")
+    # Each animal of a cohort pays its own optimizer step. With Adam that step's square root and
+    # division per parameter are a floor no bit-identical rewrite removes; the same cohort with
+    # plain SGD shows what the cohort machinery itself sustains.
+    sgd = one.with_overrides({"optimizer.kind": "sgd"})
     settings = {
         "one circuit, per-tick path": (warm_session_of(Session(one, 0, compiled=False)), 1),
         "one circuit": (warm_session_of(Session(one, 0)), 1),
         "batch of 16 (shared weights)": (warm_session_of(Session(batch, 0)), 16),
         "cohort of 16 animals": (warm_session_of(Cohort(one, range(16))), 16),
+        "cohort of 16 animals, SGD": (warm_session_of(Cohort(sgd, range(16))), 16),
     }
-    probes = {"one circuit": Session(one, 1), "batch of 16 (shared weights)": Session(batch, 1)}
+    probes = {"one circuit": Session(one, 1), "batch of 16 (shared weights)": Session(batch, 1),
+              "cohort of 16 animals, SGD": Session(sgd, 1)}
     rules = {name: [] for name in probes}
     rates = {name: [] for name in settings}
     load = os.getloadavg()[0]
