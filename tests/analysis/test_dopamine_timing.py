@@ -8,23 +8,13 @@ models/trace_conditioning_timing.toml at a 0.5 s interval and 1–2 s between tr
 fallen well below its unpredicted size, and around an omitted reward they fire below baseline.
 """
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
-ANALYSES = Path(__file__).resolve().parents[2] / "analyses"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, ANALYSES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.analyses_scripts import load_analysis
 
 
 def test_dopamine_timing_small_budget(tmp_path):
-    timing = _load("dopamine_timing")
+    timing = load_analysis("dopamine_timing")
     path, _ = timing.CONDITIONS["microstimuli_reward"]
     kwargs = {"n_trials": 10_000, "cue_time": 5, "cue_duration": 1, "iti": [20, 40],
               "reward_probability": 1.0, "omission_probability": 0.1}

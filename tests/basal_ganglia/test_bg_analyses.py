@@ -1,26 +1,16 @@
 """The basal-ganglia analyses at a small budget: they run end to end, write their figure and
 results, and their statistics come out in the reported form (the full runs are in analyses/)."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
-ANALYSES = Path(__file__).resolve().parents[2] / "analyses"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, ANALYSES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.analyses_scripts import load_analysis
 
 
 def test_selection_task_crossover_small_budget(tmp_path):
     # Frank, Seeberger & O'Reilly 2004 (Fig. 2): depleted dopamine → avoid B better than choose
     # A, raised dopamine → the reverse, a positive interaction; at 600 trials and 6 seeds
     # (the full run: 1,500 trials, 24 seeds, analyses/results/selection_task.md)
-    table = _load("selection_task").main(steps=1200, seeds=tuple(range(6)), out=tmp_path)
+    table = load_analysis("selection_task").main(steps=1200, seeds=tuple(range(6)), out=tmp_path)
     assert (tmp_path / "selection_task.png").stat().st_size > 0
     assert "Crossover interaction" in (tmp_path / "selection_task.md").read_text()
     for state in ("normal", "depleted", "raised"):
@@ -33,14 +23,14 @@ def test_selection_task_crossover_small_budget(tmp_path):
 
 
 def test_punishment_learning_small_budget(tmp_path):
-    out = _load("punishment_learning").main(steps=200, seeds=(0, 1), out=tmp_path)
+    out = load_analysis("punishment_learning").main(steps=200, seeds=(0, 1), out=tmp_path)
     assert (tmp_path / "punishment_learning_200.png").stat().st_size > 0
     assert len(out["accuracy"]) == 4
     assert all(0.0 <= a.mean() <= 1.0 for a in out["accuracy"].values())
 
 
 def test_sign_flip_p_is_exact():
-    sign_flip_p = _load("selection_task").sign_flip_p
+    sign_flip_p = load_analysis("selection_task").sign_flip_p
     # all positive: only the all-positive and all-negative assignments reach |mean|
     assert sign_flip_p(np.array([1.0, 2.0, 3.0, 4.0])) == 2 / 16
     assert sign_flip_p(np.array([1.0, -1.0])) == 1.0
@@ -50,7 +40,7 @@ def test_punishment_mechanism_small_budget(tmp_path):
     # Potjans et al. 2011's cause, measured: at a low baseline the critic, learning from the
     # same bounded signal, cannot follow punishments down (its value stays near 0) while at the
     # model's baseline it can; rewards pull it up at either baseline
-    stats = _load("punishment_learning").mechanism(steps=400, seeds=(0,), out=tmp_path)
+    stats = load_analysis("punishment_learning").mechanism(steps=400, seeds=(0,), out=tmp_path)
     value = {c: rows[0]["value"] for c, rows in stats.items()}
     assert value[("punishments", 0.5)] > -0.05 > value[("punishments", 4.0)]
     assert value[("rewards", 0.5)] > 0.3 and value[("rewards", 4.0)] > 0.3
@@ -60,7 +50,7 @@ def test_punishment_mechanism_small_budget(tmp_path):
 def test_discounted_returns_by_hand():
     # one episode ending at the goal on tick 3 (rewards −1, −1, 0 after ticks 0–2), then one cut
     # off by the end of the recording: G_2 = 0, G_1 = −1, G_0 = −1 + 0.9 · (−1)
-    returns = _load("grid_world").discounted_returns
+    returns = load_analysis("grid_world").discounted_returns
     reward = np.array([0.0, -1.0, -1.0, 0.0, 0.0, -1.0])
     first = np.array([True, False, False, False, True, False])
     terminated = np.array([False, False, False, True, False, False])
@@ -70,7 +60,7 @@ def test_discounted_returns_by_hand():
 
 
 def test_grid_world_small_budget(tmp_path):
-    out = _load("grid_world").main(steps=300, seeds=(0, 1), out=tmp_path)
+    out = load_analysis("grid_world").main(steps=300, seeds=(0, 1), out=tmp_path)
     assert (tmp_path / "grid_world.png").stat().st_size > 0
     assert "steps to goal" in (tmp_path / "grid_world.md").read_text()
     assert len(out["final"]) == 9
@@ -81,7 +71,7 @@ def test_grid_world_low_baseline_critic_overestimates():
     # Potjans et al. 2011's mechanism, measured: with purely negative rewards and a low tonic
     # rate, dips sit at the floor −r₀/κ far more often and the critic's value stays above the
     # returns the agent then receives, more than at the model's tonic rate
-    run_one = _load("grid_world").run_one
+    run_one = load_analysis("grid_world").run_one
     low, normal = (run_one("negative", hz, seed=0, steps=3000) for hz in (0.5, 4.0))
     assert low["floor"] > normal["floor"] + 0.2
     assert low["bias"] > normal["bias"] + 0.3

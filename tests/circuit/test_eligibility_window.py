@@ -6,15 +6,11 @@ eligibility (learning.eligibility_cascade), peaks between 0.3 and 2 s; the plain
 peaks earlier, below 0.3 s.
 """
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
-_PATH = Path(__file__).resolve().parents[2] / "analyses" / "eligibility_window.py"
-_spec = importlib.util.spec_from_file_location("eligibility_window", _PATH)
-ew = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ew)
+from tests.analyses_scripts import load_analysis
+
+ew = load_analysis("eligibility_window")
 
 DELAYS = np.array([-1.0, -0.3, 0.0, 0.1, 0.2, 0.4, 0.6, 1.0, 1.5, 3.0])
 CASCADE, EXPONENTIAL = list(ew.CONDITIONS.values())[1], list(ew.CONDITIONS.values())[0]

@@ -159,6 +159,12 @@ def _restart(world, book, b):
     """Copy ``b`` begins its next episode (``TaskProgram.start`` without new keys)."""
     world.task.stream_base[b] += _STRIDE
     task_start(world.task, b)
+    _first_tick(world, book, b)
+
+
+@_exact
+def _first_tick(world, book, b):
+    """Env ``b``'s tick is the first of its new episode: no reward, not ended, fresh."""
     world.steps[b] = 0
     book.reward[b] = 0.0
     book.terminated[b] = False
@@ -220,11 +226,7 @@ def cartpole_step(world, book, actions, tick):
                 for c in range(4):
                     world.state[b, c] = world.draws[p + c * m + j]
                 j += 1
-                world.steps[b] = 0
-                book.reward[b] = 0.0
-                book.terminated[b] = False
-                book.truncated[b] = False
-                book.fresh[b] = True
+                _first_tick(world, book, b)
             else:
                 book.reward[b] = 1.0
                 book.terminated[b] = term
@@ -238,11 +240,7 @@ def cartpole_step(world, book, actions, tick):
                 for c in range(4):
                     world.state[b, c] = world.draws[p + c]
                 world.draw_pos[0] = p + 4
-                world.steps[b] = 0
-                book.reward[b] = 0.0
-                book.terminated[b] = False
-                book.truncated[b] = False
-                book.fresh[b] = True
+                _first_tick(world, book, b)
             else:
                 book.terminated[b] = cartpole_dynamics(world.state[b], actions[b])
                 world.steps[b] += 1
