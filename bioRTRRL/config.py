@@ -180,6 +180,17 @@ class CircuitSpec:
         about 3× lower than with tanh (h has mean ≈ 0.5, so |h|² is larger); Adam needs no change.
     rate_max_hz : float
         r_max of ``unit = "rate"`` (Hz): the recorded cortical rates are r_max · σ(u).
+    rate_input_scale : float
+        ``unit = "rate"``: factor on the initial input → cortex weights (1 = the 1/fan-in draw of
+        the other synapses). A stimulus then moves u by several units and switches the units it
+        drives on from their spontaneous rate: a sparse, stimulus-selective code, where the weak
+        draw leaves every unit near r_max/2 whatever is shown (99 % of the code common to all
+        stimuli of the probabilistic selection task; docs/algorithm.md §12).
+    rate_spontaneous_hz : float
+        ``unit = "rate"``: when > 0, the rate of a unit at rest without input at the start, in Hz
+        (cortical pyramidal cells fire spontaneously at a few Hz; e.g. Hromádka, DeWeese & Zador
+        2008, PLoS Biol 6:e16): every initial bias is shifted by logit(r_sp / r_max) on top of
+        its draw. Must be below ``rate_max_hz``. 0 (default): the bias as drawn (σ(0): r_max/2).
     lru_r_min, lru_r_max : float
         LRU: the moduli |λ| of the initial recurrence are drawn with |λ|² uniform on
         [r_min², r_max²) (the published code's 0 and 1).
@@ -230,6 +241,8 @@ class CircuitSpec:
     lif_adaptation_tau_ms: float = 200.0
     lif_input_scale: float = 1.0
     rate_max_hz: float = 50.0
+    rate_input_scale: float = 1.0
+    rate_spontaneous_hz: float = 0.0
     lru_r_min: float = 0.0
     lru_r_max: float = 1.0
     lru_max_phase: float = 6.28
@@ -515,6 +528,8 @@ _RANGES = {
     "circuit.lif_adaptation_tau_ms": (0, math.inf, False, True),
     "circuit.lif_input_scale": (0, math.inf, False, True),
     "circuit.rate_max_hz": (0, math.inf, False, True),
+    "circuit.rate_input_scale": (0, math.inf, False, True),
+    "circuit.rate_spontaneous_hz": (0, math.inf, True, True),
     "circuit.excitatory_fraction": (0, 1, True, True),
     "circuit.tau_min_s": (0, math.inf, True, True),
     "learning.discount_tau_s": (0, math.inf, True, True),
@@ -813,9 +828,21 @@ def _check_model(model: Model) -> None:
                          f"needs circuit.unit = 'lif', got {model.circuit.unit!r}")
     if model.circuit.unit == "lru":
         _check_lru(model)
+    _check_rate(model.circuit)
     if model.learning.critic_trace == "dutch" and model.optimizer.kind != "sgd":
         raise ModelError("learning.critic_trace = 'dutch' (true online TD(λ)) requires optimizer.kind = 'sgd'")
     check_memory(model)
+
+
+def _check_rate(circ: CircuitSpec) -> None:
+    """The initial state of the firing-rate units: their keys need ``unit = "rate"``."""
+    for key, off in (("rate_input_scale", 1.0), ("rate_spontaneous_hz", 0.0)):
+        if getattr(circ, key) != off and circ.unit != "rate":
+            raise ModelError(f"circuit.{key} sets up firing-rate units: it needs circuit.unit = "
+                             f"'rate', got {circ.unit!r}")
+    if circ.rate_spontaneous_hz >= circ.rate_max_hz:
+        raise ModelError(f"circuit.rate_spontaneous_hz = {circ.rate_spontaneous_hz!r} Hz must be "
+                         f"below circuit.rate_max_hz = {circ.rate_max_hz!r} Hz")
 
 
 def lif_steps(circ: CircuitSpec) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,11 +157,18 @@ def _rate_cortex_initial(theta, model, dims, desc, masks, rng) -> None:
     exists = masks["W_exists"]
     scale = np.sqrt(Z / exists.sum(axis=1))[:, None] * exists
     theta[lay["W"]] = (truncated_normal(rng, (N, Z), 1.0 / Z) * scale).ravel()
+    W = theta[lay["W"]].reshape(N, Z)
     if desc.dale:
-        _dale_initial(theta[lay["W"]].reshape(N, Z), desc.signs(), dims.D)
-    if model.circuit.unit == "lif" and model.circuit.lif_input_scale != 1.0:
-        # the current an observation injects into the spiking cortex
-        theta[lay["W"]].reshape(N, Z)[:, :dims.D] *= model.circuit.lif_input_scale
+        _dale_initial(W, desc.signs(), dims.D)
+    circ = model.circuit
+    # the drive an observation gives the spiking or firing-rate cortex, relative to the draw
+    input_scale = {"lif": circ.lif_input_scale, "rate": circ.rate_input_scale}.get(circ.unit, 1.0)
+    if input_scale != 1.0:
+        W[:, :dims.D] *= input_scale
+    if circ.unit == "rate" and circ.rate_spontaneous_hz > 0:
+        # σ(b) = r_sp / r_max: without input a unit starts at its spontaneous rate (bias draw aside)
+        f = circ.rate_spontaneous_hz / circ.rate_max_hz
+        W[:, Z - 1] += math.log(f / (1.0 - f))
     lo = np.repeat([p.tau_init[0] for p in desc.cortical], [p.size for p in desc.cortical])
     hi = np.repeat([p.tau_init[1] for p in desc.cortical], [p.size for p in desc.cortical])
     theta[lay["tau"]] = np.maximum(rng.uniform(lo, hi), model.circuit.tau_min)

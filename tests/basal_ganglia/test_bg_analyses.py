@@ -8,9 +8,11 @@ from tests.analyses_scripts import load_analysis
 
 def test_selection_task_crossover_small_budget(tmp_path):
     # Frank, Seeberger & O'Reilly 2004 (Fig. 2): depleted dopamine → avoid B better than choose
-    # A, raised dopamine → the reverse, a positive interaction; at 600 trials and 6 seeds
-    # (the full run: 1,500 trials, 24 seeds, analyses/results/selection_task.md)
-    table = load_analysis("selection_task").main(steps=1200, seeds=tuple(range(6)), out=tmp_path)
+    # A, raised dopamine → the reverse, a positive interaction; at 600 trials and 12 seeds
+    # (the full run: 1,500 trials, 24 seeds, analyses/results/selection_task.md). Six seeds
+    # were too few for the sign of A − B in one state: over four sets of six, its depleted
+    # mean ranged from −0.10 to +0.05 while the interaction stayed positive.
+    table = load_analysis("selection_task").main(steps=1200, seeds=tuple(range(12)), out=tmp_path)
     assert (tmp_path / "selection_task.png").stat().st_size > 0
     assert "Crossover interaction" in (tmp_path / "selection_task.md").read_text()
     for state in ("normal", "depleted", "raised"):

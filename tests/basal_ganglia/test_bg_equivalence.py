@@ -36,6 +36,11 @@ CASES = {
     "depleted_relative_dips": ({"dopamine_dip_relative": True},
                                [{"kind": "deplete_dopamine", "level": 0.5}]),
     "readout_adam": ({"striatum": "readout", "cued_actions": False}, []),
+    # the cortex of models/basal_ganglia.toml: firing-rate units started sparse (a strong input
+    # draw, 4 Hz spontaneous), Dale's law, time in seconds
+    "rate_dale_seconds": ({"unit": "rate", "rate_input_scale": 6.0, "rate_spontaneous_hz": 4.0,
+                           "sign": "dale", "env_dt_ms": 100.0, "tau_init_s": [0.1, 0.3],
+                           "tau_min_s": 0.1}, [{"kind": "raise_dopamine", "factor": 2.0}]),
 }
 
 
