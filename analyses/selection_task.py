@@ -22,29 +22,39 @@ order in ρ, the choose-A logit minus the avoid-B logit against a comparison sti
 β[(G_A + N_A) + (G_B + N_B) − 2(G_x + N_x)] per unit of ρ: the bias separates choose A from avoid
 B only insofar as A and B carry more Go + NoGo activity than C–F, which OpAL's Hebbian rule
 (G ← G + α G δ, N ← N − α N δ) builds for options whose errors keep one sign (A: bursts, B: dips).
-"Salience" below is (G+N)_A + (G+N)_B − 2·mean (G+N)_{C..F}. With the model's earlier settings
-(opponent_beta 2, lr_readout 0.02, opponent_tonic_bias 1) it was +0.20 (6 seeds, 3000 ticks),
-G_A stayed below G_C (the Go weights did not single out A) and β = 2 saturated the test pairs'
-probabilities, so the interaction was +0.023 without a crossover (A − B > 0 in every state).
-With β = 1 and lr_readout 0.05 the salience is +0.82 and G_A > G_C > G_E; opponent_tonic_bias 2
-maps the depletion (tonic × 0.5) to ρ = −1 and the raised tonic rate (× 2) to ρ = +1, OpAL's
-extremes. The learning share of the interaction (each trained circuit tested at ρ = 0) is ≈ 0:
-the bounded dips and smaller bursts during learning do not tip it; the tonic bias at choice does
+β = 1 keeps the test pairs' probabilities off saturation, and opponent_tonic_bias 2 maps the
+depletion (tonic × 0.5) to ρ = −1 and the raised tonic rate (× 2) to ρ = +1, OpAL's extremes.
+The learning share of the interaction (each trained circuit tested at ρ = 0) is small: the
+bounded dips and smaller bursts during learning do not tip it; the tonic bias at choice does
 (analyses/results/selection_task.md).
+
+The cortex is what the striatum sees. OpAL's actor is a table, one G and N per stimulus, and its
+critic one value per state; here both read the cortical rates h (as fractions of r_max), so the
+pairs must have distinct codes. The report gives the code of the trained circuits: mean rate (Hz),
+the mean cosine between the fifteen test pairs' rate vectors, and |h|², which sets the step
+lr·|h|² of the striatum's SGD. With firing-rate units drawn like the tanh cortex (rate_input_scale
+1, no spontaneous rate) every unit fires ≈ r_max/2 whatever is shown: cosine 0.992 (tanh cortex:
+0.49), |h|² ≈ 8 (tanh: 1.95); the Go and NoGo activities grow up to ~100 (8 seeds, 600 trials,
+lr 0.05), test choices saturate and the interaction was −0.034 [−0.131, +0.088] (2 of 8 seeds
+positive); dividing lr by 4 did not bring it back (+0.063 [−0.106, +0.221]). The model file's
+sparse start (input draw × 6, 4 Hz spontaneous: cosine ≈ 0.6, |h|² ≈ 1.2) and lr 0.1 restore it.
+Dale's law and the time constants in seconds do not act in this task: every trial is one choice
+from rest (h = 0) within one 100 ms tick of τ = 0.1 s, so neither the recurrent weights nor the
+traces' decay enter (the tanh cortex gave the same bits with and without them).
 
 With --relative-dips the circuit reads a dip against the tonic rate in force
 (``circuit.dopamine_dip_relative``; Frank 2005, J Cogn Neurosci 17:51: D2 receptors sensitive to
 low dopamine, pauses filled by L-DOPA), so depletion makes a pause weigh more and raised tonic
 dopamine less; its figure and results carry the suffix _relative_dips. Measured (12 seeds,
-analyses/results/selection_task_relative_dips.md): the interaction is +0.090 [+0.032, +0.148],
-but its learning share is negative, −0.047 [−0.073, −0.019]. A reading (from the earlier
-settings' Go/NoGo activities, not re-measured here): stronger NoGo learning in depletion
-raises the NoGo of every often-punished stimulus, and A, the least punished, then stands out
-more than B, which the trained actor rarely chooses and so rarely punishes. Relative dips work
-against the crossover during learning; the tonic bias at choice still carries it. (With the
-earlier settings above the interaction came out reversed, −0.055 [−0.102, −0.010].)
+``--relative-dips --seeds 0,...,11``, analyses/results/selection_task_relative_dips.md): the
+interaction is +0.097 [+0.060, +0.137], but its learning share is negative, −0.068 [−0.094,
+−0.043]. A reading (from the tanh cortex's Go/NoGo activities, not re-measured here): stronger
+NoGo learning in depletion raises the NoGo of every often-punished stimulus, and A, the least
+punished, then stands out more than B, which the trained actor rarely chooses and so rarely
+punishes. Relative dips work against the crossover during learning; the tonic bias at choice
+still carries it.
 
-Usage:  python analyses/selection_task.py [--steps 3000] [--seeds 0,1,...,9] [--workers 1]
+Usage:  python analyses/selection_task.py [--steps 3000] [--seeds 0,1,...,23] [--workers 1]
         [--relative-dips]
 Writes analyses/figures/selection_task.png and analyses/results/selection_task.md.
 """
@@ -78,17 +88,37 @@ def state_model(state: str, relative_dips: bool = False):
     return br.load_model(data)
 
 
-def _frozen_drives(engine, pairs) -> np.ndarray:
-    """The dorsal striatum's drives y (Go then NoGo) of a trained circuit shown each pair once,
-    without learning: one frozen tick from rest (the pair's first tick)."""
-    n, d = len(pairs), engine.dims
+def _frozen_tick(engine, pairs) -> np.ndarray:
+    """[x, h, striatal drives, value, δ] of a trained circuit shown each pair once, without
+    learning: one frozen tick from rest (the pair's first tick)."""
+    n = len(pairs)
     frozen = engine.frozen_copy(n, 0)
     obs = np.zeros((n, 6))
     for k, pair in enumerate(pairs):
         obs[k, list(pair)] = 1.0
     zero, no = np.zeros(n), np.zeros(n, dtype=bool)
     frozen.tick(obs, zero, no, no, ~no)
-    return frozen.act[:, d.D + d.N:d.D + d.N + d.P]
+    return frozen.act
+
+
+def _frozen_drives(engine, pairs) -> np.ndarray:
+    """The dorsal striatum's drives y (Go then NoGo) of each pair's frozen tick."""
+    d = engine.dims
+    return _frozen_tick(engine, pairs)[:, d.D + d.N:d.D + d.N + d.P]
+
+
+def cortex_code(engine) -> dict[str, float]:
+    """The cortical code of the fifteen test pairs: mean rate (Hz; h for a tanh cortex), mean
+    cosine between the pairs' vectors h, and mean |h|² (h: rates as fractions of r_max)."""
+    from bioRTRRL.tasks.probabilistic_selection import TEST_PAIRS
+
+    d = engine.dims
+    h = _frozen_tick(engine, TEST_PAIRS)[:, d.D:d.D + d.N]
+    unit = h / np.linalg.norm(h, axis=1, keepdims=True)
+    cos = (unit @ unit.T)[np.triu_indices(len(h), 1)]
+    r_max = engine.model.circuit.rate_max_hz if engine.model.circuit.unit == "rate" else 1.0
+    return {"rate": float(r_max * h.mean()), "cosine": float(cos.mean()),
+            "h2": float((h ** 2).sum(axis=1).mean())}
 
 
 def test_accuracy(engine, tonic_hz: float | None = None) -> dict[str, float]:
@@ -135,6 +165,7 @@ def run_one(args) -> dict:
     plain = test_accuracy(session.engine, tonic_hz=session.engine.config[0]["da_model_hz"])
     out["diff_rho0"] = plain["choose_A"] - plain["avoid_B"]  # the learning's share alone
     out["G"], out["N"] = go_nogo(session.engine)
+    out["code"] = cortex_code(session.engine)
     return {"state": state, "seed": seed, **out}
 
 
@@ -160,6 +191,7 @@ def summarise(rows: list[dict]) -> dict:
         table[state] = {"choose_A": a, "avoid_B": b, "diff": a - b}
         table[state]["diff_ci"] = bootstrap_ci(a - b, statistic="mean")
         table[state]["diff_rho0"] = np.array([x["diff_rho0"] for x in r])
+    table["code"] = {k: float(np.mean([x["code"][k] for x in rows])) for k in rows[0]["code"]}
     per_seed = table["raised"]["diff"] - table["depleted"]["diff"]
     learning = table["raised"]["diff_rho0"] - table["depleted"]["diff_rho0"]
     table["interaction"] = {
@@ -200,7 +232,12 @@ def report(table: dict, steps: int, relative_dips: bool = False) -> str:
               "", f"Its learning share (each state's trained circuit tested at ρ = 0, no tonic "
               f"bias at choice): {it['learning']:+.3f}, 95 % bootstrap interval "
               f"[{it['learning_ci'][0]:+.3f}, {it['learning_ci'][1]:+.3f}]; the rest is the "
-              "tonic bias of the selection stage at test (OpAL's β_G = β(1 + ρ), β_N = β(1 − ρ))."]
+              "tonic bias of the selection stage at test (OpAL's β_G = β(1 + ρ), β_N = β(1 − ρ)).",
+              "", "The cortical code the striatum reads after training (the fifteen test pairs, "
+              f"mean over states and seeds): mean rate {table['code']['rate']:.1f} (Hz for "
+              f"firing-rate units), mean cosine between the pairs' rate vectors "
+              f"{table['code']['cosine']:.2f}, |h|² {table['code']['h2']:.2f} (h: rates as "
+              "fractions of r_max; the striatum's SGD step is lr·|h|²)."]
     return "\n".join(lines) + "\n"
 
 
@@ -235,7 +272,7 @@ def figure(table: dict, rows: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def main(steps: int = 3000, seeds=tuple(range(10)), workers: int = 1,
+def main(steps: int = 3000, seeds=tuple(range(24)), workers: int = 1,
          out: Path | None = None, relative_dips: bool = False) -> dict:
     jobs = [(state, seed, steps, relative_dips) for state in STATES for seed in seeds]
     if workers > 1:
@@ -257,7 +294,7 @@ def main(steps: int = 3000, seeds=tuple(range(10)), workers: int = 1,
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=3000)
-    p.add_argument("--seeds", default="0,1,2,3,4,5,6,7,8,9")
+    p.add_argument("--seeds", default=",".join(str(k) for k in range(24)))
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--relative-dips", action="store_true")
     a = p.parse_args()
