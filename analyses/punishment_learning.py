@@ -12,11 +12,13 @@ selection stage's probability of the better stimulus; chance 0.5).
 
 Prints means with bootstrap intervals over seeds and, per baseline, the difference rewards −
 punishments (a different seed set per condition: independent animals) with Hedges' g. With the
-model's current settings (opponent_beta 1, lr_readout 0.05) punishments alone teach as much as
-rewards alone at either baseline, after 400 trials (0.5 Hz: rewards − punishments +0.009
-[−0.020, +0.037]) and after 1,500 (−0.004 [−0.025, +0.019]; analyses/results/
-punishment_learning_800.md and _3000.md); with the earlier settings (β 2, lr 0.02) punishments
-lagged slightly at 0.5 Hz after 400 trials and caught up.
+model's current settings (a sparse firing-rate cortex, opponent_beta 1, lr_readout 0.1)
+punishments alone teach at least as much as rewards alone at either baseline: at 0.5 Hz after 400
+trials rewards − punishments is −0.026 [−0.051, −0.001], after 1,500 −0.026 [−0.049, −0.004];
+at 4 Hz +0.018 [−0.027, +0.067] and +0.004 [−0.007, +0.016] (analyses/results/
+punishment_learning_800.md and _3000.md). With the earlier tanh cortex (lr 0.05) the 0.5 Hz
+differences were +0.009 [−0.020, +0.037] and −0.004 [−0.025, +0.019], and with β 2, lr 0.02
+punishments lagged slightly at 0.5 Hz after 400 trials and caught up.
 
 Why the punishments do not fail here (--mechanism): the critic learns from the same bounded
 signal (in Potjans et al. too), so at the low baseline its value drifts up quickly (bursts) and
