@@ -34,10 +34,21 @@ pairs must have distinct codes. The report gives the code of the trained circuit
 the mean cosine between the fifteen test pairs' rate vectors, and |h|², which sets the step
 lr·|h|² of the striatum's SGD. With firing-rate units drawn like the tanh cortex (rate_input_scale
 1, no spontaneous rate) every unit fires ≈ r_max/2 whatever is shown: cosine 0.992 (tanh cortex:
-0.49), |h|² ≈ 8 (tanh: 1.95); the Go and NoGo activities grow up to ~100 (8 seeds, 600 trials,
-lr 0.05), test choices saturate and the interaction was −0.034 [−0.131, +0.088] (2 of 8 seeds
-positive); dividing lr by 4 did not bring it back (+0.063 [−0.106, +0.221]). The model file's
-sparse start (input draw × 6, 4 Hz spontaneous: cosine ≈ 0.6, |h|² ≈ 1.2) and lr 0.1 restore it.
+0.49), |h|² ≈ 8 (tanh: 1.95), so SGD's step is 4× the tanh cortex's. Ablation (24 seeds, 1,500
+trials, the model file with --set; results in analyses/results/selection_task_<overrides>.md):
+
+- neither (``--set circuit.rate_input_scale=1 --set circuit.rate_spontaneous_hz=0``): at lr 0.05
+  the Go/NoGo weights diverge (|K| 4.5e5 by tick 3000); at lr 0.0125 the test choices saturate
+  (AB 1.00), A − B is positive in every state (+0.25 to +0.43), interaction +0.064 [−0.021,
+  +0.150], 14 of 24 seeds: no crossover;
+- 4 Hz spontaneous alone (``rate_input_scale=1``): a dense code still (cosine 0.97, |h|² ≈ 0.2);
+  interaction +0.242 [+0.221, +0.261] but no crossover (A − B depleted +0.070 [+0.052, +0.088]),
+  half of it learning (+0.127);
+- input × 6 alone (``rate_spontaneous_hz=0``, lr 0.025; lr 0.1 diverges): +0.199 [+0.088, +0.301],
+  21 of 24, A − B s.d. 0.3–0.4 over seeds, learning share +0.086 [+0.010, +0.159];
+- both (the model file, lr 0.1: cosine ≈ 0.6, |h|² ≈ 1.2): +0.136 [+0.103, +0.168], 23 of 24,
+  depleted A − B −0.037 [−0.076, −0.001], learning share −0.011.
+
 Dale's law and the time constants in seconds do not act in this task: every trial is one choice
 from rest (h = 0) within one 100 ms tick of τ = 0.1 s, so neither the recurrent weights nor the
 traces' decay enter (the tanh cortex gave the same bits with and without them).
@@ -55,17 +66,22 @@ punishes. Relative dips work against the crossover during learning; the tonic bi
 still carries it.
 
 Usage:  python analyses/selection_task.py [--steps 3000] [--seeds 0,1,...,23] [--workers 1]
-        [--relative-dips]
-Writes analyses/figures/selection_task.png and analyses/results/selection_task.md.
+        [--relative-dips] [--set KEY=VALUE ...]
+Writes analyses/figures/selection_task.png and analyses/results/selection_task.md (a run with
+--set: the suffix names the overrides, e.g. selection_task_rate_input_scale1.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import spiking_settings  # noqa: E402  (--set KEY=VALUE, shared with the spiking analyses)
 
 # ---- configuration --------------------------------------------------------------------------
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,10 +94,10 @@ STATES = {  # dopamine state → manipulations (Frank 2005, J Cogn Neurosci 17:5
 FIGURES, RESULTS = Path(__file__).resolve().parent / "figures", Path(__file__).resolve().parent / "results"
 
 
-def state_model(state: str, relative_dips: bool = False):
+def state_model(state: str, relative_dips: bool = False, overrides: dict | None = None):
     import bioRTRRL as br
 
-    data = br.load_model(MODEL).to_dict()
+    data = br.load_model(MODEL).with_overrides(overrides or {}).to_dict()
     data["manipulation"] = STATES[state]
     data["circuit"]["dopamine_dip_relative"] = relative_dips
     data["name"] = f"selection_{state}"
@@ -158,8 +174,8 @@ def run_one(args) -> dict:
     """Train one seed in one dopamine state; its test accuracies and final Go/NoGo weights."""
     import bioRTRRL as br
 
-    state, seed, steps, relative_dips = args
-    session = br.Session(state_model(state, relative_dips), seed=seed)
+    state, seed, steps, relative_dips, overrides = args
+    session = br.Session(state_model(state, relative_dips, overrides), seed=seed)
     session.advance(steps, progress=False)
     out = test_accuracy(session.engine)
     plain = test_accuracy(session.engine, tonic_hz=session.engine.config[0]["da_model_hz"])
@@ -207,8 +223,9 @@ def summarise(rows: list[dict]) -> dict:
     return table
 
 
-def report(table: dict, steps: int, relative_dips: bool = False) -> str:
-    variant = " (circuit.dopamine_dip_relative = true)" if relative_dips else ""
+def report(table: dict, steps: int, relative_dips: bool = False, settings=()) -> str:
+    changed = (["circuit.dopamine_dip_relative = true"] if relative_dips else []) + list(settings)
+    variant = f" ({', '.join(changed)})" if changed else ""
     lines = ["# Probabilistic selection task under three dopamine states", "",
              f"models/basal_ganglia.toml{variant}, {steps} training ticks ({steps // 2} trials), "
              f"{len(table['normal']['diff'])} seeds per state; accuracies are choice "
@@ -273,18 +290,21 @@ def figure(table: dict, rows: list[dict], path: Path) -> None:
 
 
 def main(steps: int = 3000, seeds=tuple(range(24)), workers: int = 1,
-         out: Path | None = None, relative_dips: bool = False) -> dict:
-    jobs = [(state, seed, steps, relative_dips) for state in STATES for seed in seeds]
+         out: Path | None = None, relative_dips: bool = False, settings=()) -> dict:
+    """``settings``: ["KEY=VALUE", ...] overriding the model file (``--set``)."""
+    overrides = spiking_settings.overrides(list(settings))
+    jobs = [(state, seed, steps, relative_dips, overrides) for state in STATES for seed in seeds]
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
             rows = list(pool.map(run_one, jobs))
     else:
         rows = [run_one(j) for j in jobs]
     table = summarise(rows)
-    text = report(table, steps, relative_dips)
+    text = report(table, steps, relative_dips, settings)
     print(text)
     figures, results = (FIGURES, RESULTS) if out is None else (out, out)
-    name = "selection_task_relative_dips" if relative_dips else "selection_task"
+    name = ("selection_task_relative_dips" if relative_dips else "selection_task") + \
+        spiking_settings.tag(list(settings))
     figure(table, rows, figures / f"{name}.png")
     results.mkdir(parents=True, exist_ok=True)
     (results / f"{name}.md").write_text(text)
@@ -297,6 +317,7 @@ if __name__ == "__main__":
     p.add_argument("--seeds", default=",".join(str(k) for k in range(24)))
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--relative-dips", action="store_true")
+    spiking_settings.add_arguments(p)
     a = p.parse_args()
     main(a.steps, tuple(int(s) for s in a.seeds.split(",")), a.workers,
-         relative_dips=a.relative_dips)
+         relative_dips=a.relative_dips, settings=a.set)
