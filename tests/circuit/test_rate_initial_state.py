@@ -9,8 +9,8 @@ Signatures checked, against NumPy written here from the options' definitions:
   close to r_sp (cortical pyramidal cells fire spontaneously at a few Hz);
 - input scale: the input → cortex weights are the default draw times the scale, so a stimulus
   drives u = scale · W_in x + b; recurrent weights (with Dale's signs) and readouts are the draw's;
-- off (the defaults): the parameters are the default draw bit for bit (regression digests guard
-  the rest);
+- off (the defaults): the parameters are the tanh cortex's draw bit for bit (regression digests
+  guard the rest);
 - bad values stop with a ModelError naming the key.
 """
 
@@ -64,8 +64,8 @@ def test_spontaneous_rate_and_input_scale_match_numpy():
 
 
 def test_defaults_leave_the_draw_unchanged():
-    np.testing.assert_array_equal(
-        engine(rate_spontaneous_hz=0.0, rate_input_scale=1.0).theta, engine().theta)
+    # off, the rate units start from the draw every unit model shares (the tanh cortex's)
+    np.testing.assert_array_equal(engine().theta, engine(unit="tanh").theta)
 
 
 @pytest.mark.parametrize("circuit, key", [
