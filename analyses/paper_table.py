@@ -71,6 +71,7 @@ Usage (the cheapest rows first; results accumulate in RUNS):
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import time
@@ -104,10 +105,16 @@ VARIANTS = {
     # CartPole models decay it to make solved policies stay solved); tried for "held"
     "lr_decay": {"optimizer.lr_schedule": "linear", "optimizer.lr_decay_steps": 200_000,
                  "optimizer.lr_final_fraction": 0.1},
-    "full_budget": {},                                # the code's defaults, never stopped early
 }
-#: Variants trained to the whole budget (no early stopping).
-FULL_BUDGET = {"full_budget"}
+#: Evaluation protocols: every how many ticks a run is evaluated (None: the row's own interval,
+#: ROWS[row]["eval_every"]) and after how many evaluations without a new best it stops (None:
+#: never, trained to the budget).
+PUBLISHED_EVAL_EVERY = 100_000  # the authors' code: 100 scans of 1,000 ticks, batch 1
+PROTOCOLS = {
+    "published": {"every": PUBLISHED_EVAL_EVERY, "patience": PATIENCE},
+    "dense": {"every": None, "patience": PATIENCE},
+    "dense_full": {"every": None, "patience": None},
+}
 
 # Row → (model file stem, overrides, evaluate every, budget, table, label, chance level?).
 # Table 3 rows reuse a Table 2 file with the task swapped (same circuit and learning settings).
@@ -165,6 +172,12 @@ ROWS = {
                                    probability_draw="independent", block_length=100)),
     "acrobot": _row("paper_catch", 5_000, 100_000, 3, "Acrobot (curve to 0.1 M ticks)",
                     _task("Acrobot-v1")),
+    # the authors' code runs every gymnax task with its own time limit, max_ep_length = 1,000
+    # ticks (Acrobot-v1's is 500): a uniformly random policy reaches the goal in 18 % of
+    # 1,000-tick episodes, 0.3 % of 500-tick ones
+    "acrobot_1000": _row("paper_catch", 5_000, 100_000, 3,
+                         "Acrobot, time limit 1,000 ticks (curve to 0.1 M ticks)",
+                         {**_task("Acrobot-v1"), "task.max_episode_steps": 1_000}),
     "reacher": _row("paper_mountaincarcontinuous", 10_000, 2_000_000, 3, "Reacher (MuJoCo)",
                     _task("Reacher-v5")),
     "swimmer": _row("paper_mountaincarcontinuous", 10_000, 2_000_000, 3, "Swimmer (MuJoCo)",
@@ -194,6 +207,7 @@ PAPER = {
     "popgym_repeat_previous": {"rflo": (0.54, None)},
     "popgym_repeat_first": {"rflo": (-0.22, None)},
     "acrobot": {"rflo": (-100, None)},
+    "acrobot_1000": {"rflo": (-100, None)},
 }
 
 #: Rows that cannot run here, and why (checked when the table is written).
@@ -242,18 +256,23 @@ def train_with_early_stopping(model, seed, steps, eval_every, patience=PATIENCE)
             "wall_seconds": round(time.perf_counter() - started, 1)}
 
 
-def run_one(row, method, variant, seed, max_steps):
-    """One (row, method, variant, seed) → a JSON-able record (a Dask task)."""
+def eval_every(row, protocol):
+    """Ticks between two evaluations of a run of ``row`` under ``protocol``."""
+    return PROTOCOLS[protocol]["every"] or ROWS[row]["eval_every"]
+
+
+def run_one(row, method, variant, protocol, seed, max_steps):
+    """One (row, method, variant, protocol, seed) → a JSON-able record (a Dask task)."""
     spec = ROWS[row]
     steps = min(spec["steps"], max_steps)
+    every = eval_every(row, protocol)
     try:
-        out = train_with_early_stopping(model_for(row, method, variant), seed, steps,
-                                        spec["eval_every"],
-                                        None if variant in FULL_BUDGET else PATIENCE)
+        out = train_with_early_stopping(model_for(row, method, variant), seed, steps, every,
+                                        PROTOCOLS[protocol]["patience"])
     except Exception as exc:  # a failed run is a result too: its message goes into the table
         out = {"error": f"{type(exc).__name__}: {exc}"}
-    return {"row": row, "method": method, "variant": variant, "seed": seed, "budget": steps,
-            "eval_every": spec["eval_every"], **out}
+    return {"row": row, "method": method, "variant": variant, "protocol": protocol, "seed": seed,
+            "budget": steps, "eval_every": every, **out}
 
 
 # ---- statistics -------------------------------------------------------------------------------
@@ -325,16 +344,19 @@ def ticks(n):
 def write_markdown(runs, path=TABLE):
     cells = {}
     for r in runs:
-        cells.setdefault((r["row"], r["method"], r["variant"]), []).append(r)
+        cells.setdefault((r["row"], r["method"], r["variant"], r["protocol"]), []).append(r)
     lines = [
         "# RTRRL paper, Tables 2 and 3: ours beside the paper's",
         "",
         "Written by `analyses/paper_table.py` (its docstring lists where the paper's appendix and its",
         "published code disagree, and which one the model files follow). Reference engine, N = 32,",
         "the published code's settings (no gradient clip) unless the variant says `appendix_clip`.",
-        f"Protocol: evaluation = mean return of the first episode of {EVAL_EPISODES} stochastic-policy",
-        f"environments; a run stops after {PATIENCE} evaluations without a new best or at its budget",
-        "(variant `full_budget`: at its budget only).",
+        f"Evaluation = mean return of the first episode of {EVAL_EPISODES} stochastic-policy",
+        "environments. Protocol (column \"protocol\"): **published** = the authors' code: an",
+        f"evaluation every {ticks(PUBLISHED_EVAL_EVERY)} ticks, a stop after {PATIENCE} evaluations without a new best (which",
+        f"cannot happen within {ticks(MAX_STEPS)} ticks: every run trains to its budget); **dense** = this table's first",
+        "protocol: an evaluation every 2–10 k ticks (per row), a stop after",
+        f"{PATIENCE} evaluations without a new best; **dense_full** = dense evaluations, no early stop.",
         "**best** = median over seeds of each seed's best evaluation (the paper's statistic, ± s.d.);",
         f"**held** = median over seeds of the mean of each seed's last {HELD} evaluations;",
         "paper = the appendix's figure (\"not at hand\": a Table 3 row whose figure docs/algorithm.md",
@@ -344,55 +366,56 @@ def write_markdown(runs, path=TABLE):
         "Budget column: seeds done, median ticks trained (max), evaluation interval; wall = total",
         "seconds of the cell's runs on one worker process of a 2-core machine shared with other work.",
         "",
-        "| row | method | variant | paper | best | held | chance | seeds, ticks (max), every | wall s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| row | method | variant | protocol | paper | best | held | chance | seeds, ticks (max), every | wall s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     done_rows = set()
     chance_cache = {}
     for row, spec in ROWS.items():
-        for method in METHODS:
-            for variant in VARIANTS:
-                runs_ = cells.get((row, method, variant))
-                if not runs_:
-                    continue
-                done_rows.add(row)
-                st = cell_stats(runs_)
-                paper = PAPER.get(row, {}).get(method)
-                paper_s = fmt(*paper) if paper else (
-                    "not at hand" if spec["table"] == 3 or method == "lru" else "not reported")
-                if st is None:
-                    err = next(r["error"] for r in runs_ if "error" in r)
-                    lines.append(f"| {spec['label']} | {method} | {variant} | {paper_s} | failed: "
-                                 f"{err[:120]} | | | | |")
-                    continue
-                chance = "–"
-                if spec["chance"]:
-                    key = (row, st["n_evals"])
-                    if key not in chance_cache:
-                        if row not in chance_cache:
-                            chance_cache[row] = random_policy_returns(row)
-                        chance_cache[key] = chance_of_best(chance_cache[row], st["n_evals"])
-                    chance = fmt(chance_cache[key])
-                budget = (f"{st['n']}/{len(runs_)}, {ticks(st['ticks'])} ({ticks(st['max_ticks'])}),"
-                          f" {ticks(runs_[0]['eval_every'])}")
-                lines.append(f"| {spec['label']} | {method} | {variant} | {paper_s} | "
-                             f"{fmt(st['best'], st['best_sd'])} | {fmt(st['held'])} | {chance} | "
-                             f"{budget} | {st['wall']:.0f} |")
-    curves = [(key, runs_) for key, runs_ in cells.items() if key[0] == "acrobot"]
-    for (row, method, variant), runs_ in curves:
+        for method, variant, protocol in itertools.product(METHODS, VARIANTS, PROTOCOLS):
+            runs_ = cells.get((row, method, variant, protocol))
+            if not runs_:
+                continue
+            done_rows.add(row)
+            st = cell_stats(runs_)
+            paper = PAPER.get(row, {}).get(method)
+            paper_s = fmt(*paper) if paper else (
+                "not at hand" if spec["table"] == 3 or method == "lru" else "not reported")
+            if st is None:
+                err = next(r["error"] for r in runs_ if "error" in r)
+                lines.append(f"| {spec['label']} | {method} | {variant} | {protocol} | {paper_s} "
+                             f"| failed: {err[:120]} | | | | |")
+                continue
+            chance = "–"
+            if spec["chance"]:
+                key = (row, st["n_evals"])
+                if key not in chance_cache:
+                    if row not in chance_cache:
+                        chance_cache[row] = random_policy_returns(row)
+                    chance_cache[key] = chance_of_best(chance_cache[row], st["n_evals"])
+                chance = fmt(chance_cache[key])
+            budget = (f"{st['n']}/{len(runs_)}, {ticks(st['ticks'])} ({ticks(st['max_ticks'])}),"
+                      f" {ticks(runs_[0]['eval_every'])}")
+            lines.append(f"| {spec['label']} | {method} | {variant} | {protocol} | {paper_s} | "
+                         f"{fmt(st['best'], st['best_sd'])} | {fmt(st['held'])} | {chance} | "
+                         f"{budget} | {st['wall']:.0f} |")
+    curves = [(key, runs_) for key, runs_ in cells.items() if key[0].startswith("acrobot")]
+    for (row, method, variant, protocol), runs_ in curves:
         evals = [r["evals"] for r in runs_ if r.get("evals")]
         if not evals:
             continue
         every = runs_[0]["eval_every"]
         points = [f"{(k + 1) * every // 1000} k: {fmt(float(np.median([e[k] for e in evals if len(e) > k])))}"
                   for k in range(max(map(len, evals)))]
-        lines += ["", f"## {ROWS[row]['label']}, {method}, {variant}: median evaluation over seeds",
+        lines += ["", f"## {ROWS[row]['label']}, {method}, {variant}, {protocol}: median evaluation "
+                  "over seeds",
                   "", "; ".join(points) + " (paper: about −100 within 0.1 M steps)"]
     lines += ["", "## Per-seed values", ""]
-    for (row, method, variant), runs_ in cells.items():
+    for (row, method, variant, protocol), runs_ in cells.items():
         st = cell_stats(runs_)
         if st:
-            lines.append(f"- {ROWS[row]['label']}, {method}, {variant}: best {st['per_seed_best']}, "
+            lines.append(f"- {ROWS[row]['label']}, {method}, {variant}, {protocol}: best "
+                         f"{st['per_seed_best']}, "
                          f"held {st['per_seed_held']}")
     missing = [r for r in ROWS if r not in done_rows]
     lines += ["", "## Not run in this table", ""]
@@ -401,7 +424,7 @@ def write_markdown(runs, path=TABLE):
         lines.append(f"- {ROWS[row]['label']}: {reason}")
     lines += [
         "", "## Reading the table", "",
-        "- \"held\" is measured where the run stopped (early stop: 20 evaluations after its best), so a run that",
+        "- \"held\" is measured where the run stopped (dense early stop: 20 evaluations after its best), so a run that",
         "  reached its best and then fell back shows the fall. A cell whose best sits at or below",
         "  its chance level shows nothing learned.",
         "- UmbrellaChain's returns here include the ±1 random reward of each of the first 9 steps of",
@@ -430,6 +453,8 @@ def main(argv=None):
     parser.add_argument("--rows", default=",".join(ROWS), help="comma-separated rows, run in this order")
     parser.add_argument("--methods", default="rflo", help=f"comma-separated, of {list(METHODS)}")
     parser.add_argument("--variants", default="code", help=f"comma-separated, of {list(VARIANTS)}")
+    parser.add_argument("--protocols", default="published",
+                        help=f"comma-separated evaluation protocols, of {list(PROTOCOLS)}")
     parser.add_argument("--seeds", type=int, default=SEEDS, help="seeds 0 … K−1")
     parser.add_argument("--max-steps", type=int, default=MAX_STEPS, help="cap on every row's budget")
     parser.add_argument("--workers", type=int, default=1, help="Dask worker processes (LocalCluster)")
@@ -442,15 +467,18 @@ def main(argv=None):
     parser.add_argument("--table-only", action="store_true", help="only rebuild the table from --runs")
     args = parser.parse_args(argv)
     if not args.table_only:
-        rows, methods, variants = (args.rows.split(","), args.methods.split(","),
-                                   args.variants.split(","))
+        rows, methods, variants, protocols = (args.rows.split(","), args.methods.split(","),
+                                              args.variants.split(","), args.protocols.split(","))
         for name, known in ([(r, ROWS) for r in rows] + [(m, METHODS) for m in methods]
-                            + [(v, VARIANTS) for v in variants]):
+                            + [(v, VARIANTS) for v in variants]
+                            + [(p, PROTOCOLS) for p in protocols]):
             if name not in known:
-                parser.error(f"unknown row, method or variant {name!r}; choose from {list(known)}")
-        done = {(r["row"], r["method"], r["variant"], r["seed"]) for r in read_runs(args.runs)}
-        todo = [(row, m, v, s) for row in rows for m in methods for v in variants
-                for s in range(args.seeds) if (row, m, v, s) not in done]
+                parser.error(f"unknown row, method, variant or protocol {name!r}; "
+                             f"choose from {list(known)}")
+        done = {(r["row"], r["method"], r["variant"], r["protocol"], r["seed"])
+                for r in read_runs(args.runs)}
+        todo = [(row, m, v, p, s) for row in rows for m in methods for v in variants
+                for p in protocols for s in range(args.seeds) if (row, m, v, p, s) not in done]
         from distributed import Client, LocalCluster, as_completed
 
         cluster = None if args.scheduler else LocalCluster(
@@ -468,7 +496,8 @@ def main(argv=None):
                 with open(args.runs, "a") as f:
                     f.write(json.dumps(rec) + "\n")
                 best = max(rec["evals"]) if rec.get("evals") else rec.get("error")
-                print(f"{rec['row']:28s} {rec['method']:6s} {rec['variant']:13s} seed {rec['seed']}"
+                print(f"{rec['row']:28s} {rec['method']:6s} {rec['variant']:13s} "
+                      f"{rec['protocol']:10s} seed {rec['seed']}"
                       f"  best {best}  ticks {rec.get('ticks')}  {rec.get('wall_seconds')} s",
                       flush=True)
                 write_markdown(read_runs(args.runs), args.table)
