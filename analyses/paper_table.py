@@ -4,8 +4,8 @@ Every cell trains the circuit of a paper model (models/paper_<row>.toml, or one 
 task swapped for a Table 3 row: ROWS below) on SEEDS seeds with the paper's protocol as far as two
 cores allow:
 
-- evaluate every EVAL_EVERY[row] ticks (mean return of the first episode of EVAL_EPISODES
-  stochastic-policy environments, nothing learns during it);
+- evaluate every so many ticks (the protocol's; an evaluation is the mean return of the first
+  episode of EVAL_EPISODES stochastic-policy environments, nothing learns during it);
 - stop a run after PATIENCE evaluations without a new best, or at the row's budget (≤ MAX_STEPS);
 - two statistics per cell: the paper's, the median over seeds of each seed's best evaluation
   ("best"), and a held one, the median over seeds of the mean of each seed's last HELD
@@ -19,13 +19,24 @@ cores allow:
   RUNS (a JSON line per run), so a call resumes where the last stopped and the table is rebuilt
   from everything done.
 
-Variants (columns of a method): "code" = the model files as shipped, the published code's defaults;
-"appendix_clip" = the same with the appendix's global-norm gradient clip of 1.0; "lr_decay" = the
-code's settings with a linearly decaying learning rate (not the paper's; tried for "held");
-"full_budget" = the code's settings trained to the row's whole budget without early stopping (the
-appendix does not state its evaluation interval, and with ours PATIENCE evaluations can be fewer
-ticks than a slow seed needs: the published code on this machine solves positions-only CartPole in
-3 of 5 seeds within 2 M steps, trained to the end).
+Protocols (PROTOCOLS; the column "protocol"):
+- "published": the authors' code (commits a40fe02 and b71fd6e of FranzKnut/RTRRL-AAAI25,
+  ``RTRRLParams``: ``steps = 1000`` ticks per scan, ``eval_every = 100`` scans, ``patience = 20``,
+  batch 1): an evaluation every PUBLISHED_EVAL_EVERY = 100 k ticks, the first episode of
+  ``eval_batch_size = 10`` environments (capped at ``eval_steps = 1000`` ticks), early stopping
+  after 20 evaluations without a new best, which cannot happen before 2.1 M ticks: within
+  MAX_STEPS every run trains to its budget. (The paper-time code appendix, commit 0ad6c8f,
+  evaluates even more rarely: every 100 scans of 10,000 ticks = 1 M ticks, one environment for
+  10,000 ticks scored as summed reward / episodes finished, i.e. a mean over many episodes.)
+- "dense": this table's first protocol, every ROWS[row]["eval_every"] = 2–10 k ticks with the
+  same patience of 20: runs stop 40–200 k ticks after their best, often long before 2 M ticks
+  (CartPole: 200–750 k), and "best" is the maximum of many noisy evaluations.
+- "dense_full": dense evaluations, no early stopping (trained to the budget).
+
+Variants (model settings, columns of a method): "code" = the model files as shipped, the
+published code's defaults; "appendix_clip" = the same with the appendix's global-norm gradient clip
+of 1.0; "lr_decay" = the code's settings with a linearly decaying learning rate (not the paper's;
+tried for "held").
 
 Methods:
 - "rflo":   RTRRL as published: RFLO eligibility traces in cortex.
@@ -41,30 +52,59 @@ Methods:
             input. The paper's linear baseline reads the raw observation with no recurrent layer;
             ours keeps the random recurrence (an echo-state control), which can carry some memory.
 
-Where the paper's appendix and its published code disagree (docs/algorithm.md §3–§6), the model
-files follow the code, and the analysis says which:
+Where the paper's appendix (RTRRL_AAAI25_Appendix.pdf, Table 1, "we kept them at the listed
+default values for all our experiments"), its code appendix (commit 0ad6c8f, 2024-12-30, the
+commit that adds the appendix) and the later code (a40fe02 "batched evaluation" and b71fd6e
+"better defaults", Feb 2025, the repository's head) disagree, the model files follow the appendix
+except for the clip; the head commit b71fd6e matches the appendix's Table 1 best (lr 1e-3, λ 0.99,
+η_H 1e-5), 0ad6c8f's defaults (lr 1e-5, dutch critic trace, no feedback alignment) match neither
+the appendix nor the reported runs and were evidently overridden on its command line.
 
-- gradient clip: appendix global norm 1.0; code ``gradient_clip = None`` (no clip). Files: no clip
-  (``optimizer.clip_norm = 0``); the appendix's value is the variant "appendix_clip". Measured here
-  (CartPole, analyses/cartpole_pomdp.py) the clip collapses learning.
+| setting | appendix | 0ad6c8f | a40fe02 | b71fd6e | files |
+|---|---|---|---|---|---|
+| gradient clip | 1.0 | None | None | None | none (``clip_norm = 0``; variant "appendix_clip") |
+| Adam lr (actor, critic, RNN) | 1e-3 | 1e-5 | 1e-3 | 1e-3 | 1e-3 |
+| λ (actor, critic, RNN) | 0.99 | 0.99 | 0.9 | 0.99 | 0.99 |
+| entropy η_H | 1e-5 | 1e-5 | 0 | 1e-5 | 1e-5 |
+| critic trace | – | dutch | accumulate | accumulate | accumulate |
+| feedback to cortex | B_A, B_C (Alg. 2) | transport (``f_align False``) | random | random | random |
+| reward normalisation | – | – | on* | on* | none |
+| observation normalisation | off | – | off | off | off |
+| scale actor gradient by action s.d. | – | off | off | on (continuous only) | off |
+| time limit of every task | – | 1,000 ticks** | 1,000** | 1,000** | the task's own |
+| evaluation | – | every 1 M ticks | every 100 k | every 100 k | protocol |
+
+(*) ``normalize_reward`` in a40fe02/b71fd6e updates brax running statistics of the reward but
+uses them only for the first tick's input and the evaluation's reward input: training's input
+and δ see the raw reward, so it changes evaluation only (a train/evaluation mismatch), not
+learning; it postdates the paper. Not adopted. (**) ``RTRRLParams.env_params.max_ep_length =
+1000`` is written into every gymnax task's ``max_steps_in_episode`` and an EpisodeWrapper:
+Acrobot-v1 runs 1,000 ticks instead of 500 (row "acrobot_1000"), CartPole would run 1,000
+(the paper's CartPole maximum of 500 implies ``--max_ep_length 500`` there).
+
+The same in every commit, and here: N = 32, τ drawn from U[1, 5] and clipped ≥ 1, dt = 1,
+γ = 0.99, Adam, batch 1, Meta-RL input, η_π = 1, actor without bias, ``eta = 0`` (r̄ stays 0).
+
+Further differences of the learning rule (docs/algorithm.md §10):
+- time-limit truncation: the code treats it as termination (no bootstrap); the toolkit bootstraps
+  from the last value. Only rows with a time limit (CartPole, Acrobot, MuJoCo, popgym) can differ.
+- the episodic discount I = γ^t on the gradients entering the traces is computed only when
+  ``eta is None``; the default ``eta = 0`` keeps I = 1, so it is off in the code's default as in
+  the files (``learning.episodic_discount`` off).
 - trace of the RFLO eligibility: code decays with 1/τ, the equations with dt/τ; equal at dt = 1,
   which every paper model uses.
-- time-limit truncation: the code treats it as termination (no bootstrap); the toolkit bootstraps
-  from the last value (docs/algorithm.md §4). Only rows with a time limit (CartPole, Acrobot,
-  MuJoCo, popgym) can differ.
-- the code scales the gradients entering the accumulating traces by I = γ^t (Sutton & Barto's
-  episodic actor-critic); the appendix does not list it. Files: off (the appendix's equations).
-- true online ("dutch") traces: the code's form is not van Seijen's; files: accumulating traces
-  (the appendix's default), so the difference does not enter.
-- trace decay λ (actor, critic, cortex): appendix 0.99; the published code's later default 0.9
-  (docs/algorithm.md §10). Files: 0.99 (the value the appendix's results were obtained with).
-- early stopping: the appendix stops after 20 evaluations without improvement (PATIENCE = 20
-  here); its evaluation interval is not stated, ours is EVAL_EVERY per row.
-- budget: the appendix allows up to 50 M ticks; here at most MAX_STEPS (2 M) per run.
+- early stopping and budget: the appendix stops after 20 evaluations ("epochs") without
+  improvement and allows up to 50 M ticks; here at most MAX_STEPS (2 M) per run.
+
+Environments: the paper ran gymnax 0.0.8 (the authors' lock file); the toolkit's tasks follow
+bsuite. gymnax 0.0.8's DeepSea with its default (deterministic) parameters maps "right" to action 1
+in every cell, bsuite's (and the model files') draw the mapping per cell: the row
+"deepsea_16_gymnax" runs the paper's mapping (``randomize_actions = false``).
 
 Usage (the cheapest rows first; results accumulate in RUNS):
     nice -n 15 python analyses/paper_table.py --rows memorychain_4,catch --methods rflo \
-        [--variants code] [--seeds 5] [--max-steps 2000000] [--workers 1] [--scheduler ADDRESS]
+        [--variants code] [--protocols published] [--seeds 5] [--max-steps 2000000] \
+        [--workers 1] [--scheduler ADDRESS]
     python analyses/paper_table.py --table-only     # rebuild paper_table.md from RUNS
 """
 
@@ -141,6 +181,12 @@ ROWS = {
     "discountingchain": _row("paper_discountingchain", 5_000, 2_000_000, 2, "DiscountingChain"),
     "umbrellachain": _row("paper_umbrellachain", 5_000, 2_000_000, 2, "UmbrellaChain", chance=True),
     "deepsea_16": _row("paper_deepsea_16", 10_000, 2_000_000, 2, "DeepSea-16"),
+    # the paper's environment: gymnax 0.0.8's DeepSea (the authors' lock file), whose default
+    # (deterministic) parameters map "right" to action 1 in every cell; bsuite's, and this row's
+    # model file, draw the mapping per cell
+    "deepsea_16_gymnax": _row("paper_deepsea_16", 10_000, 2_000_000, 2,
+                              "DeepSea-16, gymnax 0.0.8 mapping (action 1 = right everywhere)",
+                              {"task.kwargs": {"size": 16, "randomize_actions": False}}),
     "memorychain_32": _row("paper_memorychain_32", 10_000, 2_000_000, 2, "MemoryChain-32", chance=True),
     "memorychain_64": _row("paper_memorychain_32", 10_000, 2_000_000, 2, "MemoryChain-64",
                            {"task.kwargs": {"memory_length": 64}}, chance=True),
@@ -197,6 +243,8 @@ PAPER = {
     "deepsea_4": {"rflo": (0.99, None), "rtrl": (0.99, None), "linear": (0.99, None), "ppo": (0.99, None)},
     "deepsea_8": {"rflo": (0.99, None), "rtrl": (0.99, None), "linear": (0.99, None), "ppo": (0.99, None)},
     "deepsea_16": {"rflo": (0.99, None), "rtrl": (0.99, None), "linear": (0.00, None), "ppo": (0.00, None)},
+    "deepsea_16_gymnax": {"rflo": (0.99, None), "rtrl": (0.99, None), "linear": (0.00, None),
+                          "ppo": (0.00, None)},
     "umbrellachain": {"rflo": (1.29, 0.07), "rtrl": (0.99, None), "linear": (0.79, None), "ppo": (1.04, None)},
     "discountingchain": {"rflo": (1.10, None), "rtrl": (1.05, None), "linear": (1.10, None), "ppo": (1.10, None)},
     "mountaincarcontinuous": {"rflo": (-0.03, None), "rtrl": (-40.0, None), "linear": (-30.0, None),
