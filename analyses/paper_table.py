@@ -31,6 +31,9 @@ Protocols (PROTOCOLS; the column "protocol"):
 - "dense": this table's first protocol, every ROWS[row]["eval_every"] = 2–10 k ticks with the
   same patience of 20: runs stop 40–200 k ticks after their best, often long before 2 M ticks
   (CartPole: 200–750 k), and "best" is the maximum of many noisy evaluations.
+- "published_long": the published protocol with a budget of LONG_STEPS = 10 M ticks (the appendix
+  allows 50 M), so that its early stopping can act: a run stops 20 evaluations (2 M ticks) after
+  its best.
 - "dense_full": dense evaluations, no early stopping (trained to the budget).
 
 Variants (model settings, columns of a method): "code" = the model files as shipped, the
@@ -44,8 +47,9 @@ Methods:
 - "lru":    the paper's Table 3 LRU column: the row's models/paper_lru_<row>.toml, whose cortex is
             a linear recurrent unit (circuit.unit = "lru", diagonal complex recurrence with exact
             online traces, 32 states, the published code's initialisation); rows without such a
-            file fail with the file's name. The paper's LRU figures were not at hand when this
-            column was added (its Table 3 is not quoted in docs/algorithm.md).
+            file fail with the file's name. The appendix's Table 3 gives the LRU's Catch (0.39)
+            and DiscountingChain (1.10); its MemoryChain is "nan" and its DeepSea and
+            MemoryChain sizes are not stated, so those cells say "not in the appendix".
 - "linear": linear TD(λ) as this toolkit can express it: cortex frozen at its random
             initialisation (optimizer.lr_cortex = 0, circuit.train_tau = false), so the actor and
             critic are linear TD(λ) learners on fixed random recurrent features of the Meta-RL
@@ -149,9 +153,12 @@ VARIANTS = {
 #: Evaluation protocols: every how many ticks a run is evaluated (None: the row's own interval,
 #: ROWS[row]["eval_every"]) and after how many evaluations without a new best it stops (None:
 #: never, trained to the budget).
+#: "budget" (optional) replaces the row's budget and MAX_STEPS.
 PUBLISHED_EVAL_EVERY = 100_000  # the authors' code: 100 scans of 1,000 ticks, batch 1
+LONG_STEPS = 10_000_000         # within the appendix's 50 M
 PROTOCOLS = {
     "published": {"every": PUBLISHED_EVAL_EVERY, "patience": PATIENCE},
+    "published_long": {"every": PUBLISHED_EVAL_EVERY, "patience": PATIENCE, "budget": LONG_STEPS},
     "dense": {"every": None, "patience": PATIENCE},
     "dense_full": {"every": None, "patience": None},
 }
@@ -220,7 +227,7 @@ ROWS = {
                     _task("Acrobot-v1")),
     # the authors' code runs every gymnax task with its own time limit, max_ep_length = 1,000
     # ticks (Acrobot-v1's is 500): a uniformly random policy reaches the goal in 18 % of
-    # 1,000-tick episodes, 0.3 % of 500-tick ones
+    # 1,000-tick episodes, 0.3 % of 500-tick ones (300 episodes each)
     "acrobot_1000": _row("paper_catch", 5_000, 100_000, 3,
                          "Acrobot, time limit 1,000 ticks (curve to 0.1 M ticks)",
                          {**_task("Acrobot-v1"), "task.max_episode_steps": 1_000}),
@@ -246,14 +253,17 @@ PAPER = {
     "deepsea_16_gymnax": {"rflo": (0.99, None), "rtrl": (0.99, None), "linear": (0.00, None),
                           "ppo": (0.00, None)},
     "umbrellachain": {"rflo": (1.29, 0.07), "rtrl": (0.99, None), "linear": (0.79, None), "ppo": (1.04, None)},
-    "discountingchain": {"rflo": (1.10, None), "rtrl": (1.05, None), "linear": (1.10, None), "ppo": (1.10, None)},
+    "discountingchain": {"rflo": (1.10, None), "rtrl": (1.05, None), "linear": (1.10, None), "ppo": (1.10, None),
+                         "lru": (1.10, 0.00)},
     "mountaincarcontinuous": {"rflo": (-0.03, None), "rtrl": (-40.0, None), "linear": (-30.0, None),
                               "ppo": (-1104.7, None)},
-    "catch": {"rflo": (1.00, None)},
+    "catch": {"rflo": (1.00, None), "lru": (0.39, 0.83), "linear": (0.27, 0.08)},
     "popgym_stateless_cartpole": {"rflo": (1.00, None)},
     "popgym_noisy_stateless_cartpole": {"rflo": (0.99, None)},
     "popgym_repeat_previous": {"rflo": (0.54, None)},
     "popgym_repeat_first": {"rflo": (-0.22, None)},
+    "popgym_multiarmed_bandit": {"rflo": (0.39, 0.03)},
+    "popgym_minesweeper": {"rflo": (0.02, 0.05)},
     "acrobot": {"rflo": (-100, None)},
     "acrobot_1000": {"rflo": (-100, None)},
 }
@@ -312,7 +322,7 @@ def eval_every(row, protocol):
 def run_one(row, method, variant, protocol, seed, max_steps):
     """One (row, method, variant, protocol, seed) → a JSON-able record (a Dask task)."""
     spec = ROWS[row]
-    steps = min(spec["steps"], max_steps)
+    steps = PROTOCOLS[protocol].get("budget") or min(spec["steps"], max_steps)
     every = eval_every(row, protocol)
     try:
         out = train_with_early_stopping(model_for(row, method, variant), seed, steps, every,
@@ -404,11 +414,12 @@ def write_markdown(runs, path=TABLE):
         f"evaluation every {ticks(PUBLISHED_EVAL_EVERY)} ticks, a stop after {PATIENCE} evaluations without a new best (which",
         f"cannot happen within {ticks(MAX_STEPS)} ticks: every run trains to its budget); **dense** = this table's first",
         "protocol: an evaluation every 2–10 k ticks (per row), a stop after",
-        f"{PATIENCE} evaluations without a new best; **dense_full** = dense evaluations, no early stop.",
+        f"{PATIENCE} evaluations without a new best; **dense_full** = dense evaluations, no early stop;",
+        f"**published_long** = published with a budget of {ticks(LONG_STEPS)} ticks (its early stop can act).",
         "**best** = median over seeds of each seed's best evaluation (the paper's statistic, ± s.d.);",
         f"**held** = median over seeds of the mean of each seed's last {HELD} evaluations;",
-        "paper = the appendix's figure (\"not at hand\": a Table 3 row whose figure docs/algorithm.md",
-        "does not quote; \"not reported\": a method the paper did not run on the row);",
+        "paper = the appendix's figure (\"not in the appendix\": a cell its Tables 2 and 3 do not give,",
+        "or give for a task that differs; \"not reported\": a method the paper did not run on the row);",
         "**chance** = where \"best\" lands for a uniformly random policy by evaluation noise alone, with",
         "as many evaluations as the cell made (computed from the environment, not assumed).",
         "Budget column: seeds done, median ticks trained (max), evaluation interval; wall = total",
@@ -428,7 +439,7 @@ def write_markdown(runs, path=TABLE):
             st = cell_stats(runs_)
             paper = PAPER.get(row, {}).get(method)
             paper_s = fmt(*paper) if paper else (
-                "not at hand" if spec["table"] == 3 or method == "lru" else "not reported")
+                "not in the appendix" if spec["table"] == 3 or method == "lru" else "not reported")
             if st is None:
                 err = next(r["error"] for r in runs_ if "error" in r)
                 lines.append(f"| {spec['label']} | {method} | {variant} | {protocol} | {paper_s} "
@@ -504,7 +515,8 @@ def main(argv=None):
     parser.add_argument("--protocols", default="published",
                         help=f"comma-separated evaluation protocols, of {list(PROTOCOLS)}")
     parser.add_argument("--seeds", type=int, default=SEEDS, help="seeds 0 … K−1")
-    parser.add_argument("--max-steps", type=int, default=MAX_STEPS, help="cap on every row's budget")
+    parser.add_argument("--max-steps", type=int, default=MAX_STEPS,
+                        help="cap on every row's budget (not on a protocol's own budget)")
     parser.add_argument("--workers", type=int, default=1, help="Dask worker processes (LocalCluster)")
     parser.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
     parser.add_argument("--priority", type=float, default=0.0,
