@@ -24,8 +24,9 @@ Protocols (PROTOCOLS; the column "protocol"):
   ``RTRRLParams``: ``steps = 1000`` ticks per scan, ``eval_every = 100`` scans, ``patience = 20``,
   batch 1): an evaluation every PUBLISHED_EVAL_EVERY = 100 k ticks, the first episode of
   ``eval_batch_size = 10`` environments (capped at ``eval_steps = 1000`` ticks), early stopping
-  after 20 evaluations without a new best, which cannot happen before 2.1 M ticks: within
-  MAX_STEPS every run trains to its budget. (The paper-time code appendix, commit 0ad6c8f,
+  after 20 evaluations without a new best, which cannot happen before the 21st evaluation: within
+  MAX_STEPS every run trains to its budget. (The authors' first evaluation follows the first scan,
+  at 1 k ticks, then 101 k, 201 k, …; here 100 k, 200 k, …, both 20 evaluations in 2 M ticks.) (The paper-time code appendix, commit 0ad6c8f,
   evaluates even more rarely: every 100 scans of 10,000 ticks = 1 M ticks, one environment for
   10,000 ticks scored as summed reward / episodes finished, i.e. a mean over many episodes.)
 - "dense": this table's first protocol, every ROWS[row]["eval_every"] = 2–10 k ticks with the
