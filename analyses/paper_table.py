@@ -491,6 +491,12 @@ def write_markdown(runs, path=TABLE):
         "  a chain of 10 (bsuite's definition); the paper's 1.29 cannot be compared directly (its",
         "  chain length and distractor rewards are not stated).",
         "- popgym's returns are normalised by popgym (the best policy's episode return is 1).",
+        "- \"DeepSea-16, gymnax 0.0.8 mapping\" and \"Acrobot, time limit 1,000 ticks\" run the environment",
+        "  as the authors' code had it (gymnax 0.0.8's DeepSea moves right with action 1 in every cell;",
+        "  its `max_ep_length = 1000` replaces Acrobot-v1's 500-tick limit); the plain rows follow bsuite",
+        "  and Gymnasium. The Bernoulli bandit here (100 trials, arm probabilities drawn per episode) is",
+        "  not the appendix's gymnax BernoulliBandit, whose figures (371.7 in Table 2, 894.0 in Table 3)",
+        "  are returns of episodes up to the authors' 1,000 ticks, not of 100 trials.",
         "- RTRL and linear columns and the variants are listed only where run; rows under \"Not",
         "  run\" give the reason.", ""]
     path.write_text("\n".join(lines))
