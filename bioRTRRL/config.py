@@ -133,6 +133,14 @@ class CircuitSpec:
         indirect-pathway "NoGo" (D2) unit per action, competing through the GPi/thalamus
         selection stage Act_a = β_G G_a − β_N N_a, p(a) ∝ exp(Act_a); a burst strengthens the Go
         and weakens the NoGo synapses of the eligible action, a dip the reverse (discrete actions).
+    critic : {"linear", "rate"}
+        The ventral striatum (critic): a signed linear readout v = w_Cᵀh + b_C (the paper's
+        critic), or ``"rate"``: the value is the firing rate of the critic's neurons, v =
+        softplus(w_Cᵀh + b_C) ≥ 0, as in the spiking actor-critic of Potjans, Diesmann & Morrison
+        (2011, PLoS Comput Biol 7:e1001133), whose critic neurons' rate is the value: returns
+        below 0 are out of its range. TD learning and the critic's learning signal to cortex use
+        the slope σ(w_Cᵀh + b_C). Not with ``learning.critic_trace = "dutch"`` (true online
+        TD(λ) is for a linear critic).
     opponent_beta : float
         β of the opponent actor's selection stage.
     opponent_tonic_bias : float
@@ -227,6 +235,7 @@ class CircuitSpec:
     dopamine_hz_per_error: float = 10.0
     dopamine_dip_relative: bool = False
     striatum: str = "readout"
+    critic: str = "linear"
     opponent_beta: float = 1.0
     opponent_tonic_bias: float = 1.0
     cued_actions: bool = False
@@ -493,6 +502,7 @@ RECORDABLE = ("rate", "dopamine", "value", "reward", "action", "obs", "events", 
 _CHOICES = {
     "circuit.feedback": ("random", "exact"),
     "circuit.striatum": ("readout", "opponent"),
+    "circuit.critic": ("linear", "rate"),
     "circuit.unit": ("tanh", "rate", "lif", "lru"),
     "circuit.sign": ("mixed", "excitatory", "inhibitory", "dale"),
     "learning.gradient": ("rflo", "rtrl", "bptt"),
@@ -829,6 +839,9 @@ def _check_model(model: Model) -> None:
     if model.circuit.unit == "lru":
         _check_lru(model)
     _check_rate(model.circuit)
+    if model.learning.critic_trace == "dutch" and model.circuit.critic != "linear":
+        raise ModelError("learning.critic_trace = 'dutch' (true online TD(λ)) needs a linear "
+                         f"critic; circuit.critic = {model.circuit.critic!r} is not")
     if model.learning.critic_trace == "dutch" and model.optimizer.kind != "sgd":
         raise ModelError("learning.critic_trace = 'dutch' (true online TD(λ)) requires optimizer.kind = 'sgd'")
     check_memory(model)

@@ -99,7 +99,7 @@ class ReferenceEngine:
             "beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps, "clip": opt.clip_norm,
             "tau_min": circ.tau_min, "avg_lr": lrn.average_reward_lr,
             "da_neurons": int(circ.dopamine_neurons), "opponent": int(circ.striatum == "opponent"),
-            "cued_actions": int(circ.cued_actions),
+            "cued_actions": int(circ.cued_actions), "critic_rate": int(circ.critic == "rate"),
             "da_tonic_hz": circ.dopamine_tonic_hz, "da_model_hz": circ.dopamine_tonic_hz,
             "da_burst_hz": circ.dopamine_hz_per_error, "da_dip_hz": circ.dopamine_hz_per_error,
             "da_unit_hz": circ.dopamine_hz_per_error, "da_dip_scale": 1.0,

@@ -184,7 +184,7 @@ def test_readout_gradient(lesion):
     h, psi = rng.normal(size=N), rng.normal(size=P)
     grad = np.full(NP, np.nan)
     K.readout_gradient(N, P, NC, O_WC, O_WC + N, h, psi, 0.5, grad, lesion == "actor",
-                       lesion == "critic")
+                       lesion == "critic", 1.0)
     K_A = grad[NC:O_WC].reshape(N, P)
     np.testing.assert_allclose(K_A, 0.0 if lesion == "actor" else 0.5 * np.outer(h, psi))
     np.testing.assert_allclose(grad[O_WC:O_WC + N], 0.0 if lesion == "critic" else h)

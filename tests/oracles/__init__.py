@@ -45,7 +45,7 @@ rflo-sgd-episodic, gaussian-rflo-adam; "adam settings" = all but rflo-sgd-episod
 | discrete entropy gradient χ, wrong sign | heads.py:58 | ``chi[p] = pi * ((y[p] - logz) + ent)`` | FD-discrete (3/3); STEP[5 discrete settings] |
 | Gaussian entropy gradient χ, wrong sign | heads.py:104 | ``chi[A + k] = -dstd / std`` | FD-Gaussian (4/4); STEP[gaussian-rflo-adam] |
 | entropy term descends in the actor update | tick.py:200 | ``delta_vec[o_ka + i * Pn + p] -= eta_h * hb[i] * chi[p]`` | STEP[all 6] |
-| entropy term descends in the cortical update | tick.py:152 | ``cortical_signal(..., N, Pn, -1.0, chi, sig_h, False)`` | STEP[all 6] |
+| entropy term descends in the cortical update | tick.py:152 | ``cortical_signal(..., N, Pn, -1.0, chi, sig_h, False, 1.0)`` | STEP[all 6] |
 | Gaussian scale score without dσ/ds | heads.py:102 | ``psi[A + k] = (-1.0 / std + diff * diff / std³)`` | FD-Gaussian (4/4); STEP[gaussian-rflo-adam] |
 | Gaussian loc score without dμ/dm | heads.py:101 | ``psi[k] = diff / (std * std)`` | FD-Gaussian (4/4); STEP[gaussian-rflo-adam] |
 | episodic γ^t missing on the cortical traces | cortex.py:75 | ``sd = sig[i]`` | STEP[rflo-sgd-episodic, gaussian-rflo-adam] |

@@ -169,6 +169,10 @@ class Circuit:
         if circ.unit == "rate":  # firing-rate units: their model, unless the user gives one
             namespace["rate_max"] = circ.rate_max_hz * Hz
             equations.setdefault("cortex", eq.CORTEX_RATE)
+        prefixes = dict(eq.STATE_UPDATE_PREFIX)
+        if circ.critic == "rate":  # the critic's value is a non-negative firing rate
+            equations.setdefault("striatum_ventral", eq.STRIATUM_VENTRAL_RATE)
+            prefixes["striatum_ventral"] = eq.RATE_CRITIC_PREFIX
         self.description = describe(model)
         self.dale = self.description.dale
         self.cascade = tuple(lrn.eligibility_cascade)
@@ -197,7 +201,7 @@ class Circuit:
         self.populations = pops
         self.optimizer = NeuronGroup(1, eq.OPTIMIZER, name="optimizer", **common)
         for name, group in (*pops.items(), ("optimizer", self.optimizer)):
-            prefix = eq.STATE_UPDATE_PREFIX.get(name, "")
+            prefix = prefixes.get(name, "")
             if prefix:
                 group.state_updater.__class__ = _RuleStateUpdater
                 group.state_updater.rule_code = prefix

@@ -77,6 +77,28 @@ b : 1 (shared)         # critic bias, plastic
 g = 1 - lesioned : 1 (shared)  # slope dv/d(v_in + b): the learning signal sent back to cortex
 """
 
+#: The rate critic (circuit.critic = "rate"): the value is the critic neurons' firing rate,
+#: softplus(v_in + b) >= 0 (Potjans, Diesmann & Morrison 2011, PLoS Comput Biol 7:e1001133).
+#: v and its slope are set together by :data:`RATE_CRITIC_PREFIX`, so that the traces read the
+#: slope of the value the VTA read (before this tick's update of b); the loop copies the slope
+#: into the shared g the critic bias's trace reads, as it copies v into the VTA (Brian2 writes
+#: no shared variable from a summed one).
+STRIATUM_VENTRAL_RATE = """
+v : 1                  # critic value: the rate softplus(v_in + b) >= 0 (0 when lesioned)
+v_in : 1               # drive from cortex (summed by cortex_striatum_ventral)
+b : 1 (shared)         # critic bias, plastic
+slope : 1              # dv/d(v_in + b) = sigmoid(v_in + b) (0 when lesioned)
+g : 1 (shared)         # the slope as the learning signal (traces, feedback to cortex)
+"""
+#: The rate critic's value and slope (kernels.td.critic_rate), in place of the linear critic's
+#: entry of :data:`STATE_UPDATE_PREFIX`, written as the kernel computes them (softplus as
+#: log(1 + exp(−|u|)) + max(u, 0), σ as exp(min(u, 0)) / (1 + exp(−|u|))): neither overflows, and
+#: near v = 0, where the slope is small and Adam divides by it, the engines stay within 1e-9.
+RATE_CRITIC_PREFIX = """
+v = (1 - lesioned) * (log(1 + exp(-abs(v_in + b))) + clip(v_in + b, 0, inf))
+slope = (1 - lesioned) * exp(clip(v_in + b, -inf, 0)) / (1 + exp(-abs(v_in + b)))
+"""
+
 VTA = """
 v : 1 (shared)           # value of this tick, from striatum_ventral
 v_prev : 1 (shared)      # value of the previous tick

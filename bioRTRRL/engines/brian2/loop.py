@@ -341,6 +341,9 @@ class ClosedLoop(Brian2Knobs, BrianObject):
         self._psi = c.array("striatum_dorsal", "psi")
         self._chi = c.array("striatum_dorsal", "chi")
         self._v = c.array("striatum_ventral", "v")
+        # the rate critic's slope, copied into the shared learning signal g with the value
+        self._critic_slope = (c.array("striatum_ventral", "slope"), c.array("striatum_ventral", "g")
+                              ) if self.model.circuit.critic == "rate" else None
         vta = {k: c.array("vta", k) for k in ("v", "reward", "terminal", "ended", "transition",
                                               "delta")}
         self._vta = vta
@@ -447,6 +450,8 @@ class ClosedLoop(Brian2Knobs, BrianObject):
             self._psi[:] = 0.0
             self._chi[:] = 0.0
         self._vta["v"][0] = self._v[0]
+        if self._critic_slope is not None:
+            self._critic_slope[1][0] = self._critic_slope[0][0]
 
     def _choose(self, u: float, efference: np.ndarray) -> int:
         """A discrete action from striatum_dorsal: the softmax of its outputs, or the selection

@@ -30,6 +30,6 @@ from .layout import layout, n_params
 from . import lru
 from .spiking import eprop_traces, lif_step
 from .optimizer import apply_schedule, clip_tau, lr_factor, optimizer_step
-from .td import (accumulate, accumulate_cascade, dip_scale, dopamine, dopamine_rate,
-                 dutch_critic, readout_gradient)
+from .td import (accumulate, accumulate_cascade, critic_rate, dip_scale, dopamine,
+                 dopamine_rate, dutch_critic, readout_gradient)
 from .tick import Circuit, EnvState, Optimizer, TickIO, Work, reset_episode, tick

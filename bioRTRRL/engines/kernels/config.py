@@ -51,6 +51,7 @@ _INT_FIELDS = {
     "da_neurons": "1 = dopamine neurons: δ sets a rate with a tonic baseline, bounded at 0 Hz",
     "opponent": "1 = the D1/D2 opponent actor (Go and NoGo outputs per action)",
     "cued_actions": "1 = only actions whose input channel is > 0 can be selected",
+    "critic_rate": "1 = the critic's value is a non-negative rate softplus(w_C·h + b_C)",
 }
 _FLOAT_FIELDS = {
     "dt": "Euler step, ticks",

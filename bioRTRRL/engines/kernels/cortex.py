@@ -204,10 +204,11 @@ def bptt_gradient(theta, N, Z, D, dt, signal, hist_xi, hist_phi, hist_hold, coun
 
 
 @njit(cache=True)
-def cortical_signal(fb_a, fb_c, N, P, eta, psi, out, with_critic):
-    """out_i = [B_C]_i + η Σ_p [B_A]_ip ψ_p — the learning signal on the feedback synapses."""
+def cortical_signal(fb_a, fb_c, N, P, eta, psi, out, with_critic, critic_slope):
+    """out_i = g [B_C]_i + η Σ_p [B_A]_ip ψ_p — the learning signal on the feedback synapses
+    (g = ``critic_slope``, the critic's ∂v/∂u: 1 for the linear critic)."""
     for i in range(N):
-        acc = fb_c[i] if with_critic else 0.0
+        acc = fb_c[i] * critic_slope if with_critic else 0.0
         for p in range(P):
             acc += eta * fb_a[i * P + p] * psi[p]
         out[i] = acc

@@ -60,14 +60,17 @@ def dopamine_rate(c, error):
 
 
 @njit(cache=True, inline="always")
-def readout_gradient(N, P, o_ka, o_wc, o_bc, h, psi, eta_pi, grad, actor_lesion, critic_lesion):
-    """Immediate gradients of the readouts: ∇K_A = η_π h ⊗ ψ, ∇w_C = h, ∇b_C = 1 (0 if silenced)."""
+def readout_gradient(N, P, o_ka, o_wc, o_bc, h, psi, eta_pi, grad, actor_lesion, critic_lesion,
+                     critic_slope):
+    """Immediate gradients of the readouts: ∇K_A = η_π h ⊗ ψ, ∇w_C = g h, ∇b_C = g (0 if
+    silenced), g = ``critic_slope`` = ∂v/∂(w_Cᵀh + b_C): 1 for the linear critic, σ(u) for the
+    rate critic (:func:`critic_rate`)."""
     for i in range(N):
         hi_ = h[i]
         for p in range(P):
             grad[o_ka + i * P + p] = eta_pi * hi_ * psi[p]
-        grad[o_wc + i] = hi_
-    grad[o_bc] = 1.0
+        grad[o_wc + i] = hi_ * critic_slope
+    grad[o_bc] = critic_slope
     if actor_lesion:
         for k in range(o_ka, o_wc):
             grad[k] = 0.0
@@ -75,6 +78,25 @@ def readout_gradient(N, P, o_ka, o_wc, o_bc, h, psi, eta_pi, grad, actor_lesion,
         grad[o_bc] = 0.0
         for i in range(N):
             grad[o_wc + i] = 0.0
+
+
+# compiled without fast-math and not inlined (as :func:`dopamine`): Brian2 computes the same
+# expressions (engines.brian2.equations.RATE_CRITIC_PREFIX), and near v = 0, where the slope is
+# small and Adam divides by it, the engines agree only when both round alike
+@njit(cache=True, fastmath=False)
+def critic_rate(u):
+    """(v, ∂v/∂u) of the rate critic (``circuit.critic = "rate"``): v = softplus(u) ≥ 0.
+
+    The ventral striatum's value is the firing rate of its neurons, which cannot go below 0 Hz
+    (Potjans, Diesmann & Morrison 2011, PLoS Comput Biol 7:e1001133: the critic's value is the
+    rate of its neurons, driven through excitatory corticostriatal synapses), so negative
+    returns are out of its range; softplus is the smooth rectification whose slope σ(u) never
+    vanishes, so a critic driven below 0 can still be taught back up. Written as
+    log(1 + e^−|u|) + max(u, 0) and e^min(u, 0) / (1 + e^−|u|), which do not overflow (and
+    which Brian2's NumPy target can compute: it has no log1p).
+    """
+    e = math.exp(-abs(u))
+    return math.log(1.0 + e) + max(u, 0.0), math.exp(min(u, 0.0)) / (1.0 + e)
 
 
 @njit(cache=True, inline="always")

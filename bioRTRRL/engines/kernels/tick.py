@@ -29,7 +29,8 @@ from .heads import heads, opponent_betas
 from .lru import lru_forward, lru_step
 from .optimizer import apply_schedule, clip_tau, optimizer_step
 from .spiking import eprop_traces, flush_tiny, lif_step
-from .td import accumulate, accumulate_cascade, dopamine, dutch_critic, readout_gradient
+from .td import (accumulate, accumulate_cascade, critic_rate, dopamine, dutch_critic,
+                 readout_gradient)
 
 #: theta: flat parameters (:mod:`.layout`); fb_a, fb_c: feedback B_A (N·P), B_C (N);
 #: unit_mask: 0 = silenced cortical unit; lo, hi, bounded: the action Box;
@@ -105,6 +106,7 @@ def tick(cfg, circuit, state, opt, io, work):
     actor_lesion = c.actor_lesion == 1
     critic_lesion = c.critic_lesion == 1
     opponent = c.opponent == 1
+    critic_rate_on = c.critic_rate == 1
     beta_g, beta_n = opponent_betas(c.opp_beta, c.opp_tonic_bias, c.da_tonic_hz, c.da_model_hz,
                                     c.d1_block, c.d2_block)
 
@@ -155,9 +157,12 @@ def tick(cfg, circuit, state, opt, io, work):
                   c.cued_actions == 1)
         if c.actor == ACTOR_DISCRETE:
             io.action_index[b] = int(io.action_out[b, 0])
+        slope_c = 1.0  # ∂v/∂(w_Cᵀh + b_C)
+        if critic_rate_on and not critic_lesion:
+            v, slope_c = critic_rate(v)
         # 4. learning signals through the feedback synapses (a silenced readout sends none)
         cortical_signal(circuit.fb_a, circuit.fb_c, N, Pn, 0.0 if actor_lesion else eta_pi, psi,
-                        sig, not critic_lesion)
+                        sig, not critic_lesion, slope_c)
         # 5. δ (dopamine) for the transition into this tick
         v_cur = 0.0
         if fresh[b]:
@@ -177,7 +182,7 @@ def tick(cfg, circuit, state, opt, io, work):
         transition = not fresh[b]
         ent_on = transition and c.entropy_on == 1 and not actor_lesion
         if ent_on:
-            cortical_signal(circuit.fb_a, circuit.fb_c, N, Pn, 1.0, chi, sig_h, False)
+            cortical_signal(circuit.fb_a, circuit.fb_c, N, Pn, 1.0, chi, sig_h, False, 1.0)
         first_untraced = 0  # δ·e still to be added from this index on
         if spiking:  # e-prop: the eligibility trace E in place of RFLO's P (τ is fixed: e_τ = 0)
             eprop_traces(N, Z, Pb, sig, disc, delta if transition else 0.0, sig_h,
@@ -208,7 +213,7 @@ def tick(cfg, circuit, state, opt, io, work):
             bptt_gradient(theta, N, Z, D, dt, sig, state.hist_xi[b], state.hist_phi[b],
                           state.hist_hold[b], state.hist_count[b], state.hist_head[b], gb, unit)
         readout_gradient(N, Pn, o_ka, o_wc, o_bc, hb, psi, eta_pi, gb, actor_lesion,
-                         critic_lesion)
+                         critic_lesion, slope_c)
         if transition:
             n_trans += 1
             for j in range(NP - first_untraced):
