@@ -105,6 +105,11 @@ PLANTS = [
      "acc += theta[row + oc + k] * S[k] + theta[row + oc + N + k] * S[N + k]", 0),
     ("LRU: traces not reset at an episode end (only the state s)", "tick.py",
      "P[:] = 0.0", "P[:2 * h.shape[0]] = 0.0", 0),
+    ("rate critic: TD gradient of w_C without the slope σ(u)", "td.py",
+     "grad[o_wc + i] = hi_ * critic_slope", "grad[o_wc + i] = hi_", 0),
+    ("rate critic: slope σ(−u) in place of σ(u)", "td.py",
+     "return math.log(1.0 + e) + max(u, 0.0), math.exp(min(u, 0.0)) / (1.0 + e)",
+     "return math.log(1.0 + e) + max(u, 0.0), math.exp(-max(u, 0.0)) / (1.0 + e)", 0),
     ("truncation treated as termination (no bootstrap)", "tick.py",
      "delta = dopamine(c, reward[b], terminated[b], v, v_cur, rbar)",
      "delta = dopamine(c, reward[b], terminated[b] or truncated[b], v, v_cur, rbar)", 0),
@@ -147,7 +152,9 @@ def main(selected):
             try:
                 proc = subprocess.run(
                     [sys.executable, "-m", "pytest", "-q", "--tb=no", "-rf", "-p", "no:cacheprovider",
-                     "tests/oracles", *(["tests/lru"] if name.startswith("LRU") else [])],
+                     "tests/oracles", *(["tests/lru"] if name.startswith("LRU") else []),
+                     *(["tests/basal_ganglia/test_rate_critic.py"]
+                       if name.startswith("rate critic") else [])],
                     cwd=ROOT, capture_output=True, text=True)
             finally:
                 path.write_text(originals[path])
