@@ -129,6 +129,9 @@ def run_one(scheme: str, critic: str, tonic_hz, seed: int, steps: int) -> dict:
             "bias": float((value - G)[half & ended].mean()) if (half & ended).any() else np.nan,
             "floor": float(np.isclose(signal[transition], floor).mean()),
             "burst": float((signal[transition] > 0).mean()),
+            # how much the signal tells moves apart: its spread over the non-terminal moves
+            # (a signal stuck at the floor, or a constant −1, spreads 0)
+            "spread": float(signal[transition & ~ds.terminated.values.ravel()].std()),
             "min_value": float(value.min())}
 
 
@@ -156,17 +159,21 @@ def main(steps: int = 20000, seeds=tuple(range(10)), out: Path | None = None) ->
              "readout. Dopamine: dopamine neurons at a tonic rate (dips floor at −r₀/κ, κ = "
              "10 Hz), or the signed δ (classic TD). Mechanism over the second half of "
              "training: critic bias = value − the discounted return then received (episodes "
-             "that reached the goal); floor = TD transitions whose signal sat at −r₀/κ; min "
-             "value = the critic's lowest value over the run.", "",
+             "that reached the goal); floor = TD transitions whose signal sat at −r₀/κ; δ "
+             "spread = standard deviation of the signal over the moves that did not end the "
+             "episode (what tells one move from another); min value = the critic's lowest "
+             "value over the run.", "",
              "| critic | dopamine | rewards | steps to goal | 95 % interval | critic bias "
-             "| at floor | bursts | min value |", "|---|---|---|---|---|---|---|---|---|"]
+             "| at floor | bursts | δ spread | min value |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for (s, c, hz), rs in rows.items():
         f = final[(s, c, hz)]
         lo, hi = bootstrap_ci(f, statistic="mean")
-        m = {k: finite_mean([r[k] for r in rs]) for k in ("bias", "floor", "burst")}
+        m = {k: finite_mean([r[k] for r in rs]) for k in ("bias", "floor", "burst", "spread")}
         vmin = min(r["min_value"] for r in rs)
         lines.append(f"| {c} | {dopamine_label(hz)} | {s} | {f.mean():.1f} | [{lo:.1f}, {hi:.1f}] "
-                     f"| {m['bias']:+.2f} | {m['floor']:.2f} | {m['burst']:.2f} | {vmin:+.2f} |")
+                     f"| {m['bias']:+.2f} | {m['floor']:.2f} | {m['burst']:.2f} | "
+                     f"{m['spread']:.3f} | {vmin:+.2f} |")
     summary = {}
 
     def report(key, a, b, text):

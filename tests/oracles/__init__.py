@@ -53,10 +53,15 @@ rflo-sgd-episodic, gaussian-rflo-adam; "adam settings" = all but rflo-sgd-episod
 | P not reset at an episode end | tick.py:251 | ``P[:] = 0.0`` → ``pass`` | FD-RFLO; STEP[4 rflo settings] |
 | (extra) h not reset at an episode end | tick.py:249 | ``h[:] = 0.0`` → ``pass`` | FD-RFLO, FD-RTRL, FD-BPTT; STEP[all 6] |
 | (extra) truncation treated as termination | tick.py:144 | ``dopamine(c, reward[b], terminated[b] or truncated[b], …`` | STEP[all 6] |
+| (extra) rate critic: ∇w_C without the slope σ(u) | td.py:72 | ``grad[o_wc + i] = hi_`` | RC-NUMPY; RC-BRIAN2[sgd, adam] |
+| (extra) rate critic: slope σ(−u) in place of σ(u) | td.py:99 | ``… math.exp(-max(u, 0.0)) / (1.0 + e)`` | RC-FD; RC-NUMPY; RC-BRIAN2[sgd, adam] |
 
 Names: FD-RFLO = ``test_finite_differences.py::test_rflo_trace_is_the_exact_jacobian_without_recurrence``,
 FD-RTRL = ``...::test_rtrl_influence_is_the_finite_difference_jacobian_of_the_episode``,
 FD-BPTT = ``...::test_bptt_gradient_is_the_finite_difference_gradient_of_the_episode``,
 FD-discrete / FD-Gaussian = ``...::test_{discrete,gaussian}_score_and_entropy_gradient_are_derivatives[seed]``,
-STEP[s] = ``test_reference_step.py::test_engine_matches_the_numpy_step_tick_by_tick[s]``.
+STEP[s] = ``test_reference_step.py::test_engine_matches_the_numpy_step_tick_by_tick[s]``;
+the rate critic's plants also run ``tests/basal_ganglia/test_rate_critic.py`` (RC-FD =
+``test_softplus_slope_is_its_derivative``, RC-NUMPY = ``test_value_and_td_update_match_a_numpy_step``,
+RC-BRIAN2 = ``test_brian2_matches_reference_with_the_rate_critic``).
 """
