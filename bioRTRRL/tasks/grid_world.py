@@ -97,7 +97,8 @@ class GridWorld(TaskEnv):
     al. compare feedback schemes: a reward at the goal only (which the spiking network learns
     as fast as discrete-time TD), a reward at the goal with punishments for running into walls
     (impaired) and purely negative feedback (learning breaks down), because dopamine neurons
-    with a low baseline rate cannot signal negative errors below 0 Hz. :data:`REWARD_SCHEMES`
+    with a low baseline rate cannot signal negative errors below 0 Hz (and the critic, a firing
+    rate, cannot represent values below 0: analyses/grid_world.py). :data:`REWARD_SCHEMES`
     holds the three schemes as (``goal_reward``, ``step_reward``, ``wall_reward``); the purely
     negative one charges every step that does not reach the goal, so that the shortest path is
     still the best.
