@@ -51,6 +51,14 @@ class TaskSpec:
         constant in ms, default 1000; ticks last ``circuit.env_dt_ms``), ``reward`` (default
         false: true makes the reward a stimulus too, whose onsets start microstimuli of their own,
         appended last). Empty = off.
+    serial_compound : dict
+        The complete serial compound, another representation of the time since each stimulus
+        onset (:mod:`bioRTRRL.tasks.serial_compound`; Montague, Dayan & Sejnowski 1996, compared
+        with microstimuli by Ludvig et al. 2008): one feature per tick after each onset,
+        ``length_ms`` (required: the span of the delay line, a whole number of ticks of
+        ``circuit.env_dt_ms``, at most 10,000 ticks) / ``env_dt_ms`` features per channel, and
+        ``reward`` (default false: true makes the reward a stimulus too, its features appended
+        last). Empty = off; excludes ``microstimuli``.
     imports : list of str
         Modules imported before ``env`` is looked up (packages that register ids on import).
     wrappers : list of str
@@ -68,6 +76,7 @@ class TaskSpec:
     num_envs: int = 1
     max_episode_steps: int = 0
     microstimuli: dict = field(default_factory=dict)
+    serial_compound: dict = field(default_factory=dict)
     imports: list[str] = field(default_factory=list)
     wrappers: list[str] = field(default_factory=list)
     trial_as_episode: bool = False
@@ -804,6 +813,35 @@ def _check_microstimuli(spec: dict) -> None:
             raise ModelError(f"task.microstimuli.{key} must be a finite number > 0, got {value!r}")
 
 
+def _check_serial_compound(task: TaskSpec, env_dt_ms: float) -> None:
+    spec = task.serial_compound
+    if not spec:
+        return
+    if task.microstimuli:
+        raise ModelError("task.serial_compound and task.microstimuli are two representations of "
+                         "the time since a stimulus onset: give one of them")
+    unknown = sorted(set(spec) - {"length_ms", "reward"})
+    if unknown:
+        raise ModelError(f"task.serial_compound: unknown key(s) {unknown}; accepted: length_ms, "
+                         "reward")
+    if not isinstance(spec.get("reward", False), bool):
+        raise ModelError(f"task.serial_compound.reward must be true or false, "
+                         f"got {spec['reward']!r}")
+    if "length_ms" not in spec:
+        raise ModelError("task.serial_compound.length_ms is required (the span of the delay line "
+                         "after each onset, ms)")
+    from .tasks.serial_compound import serial_compound_ticks
+
+    try:
+        ticks = serial_compound_ticks(spec["length_ms"], env_dt_ms)
+    except ValueError as exc:
+        raise ModelError(f"task.{exc}") from None
+    if ticks > 10_000:
+        raise ModelError(f"task.serial_compound.length_ms = {spec['length_ms']!r} is {ticks} ticks "
+                         f"of circuit.env_dt_ms = {env_dt_ms!r} ms; at most 10,000 features per "
+                         "channel")
+
+
 def _check_model(model: Model) -> None:
     _check_name(model.name)
     tau_init, tau_min = model.circuit.tau_init, model.circuit.tau_min
@@ -814,6 +852,7 @@ def _check_model(model: Model) -> None:
                          "which every time constant is raised to: raise tau_init's lower bound or "
                          "lower tau_min")
     _check_microstimuli(model.task.microstimuli)
+    _check_serial_compound(model.task, model.circuit.env_dt_ms)
     mask = model.task.observation_mask
     if isinstance(mask, str) and mask not in ("none", "positions", "velocities"):
         raise ModelError(

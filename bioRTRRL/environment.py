@@ -19,6 +19,7 @@ from .config import ModelError, TaskSpec
 from .engines.kernels import entry_point
 from .tasks import ObservationMask, ObservationMaskVector
 from .tasks.microstimuli import Microstimuli, MicrostimuliVector
+from .tasks.serial_compound import SerialCompound, SerialCompoundVector
 from .tasks.suites import adapt_suite
 
 
@@ -36,7 +37,7 @@ class EnvDriver:
         Overrides ``task.max_episode_steps``.
     env_dt_ms : float, optional
         Duration of one tick in ms (``circuit.env_dt_ms``), for representations in physical time
-        (``task.microstimuli``).
+        (``task.microstimuli``, ``task.serial_compound``).
 
     Attributes
     ----------
@@ -346,6 +347,8 @@ def _make(task: TaskSpec, num_envs: int, limit: int, env_dt_ms: float):
                 env = ObservationMask(env, task.observation_mask)
             if task.microstimuli:
                 env = Microstimuli(env, **task.microstimuli, env_dt_ms=env_dt_ms)
+            if task.serial_compound:
+                env = SerialCompound(env, **task.serial_compound, env_dt_ms=env_dt_ms)
             return env
         if spec.vector_entry_point is not None and not task.wrappers:
             if limit:
@@ -360,6 +363,8 @@ def _make(task: TaskSpec, num_envs: int, limit: int, env_dt_ms: float):
             env = ObservationMaskVector(env, task.observation_mask)
         if task.microstimuli:
             env = MicrostimuliVector(env, **task.microstimuli, env_dt_ms=env_dt_ms)
+        if task.serial_compound:
+            env = SerialCompoundVector(env, **task.serial_compound, env_dt_ms=env_dt_ms)
         return env
     except ModelError:
         raise

@@ -16,7 +16,7 @@ batch):
   :data:`COMPILED_TASKS`, with any keyword arguments and observation mask "none": their Gymnasium
   environments call the same functions, so the two paths cannot drift apart.
 
-Not compiled: a task with ``microstimuli`` or ``wrappers`` (Python around the environment), any
+Not compiled: a task with ``microstimuli``, ``serial_compound`` or ``wrappers`` (Python around the environment), any
 other Gymnasium id, and the LIF cortex (its spike trains are collected in Python every tick).
 """
 
@@ -44,7 +44,7 @@ COMPILED_TASKS = tuple(f"bioRTRRL/{name}-v0" for name in TASKS)
 
 def compiled_driver(task: TaskSpec, seed: int, num_envs: int | None = None):
     """A compiled driver of ``task`` seeded like :class:`EnvDriver` with ``seed``, or None."""
-    if task.microstimuli or task.wrappers:
+    if task.microstimuli or task.serial_compound or task.wrappers:
         return None
     if task.env == "CartPole-v1" and not task.kwargs:
         return CompiledCartPole(task, seed, num_envs)

@@ -33,8 +33,8 @@ import math
 
 import gymnasium as gym
 import numpy as np
-from gymnasium import spaces
-from gymnasium.vector.utils import batch_space
+
+from .onset_clock import OnsetClock, OnsetClockVector, OnsetCode, onset_space
 
 __all__ = ["Microstimuli", "MicrostimuliVector", "microstimulus_features"]
 
@@ -61,48 +61,39 @@ def microstimulus_features(y: np.ndarray, count: int, sigma: float) -> np.ndarra
     return x.reshape(*y.shape[:-1], y.shape[-1] * count).astype(np.float32)
 
 
-class _Traces:
-    """Per-copy traces of each channel, restarted at that channel's onset."""
+class _Traces(OnsetCode):
+    """Per-copy traces of each channel, restarted (to 1) at that channel's onset."""
 
     def __init__(self, num_envs: int, channels: int, count: int, sigma: float, decay: float):
+        super().__init__(num_envs, channels)
         self.count, self.sigma, self.decay = count, sigma, decay
         self.y = np.zeros((num_envs, channels))
-        self.was_on = np.zeros((num_envs, channels), dtype=bool)
 
     def restart(self, rows) -> None:
+        super().restart(rows)
         self.y[rows] = 0.0
-        self.was_on[rows] = False
 
-    def observe(self, obs: np.ndarray, reward: np.ndarray | None = None) -> np.ndarray:
-        """The observation followed by the microstimuli of its channels (and of the reward)."""
-        stimuli = obs if reward is None else np.concatenate([obs, reward[..., None]], axis=-1)
-        on = stimuli > 0
+    def advance(self, onset: np.ndarray) -> np.ndarray:
         self.y *= self.decay
-        self.y[on & ~self.was_on] = 1.0
-        self.was_on = on
-        return np.concatenate([obs.astype(np.float32),
-                               microstimulus_features(self.y, self.count, self.sigma)], axis=-1)
+        self.y[onset] = 1.0
+        return microstimulus_features(self.y, self.count, self.sigma)
 
 
-def _check(env_space: spaces.Space, count: int, sigma: float, tau_ms: float, env_dt_ms: float,
-           reward: bool):
-    if not isinstance(env_space, spaces.Box) or len(env_space.shape) != 1:
-        raise ValueError(f"microstimuli need a 1-D Box observation space, got {env_space}")
+def _traces(space, num_envs: int, count: int, sigma: float, tau_ms: float, env_dt_ms: float,
+            reward: bool):
+    """(the traces, the observation space) of microstimuli on an env of observation ``space``."""
     if not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 1:
         raise ValueError(f"microstimuli.count must be an integer >= 1, got {count!r}")
     for name, value in (("sigma", sigma), ("tau_ms", tau_ms), ("env_dt_ms", env_dt_ms)):
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0 \
                 or not math.isfinite(value):
             raise ValueError(f"microstimuli.{name} must be a finite number > 0, got {value!r}")
-    if not isinstance(reward, (bool, np.bool_)):
-        raise ValueError(f"microstimuli.reward must be true or false, got {reward!r}")
-    channels = env_space.shape[0] + int(reward)
-    low = np.concatenate([env_space.low, np.zeros(channels * count)]).astype(np.float32)
-    high = np.concatenate([env_space.high, np.ones(channels * count)]).astype(np.float32)
-    return channels, spaces.Box(low, high, dtype=np.float32), math.exp(-env_dt_ms / tau_ms)
+    channels, observation_space = onset_space(space, reward, count, "microstimuli")
+    decay = math.exp(-env_dt_ms / tau_ms)
+    return _Traces(num_envs, channels, count, sigma, decay), observation_space
 
 
-class Microstimuli(gym.Wrapper):
+class Microstimuli(OnsetClock):
     """Append the microstimuli of every observation channel to the observation.
 
     Parameters
@@ -124,26 +115,11 @@ class Microstimuli(gym.Wrapper):
 
     def __init__(self, env: gym.Env, count: int = 10, sigma: float = 0.08, tau_ms: float = 1000.0,
                  env_dt_ms: float = 10.0, reward: bool = False):
-        super().__init__(env)
-        channels, self.observation_space, decay = _check(env.observation_space, count, sigma,
-                                                         tau_ms, env_dt_ms, reward)
-        self._traces = _Traces(1, channels, count, sigma, decay)
-        self._reward = reward
-
-    def _observe(self, obs, reward):
-        return self._traces.observe(obs[None], np.array([reward]) if self._reward else None)[0]
-
-    def reset(self, **kwargs):
-        obs, info = self.env.reset(**kwargs)
-        self._traces.restart(slice(None))
-        return self._observe(obs, 0.0), info
-
-    def step(self, action):
-        obs, reward, terminated, truncated, info = self.env.step(action)
-        return self._observe(obs, reward), reward, terminated, truncated, info
+        traces, space = _traces(env.observation_space, 1, count, sigma, tau_ms, env_dt_ms, reward)
+        super().__init__(env, traces, space, reward)
 
 
-class MicrostimuliVector(gym.vector.VectorWrapper):
+class MicrostimuliVector(OnsetClockVector):
     """:class:`Microstimuli` for a vector env with NEXT_STEP autoreset (same parameters).
 
     A copy whose episode ended on the previous step is reset by this step, so its traces restart
@@ -152,25 +128,6 @@ class MicrostimuliVector(gym.vector.VectorWrapper):
 
     def __init__(self, env: gym.vector.VectorEnv, count: int = 10, sigma: float = 0.08,
                  tau_ms: float = 1000.0, env_dt_ms: float = 10.0, reward: bool = False):
-        super().__init__(env)
-        channels, self.single_observation_space, decay = _check(
-            env.single_observation_space, count, sigma, tau_ms, env_dt_ms, reward)
-        self.observation_space = batch_space(self.single_observation_space, env.num_envs)
-        self._traces = _Traces(env.num_envs, channels, count, sigma, decay)
-        self._ended = np.zeros(env.num_envs, dtype=bool)
-        self._reward = reward
-
-    def _observe(self, obs, reward):
-        return self._traces.observe(obs, np.asarray(reward, dtype=float) if self._reward else None)
-
-    def reset(self, **kwargs):
-        obs, info = self.env.reset(**kwargs)
-        self._traces.restart(slice(None))
-        self._ended[:] = False
-        return self._observe(obs, np.zeros(self.num_envs)), info
-
-    def step(self, actions):
-        obs, reward, terminated, truncated, info = self.env.step(actions)
-        self._traces.restart(self._ended)
-        self._ended = np.logical_or(terminated, truncated)
-        return self._observe(obs, reward), reward, terminated, truncated, info
+        traces, space = _traces(env.single_observation_space, env.num_envs, count, sigma, tau_ms,
+                                env_dt_ms, reward)
+        super().__init__(env, traces, space, reward)
