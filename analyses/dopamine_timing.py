@@ -3,9 +3,14 @@
 Schultz, Dayan & Montague (1997) recorded dopamine neurons with cue–reward intervals of about
 1–2 s: after learning they burst at the cue, stay at baseline at the predicted reward and pause at
 an omitted one. A TD learner reproduces this only if its state tells how much time has passed
-since the cue. This script trains, at 50 ms ticks, for cue–reward intervals of 0.25–2 s, one or
-more conditions:
+since the cue. This script trains, at 50 ms ticks, for cue–reward intervals of 0.25–3 s, one or
+more conditions (the representation of elapsed time is the option):
 
+- "csc" (models/trace_conditioning_csc.toml): the same task, dopamine neurons and learning as
+  "microstimuli_reward", with elapsed time as a complete serial compound (one feature per tick
+  after each onset of the cue and of the reward; Montague, Dayan & Sejnowski 1996, J Neurosci
+  16:1936) relayed by a wider fixed cortex (256 units); the delay line is lengthened to the
+  interval + 0.5 s where the model's 2.5 s would not reach the reward;
 - "microstimuli_reward" (models/trace_conditioning_timing.toml, the default): dopamine neurons in
   Hz; every stimulus, the reward included, starts a memory trace read by Gaussian basis functions
   (microstimuli, Ludvig, Sutton & Kehoe 2008, Neural Computation 20:3034) with their settings
@@ -25,10 +30,17 @@ a few hundred ms — Ludvig et al. 2008's point — and a single tick underestim
 is complete when, over seeds, the cue response exceeds the reward response (95 % bootstrap interval
 of the paired difference above 0) and the omission window's mean δ is below 0 (interval below 0).
 
+The full signature in Hz (Schultz, Dayan & Montague 1997, Fig. 1) asks more, each over seeds with
+95 % bootstrap intervals of the seed means: a burst at the cue (cue − baseline rate above 0), the
+rate at a delivered, predicted reward within REWARD_TOLERANCE_HZ of baseline (the interval of
+reward − baseline inside ±1 Hz), and a dip towards 0 Hz at an omitted reward (the lowest tick of
+the mean rate over the OMISSION_WINDOW, its interval at or below DIP_CEILING_HZ).
+
 Usage:  python analyses/dopamine_timing.py [--steps 200000] [--seeds 0,1,2,3,4]
-            [--intervals 20,40] [--conditions microstimuli_reward] [--workers 1]
-Writes analyses/figures/dopamine_timing.png (per interval: the dopamine neurons' rate around
-cue, reward and omission, first vs last trials) and analyses/results/dopamine_timing.{csv,md}.
+            [--intervals 20,40] [--conditions microstimuli_reward,csc] [--workers 1]
+            [--out analyses/results/dopamine_timing] [--figure analyses/figures/dopamine_timing.png]
+Writes the figure (per condition and interval: the dopamine neurons' rate around cue, reward and
+omission, first vs last trials) and the results as --out.{csv,md}.
 """
 
 from __future__ import annotations
@@ -50,9 +62,13 @@ TICK_MS = 50.0
 LATE = 200            # trials at the end over which the responses are measured
 EARLY = 50            # trials at the start for the figure's "early" curves
 OMISSION_WINDOW = 10  # ticks (500 ms) from the omitted reward's time over which δ is averaged
+REWARD_TOLERANCE_HZ = 1.0  # a predicted reward's rate counts as baseline within this
+DIP_CEILING_HZ = 1.0       # an omission's dip counts as "towards 0 Hz" at or below this
+CSC_MARGIN = 10            # ticks the delay line reaches past the reward at least
 LINEAR_ALPHA = 0.05   # step size of the linear TD(λ) reference (--linear)
 CONDITIONS = {
     "microstimuli_reward": (ROOT / "models" / "trace_conditioning_timing.toml", {}),
+    "csc": (ROOT / "models" / "trace_conditioning_csc.toml", {}),
     "microstimuli": (ROOT / "models" / "trace_conditioning_microstimuli.toml", {}),
     "cortex": (ROOT / "models" / "trace_conditioning_microstimuli.toml",
                {"task.microstimuli": {}, "circuit.tau_init": [1.0, 20.0],
@@ -71,6 +87,9 @@ def model_for(condition: str, interval: int):
         section, name = key.split(".")
         data[section][name] = value
     data["task"]["kwargs"]["delay"] = interval
+    csc = data["task"].get("serial_compound")
+    if csc and csc["length_ms"] < (interval + CSC_MARGIN) * TICK_MS:
+        csc["length_ms"] = (interval + CSC_MARGIN) * TICK_MS
     return br.load_model(data)
 
 
@@ -104,10 +123,11 @@ def train(job):
         rate = trial_matrix(ds, "dopamine_rate").values
         complete = np.isfinite(trial_matrix(ds, "dopamine").values[:, us])
         rate = rate[complete][:n]
+        omitted = np.nanmean(rate[late & t["omitted"], us:us + OMISSION_WINDOW], axis=0)
         row.update({"cue_hz_late": float(rate[late, cue_time].mean()),
                     "reward_hz_late": float(rate[late & t["rewarded"], us].mean()),
-                    "omission_hz_late": float(np.nanmean(
-                        rate[late & t["omitted"], us:us + OMISSION_WINDOW])),
+                    "omission_hz_late": float(omitted.mean()),
+                    "omission_min_hz_late": float(omitted.min()),
                     "baseline_hz_late": float(np.nanmean(rate[late, 1:cue_time]))})
         span = slice(0, us + 2 * OMISSION_WINDOW + 1)
         for phase, sel in (("early", early), ("late", late)):
@@ -119,7 +139,8 @@ def train(job):
 def linear_td(job):
     """Ludvig et al.'s model itself on the same task: linear TD(λ) on the features, no circuit.
 
-    The value is v = wᵀx with x = [observation (the cue's presence), microstimuli, 1]; δ, the
+    The value is v = wᵀx with x = [observation (the cue's presence), microstimuli or serial
+    compound, 1]; δ, the
     accumulating trace and the update in the circuit's order (w ← w + α δ e_{t−1}, then
     e ← γλ e + x_t), with γ and λ of the condition's model and step size LINEAR_ALPHA. It answers
     whether a failure is the representation's (linear TD fails too) or the circuit's.
@@ -128,12 +149,15 @@ def linear_td(job):
     import gymnasium as gym
 
     from bioRTRRL.tasks.microstimuli import Microstimuli
+    from bioRTRRL.tasks.serial_compound import SerialCompound
 
     condition, interval, seed, steps = job
     model = model_for(condition, interval)
-    kw = model.task.kwargs
-    env = Microstimuli(gym.make(model.task.env, **kw, disable_env_checker=True),
-                       **model.task.microstimuli, env_dt_ms=model.circuit.env_dt_ms)
+    kw, task = model.task.kwargs, model.task
+    base = gym.make(task.env, **kw, disable_env_checker=True)
+    env = (SerialCompound(base, **task.serial_compound, env_dt_ms=model.circuit.env_dt_ms)
+           if task.serial_compound else
+           Microstimuli(base, **task.microstimuli, env_dt_ms=model.circuit.env_dt_ms))
     gamma, lam = model.learning.gamma, model.learning.lambda_critic
     obs, info = env.reset(seed=seed)
     x_old = np.append(obs, 1.0)
@@ -190,41 +214,70 @@ def summarise(rows: list[dict]) -> list[dict]:
             (lo, hi), (dip_lo, dip_hi) = ci(diff), ci(dip)
             keys = [k for k in sel[0] if k.endswith(("_late", "_early"))
                     and not k.startswith("rate_")]
-            out.append({"condition": condition, "interval_s": sel[0]["interval_s"],
-                        "seeds": len(sel), "trials": float(np.mean([r["trials"] for r in sel])),
-                        **{k: float(np.mean([r[k] for r in sel])) for k in keys},
-                        "cue_minus_reward": float(diff.mean()), "ci_low": float(lo),
-                        "ci_high": float(hi), "dip_ci_low": float(dip_lo),
-                        "dip_ci_high": float(dip_hi),
-                        "complete": bool(lo > 0 and dip_hi < 0)})
+            row = {"condition": condition, "interval_s": sel[0]["interval_s"],
+                   "seeds": len(sel), "trials": float(np.mean([r["trials"] for r in sel])),
+                   **{k: float(np.mean([r[k] for r in sel])) for k in keys},
+                   "cue_minus_reward": float(diff.mean()), "ci_low": float(lo),
+                   "ci_high": float(hi), "dip_ci_low": float(dip_lo),
+                   "dip_ci_high": float(dip_hi),
+                   "complete": bool(lo > 0 and dip_hi < 0)}
+            if "cue_hz_late" in sel[0]:
+                row.update(signature(sel, ci))
+            out.append(row)
+    return out
+
+
+def signature(sel: list[dict], ci) -> dict:
+    """The signature in Hz over the seeds ``sel``: each measure's 95 % interval and its verdict."""
+    burst = np.array([r["cue_hz_late"] - r["baseline_hz_late"] for r in sel])
+    reward = np.array([r["reward_hz_late"] - r["baseline_hz_late"] for r in sel])
+    dip = np.array([r["omission_min_hz_late"] for r in sel])
+    out = {}
+    for name, values in (("burst", burst), ("reward_vs_baseline", reward), ("pause", dip)):
+        low, high = ci(values)
+        out.update({f"{name}_hz": float(values.mean()), f"{name}_ci_low": float(low),
+                    f"{name}_ci_high": float(high)})
+    out["burst_ok"] = bool(out["burst_ci_low"] > 0)
+    out["reward_ok"] = bool(-REWARD_TOLERANCE_HZ <= out["reward_vs_baseline_ci_low"]
+                            and out["reward_vs_baseline_ci_high"] <= REWARD_TOLERANCE_HZ)
+    out["pause_ok"] = bool(out["pause_ci_high"] <= DIP_CEILING_HZ)
     return out
 
 
 def figure(rows: list[dict], path: Path) -> None:
-    """The dopamine neurons' rate (Hz) within the trial, first vs last trials, per interval."""
+    """The dopamine neurons' rate (Hz) within the trial, first vs last trials, per condition
+    (rows of panels) and interval (columns)."""
     from matplotlib.figure import Figure
 
     with_rate = [r for r in rows if "rate_late_rewarded" in r]
-    intervals = sorted({r["interval_ticks"] for r in with_rate})
-    fig = Figure(figsize=(5 * max(len(intervals), 1), 4))
-    axes = np.atleast_1d(fig.subplots(1, max(len(intervals), 1)))
-    for ax, interval in zip(axes, intervals):
-        sel = [r for r in with_rate if r["interval_ticks"] == interval]
-        cue_time = 5
-        for phase, colour in (("early", "0.6"), ("late", "C3")):
-            for kind, style in (("rewarded", "-"), ("omitted", "--")):
-                curves = [r[f"rate_{phase}_{kind}"] for r in sel]
-                n = min(len(c) for c in curves)
-                x = (np.arange(n) - cue_time) * TICK_MS / 1000
-                count = EARLY if phase == "early" else LATE
-                ax.plot(x, np.nanmean([c[:n] for c in curves], axis=0), style, color=colour,
-                        label=f"{kind}, {'first' if phase == 'early' else 'last'} {count} trials")
-        ax.axvline(0, color="C0", lw=0.8)
-        ax.axvline(interval * TICK_MS / 1000, color="C2", lw=0.8)
-        ax.set(xlabel="time from cue onset (s); lines: cue, reward time",
-               ylabel="dopamine neurons (Hz)",
-               title=f"{interval * TICK_MS / 1000:g} s interval, mean of {len(sel)} seeds")
-        ax.legend(fontsize="small")
+    conditions = list(dict.fromkeys(r["condition"] for r in with_rate)) or [""]
+    intervals = sorted({r["interval_ticks"] for r in with_rate}) or [0]
+    fig = Figure(figsize=(5 * len(intervals), 3.6 * len(conditions)))
+    axes = np.array(fig.subplots(len(conditions), len(intervals), squeeze=False))
+    cue_time = 5
+    for row_axes, condition in zip(axes, conditions):
+        for ax, interval in zip(row_axes, intervals):
+            sel = [r for r in with_rate
+                   if r["condition"] == condition and r["interval_ticks"] == interval]
+            if not sel:
+                ax.set_axis_off()
+                continue
+            for phase, colour in (("early", "0.6"), ("late", "C3")):
+                for kind, style in (("rewarded", "-"), ("omitted", "--")):
+                    curves = [r[f"rate_{phase}_{kind}"] for r in sel]
+                    n = min(len(c) for c in curves)
+                    x = (np.arange(n) - cue_time) * TICK_MS / 1000
+                    count = EARLY if phase == "early" else LATE
+                    ax.plot(x, np.nanmean([c[:n] for c in curves], axis=0), style,
+                            color=colour, label=f"{kind}, "
+                            f"{'first' if phase == 'early' else 'last'} {count} trials")
+            ax.axvline(0, color="C0", lw=0.8)
+            ax.axvline(interval * TICK_MS / 1000, color="C2", lw=0.8)
+            ax.axhline(0, color="k", lw=0.5)
+            ax.set(xlabel="time from cue onset (s); lines: cue, reward time",
+                   ylabel="dopamine neurons (Hz)",
+                   title=f"{condition}: {interval * TICK_MS / 1000:g} s, mean of {len(sel)} seeds")
+            ax.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -246,12 +299,34 @@ def table(summary: list[dict]) -> list[str]:
     return lines
 
 
+def signature_table(summary: list[dict]) -> list[str]:
+    """Cue burst, reward at baseline, omission dip: seed means [95 % CI] in Hz and verdicts."""
+    rows = [r for r in summary if "burst_hz" in r]
+    if not rows:
+        return []
+    lines = [f"| condition | interval (s) | burst: cue − baseline (Hz) | reward − baseline (Hz), "
+             f"within ±{REWARD_TOLERANCE_HZ:g} | omission, lowest tick (Hz), ≤ {DIP_CEILING_HZ:g}"
+             " | full signature |", "|---|---|---|---|---|---|"]
+
+    def cell(r, name, ok):
+        return (f"{r[name + '_hz']:+.1f} [{r[name + '_ci_low']:+.1f}, {r[name + '_ci_high']:+.1f}]"
+                f" {'yes' if r[ok] else 'no'}")
+
+    for r in rows:
+        full = r["complete"] and r["burst_ok"] and r["reward_ok"] and r["pause_ok"]
+        lines.append(f"| {r['condition']} | {r['interval_s']:g} | {cell(r, 'burst', 'burst_ok')} | "
+                     f"{cell(r, 'reward_vs_baseline', 'reward_ok')} | "
+                     f"{r['pause_hz']:.1f} [{r['pause_ci_low']:.1f}, {r['pause_ci_high']:.1f}] "
+                     f"{'yes' if r['pause_ok'] else 'no'} | {'yes' if full else 'no'} |")
+    return lines
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=200_000)
     parser.add_argument("--seeds", default="0,1,2,3,4")
     parser.add_argument("--intervals", default="20,40", help="cue–reward intervals, ticks")
-    parser.add_argument("--conditions", default="microstimuli_reward",
+    parser.add_argument("--conditions", default="microstimuli_reward,csc",
                         help=f"comma-separated, of {', '.join(CONDITIONS)}")
     parser.add_argument("--linear", action="store_true",
                         help="also run linear TD(λ) on the same features (Ludvig et al.'s model)")
@@ -283,10 +358,22 @@ def main(argv=None):
              f"{OMISSION_WINDOW} ticks from an omitted reward's time; transfer complete when the "
              "cue − reward interval is above 0 and the omission interval below 0.", ""]
     lines += table(summary)
+    signature_lines = signature_table(summary)
+    if signature_lines:
+        lines += ["", f"Signature in Hz over the last {LATE} trials (seed means, 95 % bootstrap "
+                  "intervals over seeds): a cue burst, a predicted reward at baseline, a dip "
+                  "towards 0 Hz at an omission; full = all three and the transfer complete.", ""]
+        lines += signature_lines
     for condition in dict.fromkeys(r["condition"] for r in rows):
         done = [r["interval_s"] for r in summary if r["condition"] == condition and r["complete"]]
         lines.append(f"\nLongest interval with a complete transfer, {condition}: {max(done):g} s"
                      if done else f"\n{condition}: the transfer completes at no interval tried")
+        full = [r["interval_s"] for r in summary if r["condition"] == condition
+                and r["complete"] and r.get("burst_ok") and r.get("reward_ok") and r.get("pause_ok")]
+        if "burst_hz" in next(r for r in summary if r["condition"] == condition):
+            lines.append(f"Longest interval with the full signature in Hz, {condition}: "
+                         f"{max(full):g} s" if full else
+                         f"{condition}: the full signature in Hz holds at no interval tried")
     lines.append(f"\nWall time: {sum(r['seconds'] for r in rows) / 60:.1f} min of runs.")
     text = "\n".join(lines)
     print(text)
