@@ -23,7 +23,7 @@ more conditions (the representation of elapsed time is the option):
   cortex's own dynamics, time constants 50 ms – 1 s learned by RFLO).
 
 Everything else is equal (Adam on the readouts, 10 % omission probes). For each interval, condition
-and seed it measures over the last LATE trials δ at the cue, at the delivered reward and at the
+and seed it measures over the last LATE (--late) trials δ at the cue, at the delivered reward and at the
 omitted reward, and δ averaged over the OMISSION_WINDOW after an omitted reward's time (with
 microstimuli the value falls over the width of the late microstimuli, so the pause is spread over
 a few hundred ms — Ludvig et al. 2008's point — and a single tick underestimates it). The transfer
@@ -94,18 +94,19 @@ def model_for(condition: str, interval: int):
 
 
 def train(job):
-    """(condition, interval, seed, steps) → late δ at the cue, reward and omission; rate traces."""
+    """(condition, interval, seed, steps, late trials) → late δ at the cue, reward and omission;
+    rate traces."""
     import bioRTRRL as br
     from bioRTRRL.analysis import trial_matrix
 
-    condition, interval, seed, steps = job
+    condition, interval, seed, steps, late_trials = job
     model = model_for(condition, interval)
     start = time.perf_counter()
     ds = br.run(model, steps=steps, seed=seed, progress=False)
     cue_time = model.task.kwargs["cue_time"]
     t = trial_table(ds, cue_time, interval)
     n = t["cue"].size
-    late = np.arange(n) >= n - LATE
+    late = np.arange(n) >= n - late_trials
     early = np.arange(n) < EARLY
     first = np.flatnonzero(t["rewarded"])[:20]
     us = cue_time + interval
@@ -144,14 +145,15 @@ def linear_td(job):
     accumulating trace and the update in the circuit's order (w ← w + α δ e_{t−1}, then
     e ← γλ e + x_t), with γ and λ of the condition's model and step size LINEAR_ALPHA. It answers
     whether a failure is the representation's (linear TD fails too) or the circuit's.
-    (condition, interval, seed, steps) → late δ at the cue, reward and omission, as :func:`train`.
+    (condition, interval, seed, steps, late trials) → late δ at the cue, reward and omission, as
+    :func:`train`.
     """
     import gymnasium as gym
 
     from bioRTRRL.tasks.microstimuli import Microstimuli
     from bioRTRRL.tasks.serial_compound import SerialCompound
 
-    condition, interval, seed, steps = job
+    condition, interval, seed, steps, late = job
     model = model_for(condition, interval)
     kw, task = model.task.kwargs, model.task
     base = gym.make(task.env, **kw, disable_env_checker=True)
@@ -185,12 +187,12 @@ def linear_td(job):
         if terminated:
             break
     n = len(cue)
-    late_trials = set(trial_of[-LATE:])
+    late_trials = set(trial_of[-late:])
     late_omit = [k for k, _ in omit if k in late_trials]
     return {"condition": condition + " (linear TD)", "interval_ticks": interval,
             "interval_s": interval * TICK_MS / 1000, "seed": seed, "trials": n,
             "reward_early": float(np.mean([d for _, d in rew[:20]])),
-            "cue_late": float(np.mean(cue[-LATE:])),
+            "cue_late": float(np.mean(cue[-late:])),
             "reward_late": float(np.mean([d for k, d in rew if k in late_trials])),
             "omission_late": float(np.mean([d for k, d in omit if k in late_trials])),
             "omission_window_late": float(np.mean([np.mean(window[k]) for k in late_omit])),
@@ -244,7 +246,7 @@ def signature(sel: list[dict], ci) -> dict:
     return out
 
 
-def figure(rows: list[dict], path: Path) -> None:
+def figure(rows: list[dict], path: Path, late: int) -> None:
     """The dopamine neurons' rate (Hz) within the trial, first vs last trials, per condition
     (rows of panels) and interval (columns)."""
     from matplotlib.figure import Figure
@@ -267,7 +269,7 @@ def figure(rows: list[dict], path: Path) -> None:
                     curves = [r[f"rate_{phase}_{kind}"] for r in sel]
                     n = min(len(c) for c in curves)
                     x = (np.arange(n) - cue_time) * TICK_MS / 1000
-                    count = EARLY if phase == "early" else LATE
+                    count = EARLY if phase == "early" else late
                     ax.plot(x, np.nanmean([c[:n] for c in curves], axis=0), style,
                             color=colour, label=f"{kind}, "
                             f"{'first' if phase == 'early' else 'last'} {count} trials")
@@ -330,6 +332,8 @@ def main(argv=None):
                         help=f"comma-separated, of {', '.join(CONDITIONS)}")
     parser.add_argument("--linear", action="store_true",
                         help="also run linear TD(λ) on the same features (Ludvig et al.'s model)")
+    parser.add_argument("--late", type=int, default=LATE,
+                        help="trials at the end over which the responses are measured")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--out", default=str(RESULTS / "dopamine_timing"))
     parser.add_argument("--figure", default=str(FIGURES / "dopamine_timing.png"))
@@ -338,7 +342,7 @@ def main(argv=None):
     unknown = sorted(set(conditions) - set(CONDITIONS))
     if unknown:
         parser.error(f"unknown condition(s) {unknown}; known: {', '.join(CONDITIONS)}")
-    jobs = [(c, int(i), int(s), args.steps) for c in conditions
+    jobs = [(c, int(i), int(s), args.steps, args.late) for c in conditions
             for i in args.intervals.split(",") for s in args.seeds.split(",")]
     # one worker: in this process (no pickling, so an importer's changes to CONDITIONS hold)
     pool = ProcessPoolExecutor(args.workers) if args.workers > 1 else None
@@ -354,13 +358,13 @@ def main(argv=None):
              f"{TICK_MS:g} ms per run)", "",
              "Command: `python analyses/dopamine_timing.py "
              + " ".join(argv if argv is not None else sys.argv[1:]) + "`", "",
-             f"Responses over the last {LATE} trials; δ omission (500 ms): mean δ over the "
+             f"Responses over the last {args.late} trials; δ omission (500 ms): mean δ over the "
              f"{OMISSION_WINDOW} ticks from an omitted reward's time; transfer complete when the "
              "cue − reward interval is above 0 and the omission interval below 0.", ""]
     lines += table(summary)
     signature_lines = signature_table(summary)
     if signature_lines:
-        lines += ["", f"Signature in Hz over the last {LATE} trials (seed means, 95 % bootstrap "
+        lines += ["", f"Signature in Hz over the last {args.late} trials (seed means, 95 % bootstrap "
                   "intervals over seeds): a cue burst, a predicted reward at baseline, a dip "
                   "towards 0 Hz at an omission; full = all three and the transfer complete.", ""]
         lines += signature_lines
@@ -386,7 +390,7 @@ def main(argv=None):
         writer = csv.DictWriter(f, keys)
         writer.writeheader()
         writer.writerows({k: r.get(k, "") for k in keys} for r in rows)
-    figure(rows, Path(args.figure))
+    figure(rows, Path(args.figure), args.late)
     print(f"figure: {args.figure}")
     return summary
 
