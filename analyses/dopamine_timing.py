@@ -10,7 +10,9 @@ more conditions (the representation of elapsed time is the option):
   "microstimuli_reward", with elapsed time as a complete serial compound (one feature per tick
   after each onset of the cue and of the reward; Montague, Dayan & Sejnowski 1996, J Neurosci
   16:1936) relayed by a wider fixed cortex (256 units); the delay line is lengthened to the
-  interval + 0.5 s where the model's 2.5 s would not reach the reward;
+  interval + 0.5 s where the model's 2.5 s would not reach the reward; 2–4 s between trials (more
+  trials per tick than the 5–15 s of the microstimuli model; "microstimuli_reward_iti_2_4s" is
+  that model on this task, for a comparison at equal task and budget);
 - "microstimuli_reward" (models/trace_conditioning_timing.toml, the default): dopamine neurons in
   Hz; every stimulus, the reward included, starts a memory trace read by Gaussian basis functions
   (microstimuli, Ludvig, Sutton & Kehoe 2008, Neural Computation 20:3034) with their settings
@@ -69,6 +71,12 @@ LINEAR_ALPHA = 0.05   # step size of the linear TD(λ) reference (--linear)
 CONDITIONS = {
     "microstimuli_reward": (ROOT / "models" / "trace_conditioning_timing.toml", {}),
     "csc": (ROOT / "models" / "trace_conditioning_csc.toml", {}),
+    # microstimuli on the csc model's task (2–4 s between trials), for a side-by-side comparison
+    "microstimuli_reward_iti_2_4s": (ROOT / "models" / "trace_conditioning_timing.toml",
+                                     {"task.kwargs": {"n_trials": 100_000, "cue_time": 5,
+                                                      "cue_duration": 1, "iti": [40, 80],
+                                                      "reward_probability": 1.0,
+                                                      "omission_probability": 0.1}}),
     "microstimuli": (ROOT / "models" / "trace_conditioning_microstimuli.toml", {}),
     "cortex": (ROOT / "models" / "trace_conditioning_microstimuli.toml",
                {"task.microstimuli": {}, "circuit.tau_init": [1.0, 20.0],
