@@ -6,17 +6,17 @@ an omitted one. A TD learner reproduces this only if its state tells how much ti
 since the cue. This script trains, at 50 ms ticks, for cue–reward intervals of 0.25–3 s, one or
 more conditions (the representation of elapsed time is the option):
 
-- "csc" (models/trace_conditioning_csc.toml): the same task, dopamine neurons and learning as
+- "csc" (models/trace_conditioning_csc.toml): the dopamine neurons and learning of
   "microstimuli_reward", with elapsed time as a complete serial compound (one feature per tick
   after each onset of the cue and of the reward; Montague, Dayan & Sejnowski 1996, J Neurosci
   16:1936) relayed by a wider fixed cortex (256 units); the delay line is lengthened to the
   interval + 0.5 s where the model's 2.5 s would not reach the reward; 2–4 s between trials (more
   trials per tick than the 5–15 s of the microstimuli model; "microstimuli_reward_iti_2_4s" is
   that model on this task, for a comparison at equal task and budget);
-- "microstimuli_reward" (models/trace_conditioning_timing.toml, the default): dopamine neurons in
+- "microstimuli_reward" (models/trace_conditioning_timing.toml): dopamine neurons in
   Hz; every stimulus, the reward included, starts a memory trace read by Gaussian basis functions
   (microstimuli, Ludvig, Sutton & Kehoe 2008, Neural Computation 20:3034) with their settings
-  (trace decay 0.985 per 50 ms, σ = 0.08, γ = 0.98, λ = 0.95), relayed to striatum by a fast fixed
+  (trace decay 0.985 per 50 ms, σ = 0.08, λ = 0.95; γ = 0.99), relayed to striatum by a fast fixed
   cortex; 5–15 s between trials;
 - the two conditions of the first version of this analysis, kept to reproduce its table
   (analyses/results/dopamine_timing_before.md): "microstimuli" (models/
@@ -38,8 +38,8 @@ rate at a delivered, predicted reward within REWARD_TOLERANCE_HZ of baseline (th
 reward − baseline inside ±1 Hz), and a dip towards 0 Hz at an omitted reward (the lowest tick of
 the mean rate over the OMISSION_WINDOW, its interval at or below DIP_CEILING_HZ).
 
-Usage:  python analyses/dopamine_timing.py [--steps 200000] [--seeds 0,1,2,3,4]
-            [--intervals 20,40] [--conditions microstimuli_reward,csc] [--workers 1]
+Usage:  python analyses/dopamine_timing.py [--steps 200000] [--seeds 0,1,2,3,4] [--late 200]
+            [--intervals 20,40] [--conditions microstimuli_reward,csc] [--linear] [--workers 1]
             [--out analyses/results/dopamine_timing] [--figure analyses/figures/dopamine_timing.png]
 Writes the figure (per condition and interval: the dopamine neurons' rate around cue, reward and
 omission, first vs last trials) and the results as --out.{csv,md}.
