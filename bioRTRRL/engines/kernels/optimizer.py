@@ -73,14 +73,32 @@ def optimizer_step(c, theta, plastic, direction, adam_m, adam_v, opt_state, B, N
         t = opt_state[0]
         ic1 = 1.0 / (1.0 - b1 ** t)
         ic2 = 1.0 / (1.0 - b2 ** t)
-        # one pass per group (its learning rate a constant of the loop), moments and step of a
-        # parameter together: the same operations on the same operands as a pass for the moments
-        # and one for the steps, so the same bits, with each element read and written once
-        _adam_group(theta, plastic, direction, adam_m, adam_v, 0, NC, lr_c, b1, b2, eps, ic1, ic2)
-        _adam_group(theta, plastic, direction, adam_m, adam_v, NC, o_wc, lr_r, b1, b2, eps, ic1,
-                    ic2)
-        _adam_group(theta, plastic, direction, adam_m, adam_v, o_wc, NP, lr_v, b1, b2, eps, ic1,
-                    ic2)
+        # two passes, the second per group: keeps sqrt and division in vectorisable loops
+        for k in range(NP):
+            d = direction[k]
+            mk = b1 * adam_m[k] + (1.0 - b1) * d
+            vk = b2 * adam_v[k] + (1.0 - b2) * d * d
+            # A parameter whose gradient stays 0 (an input channel that is silent for a while)
+            # has its moments decay geometrically into subnormal numbers, where β1·m rounds back
+            # to the same subnormal for ever: every later step then pays the assists (it doubled
+            # the tick's cost). Flushed to 0 instead: θ's step from such an m is below 1e-290,
+            # which leaves any weight of magnitude above ~1e-280 unchanged to the bit, and
+            # sqrt(v) below 1e-154 vanishes beside ε the same way.
+            if abs(mk) < SMALLEST_NORMAL:
+                mk = 0.0
+            if vk < SMALLEST_NORMAL:
+                vk = 0.0
+            adam_m[k] = mk
+            adam_v[k] = vk
+            direction[k] = math.sqrt(vk * ic2) + eps
+        for k in range(NC):
+            theta[k] += plastic[k] * lr_c * (adam_m[k] * ic1) / direction[k]
+        for j in range(o_wc - NC):
+            k = NC + j
+            theta[k] += plastic[k] * lr_r * (adam_m[k] * ic1) / direction[k]
+        for j in range(NP - o_wc):
+            k = o_wc + j
+            theta[k] += plastic[k] * lr_v * (adam_m[k] * ic1) / direction[k]
     else:
         opt_state[0] += 1.0
         for k in range(NC):
@@ -89,29 +107,6 @@ def optimizer_step(c, theta, plastic, direction, adam_m, adam_v, opt_state, B, N
             theta[k] += lr_r * direction[k]
         for k in range(o_wc, NP):
             theta[k] += lr_v * direction[k]
-
-
-@njit(cache=True, inline="always")
-def _adam_group(theta, plastic, direction, adam_m, adam_v, lo, hi, lr, b1, b2, eps, ic1, ic2):
-    """Adam's moments and step for the parameters [lo, hi), whose learning rate is ``lr``."""
-    for j in range(hi - lo):
-        k = lo + j
-        d = direction[k]
-        mk = b1 * adam_m[k] + (1.0 - b1) * d
-        vk = b2 * adam_v[k] + (1.0 - b2) * d * d
-        # A parameter whose gradient stays 0 (an input channel that is silent for a while) has its
-        # moments decay geometrically into subnormal numbers, where β1·m rounds back to the same
-        # subnormal for ever: every later step then pays the assists (it doubled the tick's
-        # cost). Flushed to 0 instead: θ's step from such an m is below 1e-290, which leaves any
-        # weight of magnitude above ~1e-280 unchanged to the bit, and sqrt(v) below 1e-154
-        # vanishes beside ε the same way.
-        if abs(mk) < SMALLEST_NORMAL:
-            mk = 0.0
-        if vk < SMALLEST_NORMAL:
-            vk = 0.0
-        adam_m[k] = mk
-        adam_v[k] = vk
-        theta[k] += plastic[k] * lr * (mk * ic1) / (math.sqrt(vk * ic2) + eps)
 
 
 @njit(cache=True, inline="always")
