@@ -54,7 +54,7 @@ def _signal(n, cfg, circuit, work):
     c = cfg[0]
     for _ in range(n):
         cortical_signal(circuit.fb_a, circuit.fb_c, c.N, c.P, c.eta_pi, work.head_scratch[1],
-                        work.scratch[3], True)
+                        work.scratch[3], True, 1.0)
 
 
 @njit
@@ -85,7 +85,7 @@ def _readout(n, cfg, circuit, state, work):
     o_wc = NC + N * Pn
     for _ in range(n):
         readout_gradient(N, Pn, NC, o_wc, o_wc + N, state.h[0], work.head_scratch[1], c.eta_pi,
-                         work.grad[0], False, False)
+                         work.grad[0], False, False, 1.0)
 
 
 @njit

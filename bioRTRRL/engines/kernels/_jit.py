@@ -44,11 +44,30 @@ _FASTMATH = {"reassoc", "contract", "arcp", "nsz"}
 
 
 def njit(*args, **kwargs):
+    """numba's ``njit`` with this package's defaults; usable bare or with options.
+
+    The functions of this package (the kernels) are compiled without numba's reference-counted
+    runtime (NRT): every array they touch belongs to a caller in Python, which keeps it alive, and
+    the reference counting numba otherwise does whenever a compiled function receives an array,
+    takes a view or reads one from a tuple is an atomic instruction — about 100 per tick of one
+    circuit, a quarter of the compiled closed loop's time. Such a function cannot allocate (one that
+    must, says ``_nrt=True``) and must not return an array to Python. Functions defined elsewhere
+    with this decorator (the tasks' compiled dynamics) keep the runtime, also when a kernel
+    calls them.
+    """
     kwargs.setdefault("fastmath", _FASTMATH)
     # NumPy's error model: a float division needs no ZeroDivisionError branch, so divisions (Adam,
     # 1/τ) vectorise; every divisor here is positive by construction (τ ≥ τ_min ≥ dt, Σ exp > 0).
     kwargs.setdefault("error_model", "numpy")
-    return _njit(*args, **kwargs)
+
+    def decorate(fn):
+        options = dict(kwargs)
+        # set either way: numba would otherwise let a function first compiled from a kernel
+        # inherit the kernel's setting
+        options.setdefault("_nrt", not fn.__module__.startswith(__package__ + "."))
+        return _njit(**options)(fn)
+
+    return decorate(args[0]) if args else decorate
 
 
 def entry_point(dispatcher, *args):

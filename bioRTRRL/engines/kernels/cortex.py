@@ -172,7 +172,7 @@ def bptt_push(hist_xi, hist_phi, hist_hold, hist_count, hist_head, xi, phi, h_ol
         hist_hold[hd, i] = h_old[i]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=True)  # allocates its adjoint vectors
 def bptt_gradient(theta, N, Z, D, dt, signal, hist_xi, hist_phi, hist_hold, count, head, out,
                   unit=0):
     """Truncated BPTT of ``signal · h_t`` over the stored window; writes the flat cortical gradient.

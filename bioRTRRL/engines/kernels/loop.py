@@ -88,10 +88,13 @@ def closed_loop(t0, n, stride, cfgs, circuits, states, opts, ios, works, worlds,
             tick(cfg, circuit, state, opt, io, work)
             if t % stride == 0:
                 _store(k, t, *rec)
-                if trials:
-                    buf_trial[k] = book.trial
-                    buf_t_in_trial[k] = book.t_in_trial
-                    buf_events[k] = book.events
+                if trials:  # element by element: a whole-row copy would allocate (no NRT here)
+                    events = book.events
+                    for b in range(events.shape[0]):
+                        buf_trial[k, b] = book.trial[b]
+                        buf_t_in_trial[k, b] = book.t_in_trial[b]
+                        for j in range(events.shape[1]):
+                            buf_events[k, b, j] = events[b, j]
                 k += 1
         rec_k[c] = k
 

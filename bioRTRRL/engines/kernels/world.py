@@ -69,7 +69,7 @@ Book = namedtuple("Book", "obs reward terminated truncated fresh ended episode t
                           "episode_return log log_n trial t_in_trial events")
 
 # exactly IEEE: the order of operations is Gymnasium's, and must stay so
-_exact = njit(cache=True, fastmath=False, error_model="numpy")
+_exact = njit(cache=True, fastmath=False, error_model="numpy", _nrt=False)  # no NRT: see ._jit.njit
 
 
 def world_step(world, book, actions, tick):
