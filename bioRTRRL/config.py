@@ -299,6 +299,13 @@ class LearningSpec:
         Sutton & Barto's episodic actor-critic (2018, §13.5–13.6): the gradient entering every
         accumulating trace is scaled by I = γ^t, t the tick within the episode, so a transition
         late in a long episode moves the weights little (the published RTRRL code does this).
+    time_limit : {"bootstrap", "terminal"}
+        What δ does on the tick a time limit (``task.max_episode_steps``) cuts an episode:
+        ``bootstrap`` (default) keeps γV(s') in δ = r + γV(s') − V(s), since the state after a
+        time-out is not terminal and its value is still owed (Pardo et al. 2018, "Time limits in
+        reinforcement learning", ICML); ``terminal`` drops it, δ = r − V(s), as the published
+        RTRRL code does (it bootstraps with ``(1 − done)``, and gymnax's ``done`` includes the
+        time limit). Traces and cortical state are reset at every episode end either way.
     discount_tau_s : float
         Physical time: when > 0 it sets ``gamma`` = exp(−env_dt / discount_tau_s) at load (a
         discount of 1/e per discount_tau_s seconds, whatever the tick).
@@ -330,6 +337,7 @@ class LearningSpec:
     average_reward_lr: float = 1e-3
     plasticity: bool = True
     episodic_discount: bool = False
+    time_limit: str = "bootstrap"
     discount_tau_s: float = 0.0
     trace_tau_s: float = 0.0
     eligibility_cascade: list[str] = field(default_factory=list)
@@ -516,6 +524,7 @@ _CHOICES = {
     "circuit.sign": ("mixed", "excitatory", "inhibitory", "dale"),
     "learning.gradient": ("rflo", "rtrl", "bptt"),
     "learning.critic_trace": ("accumulating", "dutch"),
+    "learning.time_limit": ("bootstrap", "terminal"),
     "optimizer.kind": ("adam", "sgd"),
     "optimizer.clip_scope": ("all", "cortex"),
     "optimizer.lr_schedule": ("constant", "inverse_sqrt", "linear", "cosine"),

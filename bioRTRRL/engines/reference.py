@@ -89,6 +89,7 @@ class ReferenceEngine:
             "learn": int(lrn.plasticity), "average_reward": int(lrn.average_reward),
             "entropy_on": int(lrn.entropy > 0), "clip_cortex_only": int(opt.clip_scope == "cortex"),
             "episodic_discount": int(lrn.episodic_discount),
+            "time_limit_terminal": int(lrn.time_limit == "terminal"),
             "input_adaptation": K.ADAPT_LEARN if circ.input_adaptation else K.ADAPT_OFF,
             "lr_schedule": K.SCHEDULES.index(opt.lr_schedule),
             "dt": circ.dt, "gamma": lrn.gamma, "eta_pi": lrn.eta_pi, "eta_h": lrn.entropy,

@@ -105,7 +105,7 @@ VTA = """
 v : 1 (shared)           # value of this tick, from striatum_ventral
 v_prev : 1 (shared)      # value of the previous tick
 reward : 1 (shared)      # reward of the transition into this tick
-terminal : 1 (shared)    # 1 when the episode terminated on this tick (no bootstrap)
+terminal : 1 (shared)    # 1 when δ does not bootstrap: terminated (or timed out, time_limit = "terminal")
 ended : 1 (shared)       # 1 when the episode ended on this tick (terminated or truncated)
 transition : 1 (shared)  # 0 on the first tick of an episode: no TD transition, no update
 rbar : 1 (shared)        # average reward (stays 0 unless learning.average_reward)

@@ -373,6 +373,8 @@ class ClosedLoop(Brian2Knobs, BrianObject):
         self._plastic = self.model.learning.plasticity
         self._eta_h = self.model.learning.entropy
         self._episodic = self.model.learning.episodic_discount
+        # learning.time_limit = "terminal": a time-out also drops the bootstrap γv from δ
+        self._timeout_terminal = self.model.learning.time_limit == "terminal"
         self._gamma = self.model.learning.gamma
         self._meta = self.model.circuit.meta_rl_input
         if d.continuous:
@@ -411,7 +413,8 @@ class ClosedLoop(Brian2Knobs, BrianObject):
             x[d.O + d.A_in] = 0.0 if fresh else drv.reward[0]
         vta = self._vta
         vta["reward"][0] = drv.reward[0]
-        vta["terminal"][0] = float(drv.terminated[0])
+        vta["terminal"][0] = float(drv.terminated[0]
+                                   or (self._timeout_terminal and drv.truncated[0]))
         vta["ended"][0] = float(drv.terminated[0] or drv.truncated[0])
         vta["transition"][0] = 0.0 if fresh else 1.0
         # optimizer state of this tick (global, not synaptic): schedule, Adam bias corrections
@@ -716,7 +719,8 @@ class ClosedLoop(Brian2Knobs, BrianObject):
             x[d.O + d.A_in] = 0.0 if fresh else drv.reward[b]
         vta = self._vta
         vta["reward"][0] = drv.reward[b]
-        vta["terminal"][0] = float(drv.terminated[b])
+        vta["terminal"][0] = float(drv.terminated[b]
+                                   or (self._timeout_terminal and drv.truncated[b]))
         vta["ended"][0] = float(drv.terminated[b] or drv.truncated[b])
         vta["transition"][0] = 0.0 if fresh else 1.0
 

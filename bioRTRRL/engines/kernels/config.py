@@ -47,6 +47,7 @@ _INT_FIELDS = {
     "substeps": "LIF: neural steps per env step",
     "refractory_steps": "LIF: a unit integrates again this many neural steps after its spike",
     "episodic_discount": "1 = gradients enter the accumulating traces scaled by I = γ^t",
+    "time_limit_terminal": "1 = δ does not bootstrap on a time-limit truncation (as on a termination)",
     "input_adaptation": "ADAPT_OFF | ADAPT_LEARN | ADAPT_FROZEN",
     "da_neurons": "1 = dopamine neurons: δ sets a rate with a tonic baseline, bounded at 0 Hz",
     "opponent": "1 = the D1/D2 opponent actor (Go and NoGo outputs per action)",

@@ -4,8 +4,9 @@ Episode protocol (Gymnasium NEXT_STEP autoreset)
 ------------------------------------------------
 On the tick where an episode ends the observation is the final one: δ bootstraps from it when the
 episode was truncated (the forward pass from the old h gives exactly v(final obs)) and not when it
-terminated. The update uses the old traces; then h, P, J and e are reset. The next tick is *fresh*:
-h = 0, the action/reward input is 0, no TD transition (δ = 0), and its gradient starts the new traces.
+terminated (nor when truncated, with ``learning.time_limit = "terminal"``). The update uses the old
+traces; then h, P, J and e are reset. The next tick is *fresh*: h = 0, the action/reward input is
+0, no TD transition (δ = 0), and its gradient starts the new traces.
 
 State
 -----
@@ -174,7 +175,9 @@ def tick(cfg, circuit, state, opt, io, work):
                     v_cur += theta[o_wc + i] * xb[D + i]
             else:
                 v_cur = state.v_prev[b]
-            delta = dopamine(c, reward[b], terminated[b], v, v_cur, rbar)
+            # learning.time_limit = "terminal": a time-out ends the value too (the published code)
+            no_boot = terminated[b] or (truncated[b] and c.time_limit_terminal == 1)
+            delta = dopamine(c, reward[b], no_boot, v, v_cur, rbar)
         io.delta[b] = delta
         # 6. immediate gradient of this tick (parameters before the update) and 7. the update
         # direction: δ e (old traces) + η_H ∇H, averaged over the batch later
