@@ -40,7 +40,10 @@ Protocols (PROTOCOLS; the column "protocol"):
 Variants (model settings, columns of a method): "code" = the model files as shipped, the
 published code's defaults; "appendix_clip" = the same with the appendix's global-norm gradient clip
 of 1.0; "lr_decay" = the code's settings with a linearly decaying learning rate (not the paper's;
-tried for "held").
+tried for "held"); "time_limit_terminal" = the code's settings with a time-out treated as a
+termination (``learning.time_limit = "terminal"``: no γV(s') in δ on that tick), as the published
+code does (its ``v_targ = r + γ·v̂·(1 − done)``, gymnax's ``done`` including the time limit); the
+files bootstrap there (Pardo et al. 2018, ICML).
 
 Methods:
 - "rflo":   RTRRL as published: RFLO eligibility traces in cortex.
@@ -77,6 +80,7 @@ the appendix nor the reported runs and were evidently overridden on its command 
 | observation normalisation | off | – | off | off | off |
 | scale actor gradient by action s.d. | – | off | off | on (continuous only) | off |
 | time limit of every task | – | 1,000 ticks** | 1,000** | 1,000** | the task's own |
+| δ at a time-out | – | no bootstrap | no bootstrap | no bootstrap | bootstrap (variant "time_limit_terminal": none) |
 | evaluation | – | every 1 M ticks | every 100 k | every 100 k | protocol |
 
 (*) ``normalize_reward`` in a40fe02/b71fd6e updates brax running statistics of the reward but
@@ -150,6 +154,9 @@ VARIANTS = {
     # CartPole models decay it to make solved policies stay solved); tried for "held"
     "lr_decay": {"optimizer.lr_schedule": "linear", "optimizer.lr_decay_steps": 200_000,
                  "optimizer.lr_final_fraction": 0.1},
+    # the published code's (1 − done) with done including the time limit: no bootstrap at a
+    # time-out (the toolkit bootstraps there, Pardo et al. 2018)
+    "time_limit_terminal": {"learning.time_limit": "terminal"},
 }
 #: Evaluation protocols: every how many ticks a run is evaluated (None: the row's own interval,
 #: ROWS[row]["eval_every"]) and after how many evaluations without a new best it stops (None:
