@@ -14,6 +14,7 @@ import pytest
 import bioRTRRL as br
 from bioRTRRL.config import ModelError
 from bioRTRRL.tasks.microstimuli import Microstimuli, MicrostimuliVector
+from tests.tasks.lockstep import step_in_lockstep
 
 
 def _conditioning(**kw):
@@ -136,16 +137,7 @@ def test_vector_reward_microstimuli_equal_single_copies():
                                           vectorization_mode="vector_entry_point", **make), **kw)
     singles = [Microstimuli(gym.make("bioRTRRL/TraceConditioning-v0", disable_env_checker=True,
                                      **make), **kw) for _ in range(2)]
-    obs, _ = vec.reset(seed=3)
-    single_obs = [s.reset(seed=3 + i)[0] for i, s in enumerate(singles)]
-    done, seen = [False, False], 0.0
-    for _ in range(60):
-        np.testing.assert_array_equal(obs, np.array(single_obs))
-        seen = max(seen, float(obs[:, -3:].max()))
-        obs, _, term, trunc, _ = vec.step(np.zeros(2, dtype=np.int64))
-        for i, s in enumerate(singles):
-            single_obs[i] = s.reset(seed=None)[0] if done[i] else s.step(0)[0]
-        done = list(term | trunc)
+    seen = max(float(obs[:, -3:].max()) for obs, _ in step_in_lockstep(vec, singles, seed=3))
     assert seen > 0.9
 
 

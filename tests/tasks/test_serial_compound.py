@@ -16,6 +16,7 @@ import bioRTRRL as br
 from bioRTRRL.config import ModelError, TaskSpec
 from bioRTRRL.tasks.compiled import compiled_driver
 from bioRTRRL.tasks.serial_compound import SerialCompound, SerialCompoundVector
+from tests.tasks.lockstep import step_in_lockstep
 
 
 def _conditioning(**kw):
@@ -80,16 +81,7 @@ def test_vector_equals_single_copies_across_autoresets():
                                             vectorization_mode="vector_entry_point", **make), **kw)
     singles = [SerialCompound(gym.make("bioRTRRL/TraceConditioning-v0", disable_env_checker=True,
                                        **make), **kw) for _ in range(2)]
-    obs, _ = vec.reset(seed=5)
-    single_obs = [s.reset(seed=5 + i)[0] for i, s in enumerate(singles)]
-    done, resets = [False, False], 0
-    for _ in range(60):
-        np.testing.assert_array_equal(obs, np.array(single_obs))
-        obs, _, term, trunc, _ = vec.step(np.zeros(2, dtype=np.int64))
-        for i, s in enumerate(singles):  # NEXT_STEP autoreset: this step resets the copy
-            single_obs[i] = s.reset(seed=None)[0] if done[i] else s.step(0)[0]
-        resets += sum(done)
-        done = list(term | trunc)
+    resets = sum(reset for _, reset in step_in_lockstep(vec, singles, seed=5))
     assert resets >= 2
 
 
