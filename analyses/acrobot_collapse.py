@@ -26,11 +26,13 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from paper_table import RESULTS, model_for
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling script paper_table.py
+from paper_table import RESULTS, model_for  # noqa: E402
 
 # ---- configuration --------------------------------------------------------------------------
 SEEDS = 3
