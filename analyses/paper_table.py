@@ -91,6 +91,17 @@ learning; it postdates the paper. Not adopted. (**) ``RTRRLParams.env_params.max
 Acrobot-v1 runs 1,000 ticks instead of 500 (row "acrobot_1000"), CartPole would run 1,000
 (the paper's CartPole maximum of 500 implies ``--max_ep_length 500`` there).
 
+Acrobot (rows "acrobot", "acrobot_1000"): no setting in this table differs from the published
+code's for it, and no Acrobot-specific setting exists in any commit (no observation or reward
+normalisation in training, the same N, rates, λ, η_H and actor initialisation as every task). The
+authors' code itself, b71fd6e run unchanged on gymnax's Acrobot-v1 with its 1,000-tick limit,
+collapses onto one torque by 5 k ticks and scores −1000 in every evaluation over 100 k ticks in
+5 of 5 seeds (with the appendix's clip 2 of 2; 0ad6c8f at its own defaults −666 to −1000, 2
+seeds), as the toolkit does: the appendix's Fig. 10 (about −100 within 0.1 M steps) is not what
+that code does at its published settings. The cause, measured, is in analyses/acrobot_collapse.py
+(δ ≈ −1 for every action before the critic has learnt V turns the actor's update into a
+zero-mean random walk of the logits that ends deterministic); docs/algorithm.md §7.
+
 The same in every commit, and here: N = 32, τ drawn from U[1, 5] and clipped ≥ 1, dt = 1,
 γ = 0.99, Adam, batch 1, Meta-RL input, η_π = 1, actor without bias, ``eta = 0`` (r̄ stays 0).
 
@@ -504,6 +515,9 @@ def write_markdown(runs, path=TABLE):
         "  and Gymnasium. The Bernoulli bandit here (100 trials, arm probabilities drawn per episode) is",
         "  not the appendix's gymnax BernoulliBandit, whose figures (371.7 in Table 2, 894.0 in Table 3)",
         "  are returns of episodes up to the authors' 1,000 ticks, not of 100 trials.",
+        "- Acrobot's collapse is the published code's too: FranzKnut/RTRRL-AAAI25 (b71fd6e) run unchanged",
+        "  on gymnax's Acrobot-v1 scores -1000 in every evaluation over 100 k ticks in 5 of 5 seeds",
+        "  (analyses/results/acrobot_collapse.md; docs/algorithm.md section 7).",
         "- RTRL and linear columns and the variants are listed only where run; rows under \"Not",
         "  run\" give the reason.", ""]
     path.write_text("\n".join(lines))
