@@ -287,15 +287,6 @@ PAPER = {
     "acrobot_1000": {"rflo": (-100, None)},
 }
 
-#: Rows that cannot run here, and why (checked when the table is written).
-_MUJOCO = ("MuJoCo is not in the environment this table ran in; with the `mujoco` extra "
-           "(gymnasium[mujoco], mujoco 4.0) it builds and steps here ({}), not run for lack of "
-           "compute")
-CANNOT_RUN: dict[str, str] = {
-    "reacher": _MUJOCO.format("Reacher-v5: 10 inputs, 2 continuous actions"),
-    "swimmer": _MUJOCO.format("Swimmer-v5: 8 inputs, 2 continuous actions"),
-}
-
 
 # ---- one run ----------------------------------------------------------------------------------
 def model_for(row, method, variant):
@@ -498,7 +489,7 @@ def write_markdown(runs, path=TABLE):
     missing = [r for r in ROWS if r not in done_rows]
     lines += ["", "## Not run in this table", ""]
     for row in missing:
-        reason = CANNOT_RUN.get(row) or _cannot_run(row) or "not reached within the session's compute"
+        reason = _cannot_run(row) or "not reached within the session's compute"
         lines.append(f"- {ROWS[row]['label']}: {reason}")
     lines += [
         "", "## Reading the table", "",
