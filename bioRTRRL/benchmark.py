@@ -264,6 +264,27 @@ def _rule_cost(session: Session, env_steps: int = 20_000) -> float:
     return (time.process_time() - cpu) / (ticks * d.num_envs)
 
 
+def _adam_cost(session: Session, steps: int = 5_000) -> tuple[float, float]:
+    """CPU seconds per step of ``session``'s optimizer alone
+    (:func:`bioRTRRL.engines.kernels.loop.optimizer_only`) and of its square roots and divisions
+    alone (:func:`bioRTRRL.engines.kernels.loop.divider_floor`), on a copy of its weights."""
+    from .engines.kernels.loop import divider_floor, optimizer_only
+
+    eng, d = session.engine, session.driver
+    if not session._started:
+        session.advance(1)
+    cfg, circuit, _, opt, _, work = eng.kernel_args(d.obs, d.reward, d.terminated, d.truncated,
+                                                    d.fresh)
+    out = []
+    for fn, args in ((optimizer_only, (cfg, circuit.theta.copy(), circuit, opt, work)),
+                     (divider_floor, (circuit.theta.copy(), opt, work))):
+        fn(1, *args)  # compile or load
+        cpu = time.process_time()
+        fn(steps, *args)
+        out.append((time.process_time() - cpu) / steps)
+    return out[0], out[1]
+
+
 def closed_loop_report(seconds: float = 1.0, repeats: int = 5, startup: bool = True) -> dict:
     """Print part 0: the compiled closed loop against its targets (N = 32, RFLO, CartPole,
     learning and recording on) and the per-tick path of one circuit for comparison.
@@ -294,6 +315,7 @@ def closed_loop_report(seconds: float = 1.0, repeats: int = 5, startup: bool = T
     probes = {"one circuit": Session(one, 1), "batch of 16 (shared weights)": Session(batch, 1),
               "cohort of 16 animals, SGD": Session(sgd, 1)}
     rules = {name: [] for name in probes}
+    adam = []
     rates = {name: [] for name in settings}
     load = os.getloadavg()[0]
     for _ in range(repeats):  # in turns, the rule's cost too: the machine's speed drifts
@@ -302,6 +324,7 @@ def closed_loop_report(seconds: float = 1.0, repeats: int = 5, startup: bool = T
             rates[name].append((wall * envs, cpu * envs))
         for name, probe in probes.items():
             rules[name].append(_rule_cost(probe))
+        adam.append(_adam_cost(probes["one circuit"]))
     rule = {name: float(np.median(r)) for name, r in rules.items()}
     rule["one circuit, per-tick path"] = rule["cohort of 16 animals"] = rule["one circuit"]
     print(f"Compiled closed loop, CartPole-v1, N = 32, RFLO, learning and recording on; median of "
@@ -319,6 +342,13 @@ def closed_loop_report(seconds: float = 1.0, repeats: int = 5, startup: bool = T
         print(f"{name:30s} {wall:15,.0f} {cpu:14,.0f} {mark:>8s} {rule[name] * 1e6:13.2f} "
               f"{outside:12.0%}{'' if outside <= OUTSIDE_TARGET or 'per-tick' in name else ' >'}")
         out[name] = (wall, cpu, rule[name])
+    step, floor = (float(np.median(x)) for x in zip(*adam))
+    animal = 1.0 / out["cohort of 16 animals"][1]
+    ceiling = 1.0 / (animal - step + floor)
+    print(f"cohort: Adam's step alone {step * 1e6:.2f} µs per animal and tick, of which its square "
+          f"roots and divisions (packed) take {floor * 1e6:.2f} µs, which no bit-identical rewrite "
+          f"removes; an optimizer reduced to them would leave the cohort at {ceiling:,.0f} env "
+          f"steps/s ({ceiling / TARGETS['cohort of 16 animals']:.0%} of the target)")
     base = out["one circuit, per-tick path"][1]
     print(f"one circuit: compiled / per-tick path (CPU) = {out['one circuit'][1] / base:.2f}; "
           f"target column = CPU rate / target; 'outside rule' = share of the env step spent in "
