@@ -75,9 +75,9 @@ def optimizer_step(c, theta, plastic, direction, adam_m, adam_v, opt_state, B, N
         ic2 = 1.0 / (1.0 - b2 ** t)
         # two passes, the second per group: keeps sqrt and division in vectorisable loops. With
         # reassociation LLVM computes v·(1/(1 − β2^t)) in the vectorised body but v/(1 − β2^t)
-        # for the first parameter of an odd scalar remainder (in the tick, 4 per instruction: the
-        # parameter 4·(NP // 4) when NP mod 4 is 1 or 3); the two differ in the last bit, so a
-        # rewrite that moves that split (fusing these passes, say) changes the recordings.
+        # for the first parameter of an odd scalar remainder (in the tick at N = 32: the last of
+        # 1,409 = 4·352 + 1); the two differ in the last bit, so a rewrite that moves that split
+        # (fusing these passes, say) changes the recordings.
         for k in range(NP):
             d = direction[k]
             mk = b1 * adam_m[k] + (1.0 - b1) * d
