@@ -7,7 +7,8 @@
    environments sharing one circuit's weights, and a cohort of 16 independent circuits, with the
    per-tick path of one circuit beside them; the median of several turns of each (CPU time), the
    compiled learning rule's own cost per env step (:func:`bioRTRRL.engines.kernels.loop.ticks_only`)
-   and the share of the step spent outside it; and the start-up (import, then compiling or loading
+   and the share of the step spent outside it; the cohort's ceiling if Adam's step were reduced to its
+   square roots and divisions; and the start-up (import, then compiling or loading
    every kernel) with an empty and with a filled numba cache, each in a fresh process.
 1. The Brian2 engine next to the reference engine on the bench model (N = 32, one CartPole,
    learning and recording on): env steps per second of each, timed in turns within one process
@@ -291,7 +292,9 @@ def closed_loop_report(seconds: float = 1.0, repeats: int = 5, startup: bool = T
 
     The settings are timed in turns, ``repeats`` times; the medians are reported (the machine may
     be shared and drift). Beside each total, the compiled learning rule's own cost per env tick
-    and the share of the tick spent outside it (task, recording, Python).
+    and the share of the tick spent outside it (task, recording, Python). Below the table, Adam's
+    step alone and its square roots and divisions alone (the part no bit-identical rewrite
+    removes), and the cohort's rate if its optimizer cost only those.
 
     Returns
     -------
