@@ -29,7 +29,8 @@ Conditions (overrides of the model file):
                     which removes δ's positive mean (not the paper's);
 - "lr_cortex_1e-4": a ten times slower cortex;
 - "exact_feedback": circuit.feedback = "exact": the learning signal through w_C, K_A;
-- "fixed_tau":      τ not learned, W learned.
+- "fixed_tau":      τ not learned, W learned;
+- "average_reward_lr_cortex_1e-4": both.
 
 Usage:  python analyses/cartpole_cortex.py [--steps 500000] [--seeds 0,1,2] [--conditions rflo,frozen]
 Appends one JSON line per run to analyses/results/cartpole_cortex_runs.jsonl (a run already in
@@ -61,6 +62,7 @@ CONDITIONS = {
     "lr_cortex_1e-4": {"optimizer.lr_cortex": 1e-4},
     "exact_feedback": {"circuit.feedback": "exact"},
     "fixed_tau": {"circuit.train_tau": False},
+    "average_reward_lr_cortex_1e-4": {"learning.average_reward": True, "optimizer.lr_cortex": 1e-4},
 }
 RUNS = ROOT / "analyses" / "results" / "cartpole_cortex_runs.jsonl"
 TABLE = ROOT / "analyses" / "results" / "cartpole_cortex.md"
