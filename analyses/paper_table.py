@@ -43,7 +43,10 @@ of 1.0; "lr_decay" = the code's settings with a linearly decaying learning rate 
 tried for "held"); "time_limit_terminal" = the code's settings with a time-out treated as a
 termination (``learning.time_limit = "terminal"``: no γV(s') in δ on that tick), as the published
 code does (its ``v_targ = r + γ·v̂·(1 − done)``, gymnax's ``done`` including the time limit); the
-files bootstrap there (Pardo et al. 2018, ICML).
+files bootstrap there (Pardo et al. 2018, ICML). "average_reward" (``learning.average_reward``: δ
+against a learned reward rate r̄, the published code's ``eta`` > 0) and "slow_cortex"
+(``lr_cortex = 1e-4``) are not the paper's: they slow the collapse of an RFLO-trained cortex onto
+the fixed pattern sign(B_C) that analyses/cartpole_cortex.py measures on CartPole.
 
 Methods:
 - "rflo":   RTRRL as published: RFLO eligibility traces in cortex.
@@ -168,6 +171,12 @@ VARIANTS = {
     # the published code's (1 − done) with done including the time limit: no bootstrap at a
     # time-out (the toolkit bootstraps there, Pardo et al. 2018)
     "time_limit_terminal": {"learning.time_limit": "terminal"},
+    # not the paper's, not the code's defaults: remedies for the cortex's collapse onto the pattern
+    # sign(B_C) (analyses/cartpole_cortex.py). δ measured against a learned reward rate r̄ (the
+    # published code's ``eta``, there 0), which takes away δ's positive mean ...
+    "average_reward": {"learning.average_reward": True},
+    # ... or a cortex learning ten times slower than the readouts
+    "slow_cortex": {"optimizer.lr_cortex": 1e-4},
 }
 #: Evaluation protocols: every how many ticks a run is evaluated (None: the row's own interval,
 #: ROWS[row]["eval_every"]) and after how many evaluations without a new best it stops (None:
