@@ -45,7 +45,9 @@ termination (``learning.time_limit = "terminal"``: no γV(s') in δ on that tick
 code does (its ``v_targ = r + γ·v̂·(1 − done)``, gymnax's ``done`` including the time limit); the
 files bootstrap there (Pardo et al. 2018, ICML). "average_reward" (``learning.average_reward``: δ
 against a learned reward rate r̄, the published code's ``eta`` > 0) and "slow_cortex"
-(``lr_cortex = 1e-4``) are not the paper's: they slow the collapse of an RFLO-trained cortex onto
+(``lr_cortex = 1e-4``) and "no_critic_feedback" (``circuit.critic_feedback_scale = 0``: no
+fixed feedback B_C from the critic, cortex learns from the actor's feedback only) are not the
+paper's: they slow the collapse of an RFLO-trained cortex onto
 the fixed pattern sign(B_C) that analyses/cartpole_cortex.py measures on CartPole.
 
 Methods:
@@ -177,6 +179,8 @@ VARIANTS = {
     "average_reward": {"learning.average_reward": True},
     # ... or a cortex learning ten times slower than the readouts
     "slow_cortex": {"optimizer.lr_cortex": 1e-4},
+    # ... or no critic feedback to cortex (B_C = 0): cortex learns from the actor's feedback only
+    "no_critic_feedback": {"circuit.critic_feedback_scale": 0.0},
 }
 #: Evaluation protocols: every how many ticks a run is evaluated (None: the row's own interval,
 #: ROWS[row]["eval_every"]) and after how many evaluations without a new best it stops (None:

@@ -103,6 +103,12 @@ class CircuitSpec:
     feedback : {"random", "exact"}
         Learning signal to cortex through fixed random synapses (feedback alignment) or through the
         readout weights themselves (weight transport).
+    critic_feedback_scale : float
+        ``feedback = "random"``: factor on the fixed random feedback B_C from ventral striatum to
+        cortex (1 = the Glorot draw; 0 = cortex learns from the actor's feedback only). B_C is a
+        constant vector, so while δ has a non-zero mean (early in training, when every tick pays
+        a reward) the cortex's update climbs B_Cᵀh and drives every unit towards sign(B_C,i)
+        whatever the input (analyses/cartpole_cortex.py, docs/algorithm.md §7). Not the paper's.
     train_tau : bool
         Learn the time constants.
     input_adaptation : bool
@@ -235,6 +241,7 @@ class CircuitSpec:
     env_dt_ms: float = 10.0
     meta_rl_input: bool = True
     feedback: str = "random"
+    critic_feedback_scale: float = 1.0
     train_tau: bool = True
     input_adaptation: bool = False
     population: list[dict] = field(default_factory=list)
@@ -557,6 +564,7 @@ _RANGES = {
     "circuit.lif_input_scale": (0, math.inf, False, True),
     "circuit.rate_max_hz": (0, math.inf, False, True),
     "circuit.rate_input_scale": (0, math.inf, False, True),
+    "circuit.critic_feedback_scale": (0, math.inf, True, True),
     "circuit.rate_spontaneous_hz": (0, math.inf, True, True),
     "circuit.excitatory_fraction": (0, 1, True, True),
     "circuit.tau_min_s": (0, math.inf, True, True),
@@ -887,6 +895,9 @@ def _check_model(model: Model) -> None:
     if model.circuit.unit == "lru":
         _check_lru(model)
     _check_rate(model.circuit)
+    if model.circuit.critic_feedback_scale != 1.0 and model.circuit.feedback != "random":
+        raise ModelError("circuit.critic_feedback_scale scales the fixed random feedback: it needs "
+                         f"circuit.feedback = 'random', got {model.circuit.feedback!r}")
     if model.learning.critic_trace == "dutch" and model.circuit.critic != "linear":
         raise ModelError("learning.critic_trace = 'dutch' (true online TD(λ)) needs a linear "
                          f"critic; circuit.critic = {model.circuit.critic!r} is not")

@@ -127,7 +127,8 @@ def init_parameters(model: Model, dims: CircuitDims, seed_params: np.random.Seed
     fb_a : ndarray (N·P,)
         B_A, random feedback from dorsal striatum to cortex (same law as K_A, never trained).
     fb_c : ndarray (N,)
-        B_C, random feedback from ventral striatum to cortex (same law as w_C).
+        B_C, random feedback from ventral striatum to cortex (same law as w_C), times
+        ``circuit.critic_feedback_scale``.
     """
     N, Z, P = dims.N, dims.Z, dims.P
     desc = describe(model)
@@ -144,7 +145,7 @@ def init_parameters(model: Model, dims: CircuitDims, seed_params: np.random.Seed
     _readouts_initial(theta, model, dims, masks, rng)
     rng_fb = np.random.default_rng(seed_feedback)
     fb_a = glorot_uniform(rng_fb, N, P, N * P)
-    fb_c = glorot_uniform(rng_fb, N, 1, N)
+    fb_c = glorot_uniform(rng_fb, N, 1, N) * model.circuit.critic_feedback_scale
     return theta, fb_a, fb_c
 
 
