@@ -42,10 +42,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling script paper_table.py
+from paper_table import read_runs  # noqa: E402
 
 # ---- configuration --------------------------------------------------------------------------
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,8 +173,7 @@ def main() -> None:
     ap.add_argument("--conditions", default=",".join(CONDITIONS))
     ap.add_argument("--runs", type=Path, default=RUNS)
     args = ap.parse_args()
-    done = ({(r["condition"], r["seed"], r["steps"]) for r in map(json.loads, args.runs.open())}
-            if args.runs.exists() else set())
+    done = {(r["condition"], r["seed"], r["steps"]) for r in read_runs(args.runs)}
     for seed in map(int, args.seeds.split(",")):
         for cond in args.conditions.split(","):
             if (cond, seed, args.steps) in done:
@@ -179,7 +182,7 @@ def main() -> None:
             print(json.dumps(result), flush=True)
             with args.runs.open("a") as f:
                 f.write(json.dumps(result) + "\n")
-    runs = [json.loads(line) for line in args.runs.open()]
+    runs = read_runs(args.runs)
     budget = max(r["steps"] for r in runs)
     runs = [r for r in runs if r["steps"] == budget]
     TABLE.write_text(summarise(runs))
