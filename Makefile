@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[dev]"
+	# NeuroGym without its pins (gymnasium 0.29): its requirements come with .[dev] (docs/suites.md)
+	$(PY) -m pip install -q --no-deps "neurogym==2.2.0"
 	touch $(STAMP)
 
 install: $(STAMP)
