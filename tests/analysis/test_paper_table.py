@@ -55,6 +55,17 @@ def test_chance_of_best_is_the_binomial_quantile():
     assert pt.chance_of_best(np.array([-1.0, 1.0]), 20) == pytest.approx((2 * k - 10) / 10)
 
 
+def test_narrowest_gaussian_scores_the_action_cost_of_its_variance():
+    """MountainCarContinuous charges 0.1·a² per tick, and the actor's narrowest zero-mean
+    Gaussian has σ = softplus(−2) = ln(1 + e⁻²) (a clip at ±1 is 7.9 σ away): an episode of
+    999 ticks that never reaches the goal returns −0.1·999·σ² in expectation (analytic)."""
+    returns = pt.narrowest_gaussian_returns(episodes=20)
+    sigma = np.log1p(np.exp(-2.0))
+    # per episode: −0.1·σ²·χ²₉₉₉, s.d. 0.1·σ²·√(2·999) = 0.072; over 20 episodes 0.016
+    assert returns.mean() == pytest.approx(-0.1 * 999 * sigma**2, abs=0.05)
+    assert returns.std() == pytest.approx(0.1 * sigma**2 * np.sqrt(2 * 999), rel=0.5)
+
+
 def test_one_small_run_is_recorded_with_its_protocol(tmp_path):
     """A 2 k-tick MemoryChain-4 run under the published protocol: one evaluation at the budget,
     its record and the table row name the protocol."""
