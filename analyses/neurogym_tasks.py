@@ -15,14 +15,17 @@ swapped, plus the overrides of SETTINGS; every EVAL_EVERY ticks EVAL_TRIALS tria
 Needs NeuroGym (docs/suites.md: ``pip install --no-deps neurogym==2.2.0`` plus its light
 requirements, keeping gymnasium ≥ 1.0).
 
+Runs already in the results file (same task, setting, seed and budget) are not run again.
+
 Usage:
     nice -n 15 python analyses/neurogym_tasks.py [--task PerceptualDecisionMaking-v0]
-        [--steps 1000000] [--seed 0] [--setting paper]
+        [--steps 1000000] [--seeds 0,1,2,3,4] [--setting paper] [--workers 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import time
 from pathlib import Path
@@ -58,6 +61,24 @@ SETTINGS["short_traces_slow"] = {**SETTINGS["short_traces"], "optimizer.lr_reado
 # presses during the stimulus, which cost nothing, feed back into the choice. With a trial per
 # episode the Meta-RL input carries nothing across trials anyway: drop it
 SETTINGS["no_efference"] = {**SETTINGS["short_traces_slow"], "circuit.meta_rl_input": False}
+# on CartPole the critic's fixed feedback B_C and δ's positive mean drive every cortex unit to
+# sign(B_C) (analyses/cartpole_cortex.py): without that feedback (B_C = 0) the cortex learns from
+# the actor's feedback only
+SETTINGS["no_critic_feedback"] = {**SETTINGS["no_efference"], "circuit.critic_feedback_scale": 0.0}
+# the scores swing between chance and 0.8–0.9 all through training. Once the choice is learnt δ
+# is small and zero-mean, and Adam divides it by its own running size: full-size random steps
+# (the mechanism of Acrobot's collapse, analyses/acrobot_collapse.py). A larger ε stops Adam
+# blowing up gradients smaller than ε ...
+SETTINGS["adam_eps"] = {**SETTINGS["no_efference"], "optimizer.eps": 1e-2}
+# delayed match-to-sample stays at chance for 0.4–1 M ticks at the slower learning rate: the
+# same ε at short_traces' rate 1e-3
+SETTINGS["fast_adam_eps"] = {**SETTINGS["short_traces"], "circuit.meta_rl_input": False,
+                             "optimizer.eps": 1e-2}
+# the paper's settings with that ε alone
+SETTINGS["paper_adam_eps"] = {"optimizer.eps": 1e-2}
+# ... and a learning rate annealed linearly to 0 over the 1 M ticks ends the walk
+SETTINGS["annealed"] = {**SETTINGS["no_efference"], "optimizer.lr_schedule": "linear",
+                        "optimizer.lr_decay_steps": STEPS, "optimizer.lr_final_fraction": 0.0}
 
 
 def model_for(task, setting):
@@ -71,49 +92,87 @@ def model_for(task, setting):
     })
 
 
+def read_runs():
+    if not RESULTS.exists():
+        return []
+    return [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
+
+
 def write_markdown():
-    """Rebuild TABLE from every run recorded in RESULTS."""
-    runs = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
+    """Rebuild TABLE from every run recorded in RESULTS: a summary over seeds, then every run."""
+    runs = read_runs()
     lines = ["# NeuroGym tasks: score (≈ fraction of trials correct) during training", "",
              "Written by `analyses/neurogym_tasks.py` (settings in its SETTINGS). Score = mean reward",
              f"of one trial in each of {EVAL_TRIALS} evaluation environments (+1 correct, 0 wrong or no",
              "response, −0.1 per fixation break); chance is 0.5 for a policy that always answers at",
-             "random. best = highest evaluation; held = mean of the last 10. Goal: ≥ 0.80 within 1 M ticks.",
-             "", "| task | setting | seed | ticks | best | held | wall s | curve (every 20 k) |",
-             "|---|---|---|---|---|---|---|---|"]
+             "random. best = highest evaluation; held = mean of the last 10 (the last 200 k ticks).",
+             "Goal: ≥ 0.80 within 1 M ticks.", "",
+             "## Over seeds", "",
+             "| task | setting | ticks | seeds | best (median, per seed) | held (median, per seed) "
+             "| seeds held ≥ 0.80 |", "|---|---|---|---|---|---|---|"]
+    groups = {}
+    for r in runs:
+        groups.setdefault((r["task"], r["setting"], r["steps"]), []).append(r)
+    for (task, setting, steps), rs in groups.items():
+        rs = sorted(rs, key=lambda r: r["seed"])
+        best, held = [r["best"] for r in rs], [r["held"] for r in rs]
+        lines.append(f"| {task} | {setting} | {steps // 1000} k | {len(rs)} | "
+                     f"{np.median(best):.2f} ({' '.join(f'{b:.2f}' for b in best)}) | "
+                     f"{np.median(held):.2f} ({' '.join(f'{h:.2f}' for h in held)}) | "
+                     f"{sum(h >= 0.8 for h in held)}/{len(rs)} |")
+    lines += ["", "## Every run", "",
+              "| task | setting | seed | ticks | best | held | wall s | curve (every 20 k) |",
+              "|---|---|---|---|---|---|---|---|"]
     for r in runs:
         lines.append(f"| {r['task']} | {r['setting']} | {r['seed']} | {r['steps'] // 1000} k | "
                      f"{r['best']:.2f} | {r['held']:.2f} | {r['wall_seconds']} | "
                      f"{' '.join(f'{c:.2f}' for c in r['curve'])} |")
-    TABLE.write_text("\n".join(lines) + "\n")
+    old = TABLE.read_text() if TABLE.exists() else ""
+    # the reading below the tables is written by hand: keep it
+    reading = old[old.index("\n## Reading"):] if "\n## Reading" in old else ""
+    TABLE.write_text("\n".join(lines) + "\n" + reading)
+
+
+def train(task, setting, seed, steps):
+    """One run: train for ``steps`` ticks, scoring every EVAL_EVERY; returns its record."""
+    from bioRTRRL import Session
+
+    session = Session(model_for(task, setting), seed)
+    started, curve = time.perf_counter(), []
+    while session.tick < steps:
+        session.advance(EVAL_EVERY, progress=False)
+        curve.append(round(session.evaluate(), 4))
+    session.finish()
+    return {"task": task, "setting": setting, "seed": seed, "steps": steps,
+            "eval_every": EVAL_EVERY, "eval_trials": EVAL_TRIALS, "curve": curve,
+            "best": max(curve), "held": float(np.mean(curve[-10:])),
+            "wall_seconds": round(time.perf_counter() - started)}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--task", default="PerceptualDecisionMaking-v0")
     parser.add_argument("--steps", type=int, default=STEPS)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default="0", help="comma-separated seeds")
     parser.add_argument("--setting", default="paper", choices=list(SETTINGS))
+    parser.add_argument("--workers", type=int, default=1, help="runs in parallel (processes)")
     args = parser.parse_args(argv)
-    from bioRTRRL import Session
-
-    session = Session(model_for(args.task, args.setting), args.seed)
-    started, curve = time.perf_counter(), []
-    while session.tick < args.steps:
-        session.advance(EVAL_EVERY, progress=False)
-        curve.append(round(session.evaluate(), 4))
-        print(f"{args.task} {args.setting} seed {args.seed} tick {session.tick}: "
-              f"score {curve[-1]:.3f}  ({time.perf_counter() - started:.0f} s)", flush=True)
-    session.finish()
-    record = {"task": args.task, "setting": args.setting, "seed": args.seed, "steps": args.steps,
-              "eval_every": EVAL_EVERY, "eval_trials": EVAL_TRIALS, "curve": curve,
-              "best": max(curve), "held": float(np.mean(curve[-10:])),
-              "wall_seconds": round(time.perf_counter() - started)}
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        parser.error(f"--seeds: expected comma-separated integers, got {args.seeds!r}")
+    done = {(r["task"], r["setting"], r["seed"], r["steps"]) for r in read_runs()}
+    todo = [s for s in seeds if (args.task, args.setting, s, args.steps) not in done]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with open(RESULTS, "a") as f:
-        f.write(json.dumps(record) + "\n")
-    write_markdown()
-    print(json.dumps({k: v for k, v in record.items() if k != "curve"}))
+    with concurrent.futures.ProcessPoolExecutor(max_workers=args.workers) as pool:
+        futures = [pool.submit(train, args.task, args.setting, s, args.steps) for s in todo]
+        for future in concurrent.futures.as_completed(futures):
+            record = future.result()
+            # each run is written as it ends: a stopped sweep keeps the runs it finished
+            with open(RESULTS, "a") as f:
+                f.write(json.dumps(record) + "\n")
+            write_markdown()
+            print(json.dumps({k: v for k, v in record.items() if k != "curve"}), flush=True)
 
 
 if __name__ == "__main__":
