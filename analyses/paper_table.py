@@ -181,9 +181,9 @@ VARIANTS = {
     "slow_cortex": {"optimizer.lr_cortex": 1e-4},
     # ... or no critic feedback to cortex (B_C = 0): cortex learns from the actor's feedback only
     "no_critic_feedback": {"circuit.critic_feedback_scale": 0.0},
-    # not the paper's: Adam's ε raised from 1e-8 to 1e-2, so that gradients much smaller than ε
-    # (a learnt policy's small, zero-mean δ·e) are not scaled up to full-size steps
-    # (analyses/neurogym_tasks.py: it made the perceptual decision stay learnt)
+    # not the paper's: Adam's ε raised from 1e-8 to 1e-2, about the RMS of the cortex's gradient,
+    # so that its steps shrink with the gradient instead of staying at the learning rate
+    # (analyses/neurogym_tasks.py: tried for what keeps a learnt policy)
     "adam_eps": {"optimizer.eps": 1e-2},
 }
 #: Evaluation protocols: every how many ticks a run is evaluated (None: the row's own interval,
