@@ -172,15 +172,24 @@ def main(argv=None):
     done = {(r["task"], r["setting"], r["seed"], r["steps"]) for r in read_runs()}
     todo = [s for s in seeds if (args.task, args.setting, s, args.steps) not in done]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with concurrent.futures.ProcessPoolExecutor(max_workers=args.workers) as pool:
-        futures = [pool.submit(train, args.task, args.setting, s, args.steps) for s in todo]
+    for record in _runs(args.task, args.setting, todo, args.steps, args.workers):
+        # each run is written as it ends: a stopped sweep keeps the runs it finished
+        with open(RESULTS, "a") as f:
+            f.write(json.dumps(record) + "\n")
+        write_markdown()
+        print(json.dumps({k: v for k, v in record.items() if k != "curve"}), flush=True)
+
+
+def _runs(task, setting, seeds, steps, workers):
+    """The runs' records as they end: in this process, or in ``workers`` processes."""
+    if workers == 1:
+        for seed in seeds:
+            yield train(task, setting, seed, steps)
+        return
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(train, task, setting, seed, steps) for seed in seeds]
         for future in concurrent.futures.as_completed(futures):
-            record = future.result()
-            # each run is written as it ends: a stopped sweep keeps the runs it finished
-            with open(RESULTS, "a") as f:
-                f.write(json.dumps(record) + "\n")
-            write_markdown()
-            print(json.dumps({k: v for k, v in record.items() if k != "curve"}), flush=True)
+            yield future.result()
 
 
 if __name__ == "__main__":
