@@ -27,10 +27,14 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling script paper_table.py
+from paper_table import read_runs  # noqa: E402
 
 # ---- configuration --------------------------------------------------------------------------
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,15 +104,9 @@ def model_for(task, setting):
     })
 
 
-def read_runs():
-    if not RESULTS.exists():
-        return []
-    return [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
-
-
 def write_markdown():
     """Rebuild TABLE from every run recorded in RESULTS: a summary over seeds, then every run."""
-    runs = read_runs()
+    runs = read_runs(RESULTS)
     lines = ["# NeuroGym tasks: score (≈ fraction of trials correct) during training", "",
              "Written by `analyses/neurogym_tasks.py` (settings in its SETTINGS). Score = mean reward",
              f"of one trial in each of {EVAL_TRIALS} evaluation environments (+1 correct, 0 wrong or no",
@@ -169,7 +167,7 @@ def main(argv=None):
         seeds = [int(s) for s in args.seeds.split(",")]
     except ValueError:
         parser.error(f"--seeds: expected comma-separated integers, got {args.seeds!r}")
-    done = {(r["task"], r["setting"], r["seed"], r["steps"]) for r in read_runs()}
+    done = {(r["task"], r["setting"], r["seed"], r["steps"]) for r in read_runs(RESULTS)}
     todo = [s for s in seeds if (args.task, args.setting, s, args.steps) not in done]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     for record in _runs(args.task, args.setting, todo, args.steps, args.workers):
